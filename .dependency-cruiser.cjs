@@ -1,0 +1,53 @@
+/** Enforces DESIGN.md §2: arrows point inward, no cycles, no package imports an app. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-depends-on-nothing-of-ours',
+      comment: 'domain is the core: it must not import any other workspace package or app',
+      severity: 'error',
+      from: { path: '^packages/domain/' },
+      to: { path: '^(packages/(requirements|notifier-client|db)|apps)/' },
+    },
+    {
+      name: 'adapters-depend-on-domain-only',
+      comment: 'requirements, notifier-client and db depend on domain only, not on each other',
+      severity: 'error',
+      from: { path: '^packages/(requirements|notifier-client|db)/' },
+      to: {
+        path: '^packages/(requirements|notifier-client|db)/',
+        pathNot: ['^packages/$1/'],
+      },
+    },
+    {
+      name: 'no-package-imports-an-app',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'apps-do-not-import-each-other-at-runtime',
+      comment: 'the scheduler and admin get AppRouter as a type-only import, nothing else',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: ['^apps/$1/'], dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|\\.turbo)/' },
+    tsPreCompilationDeps: true,
+    preserveSymlinks: false,
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js'],
+    },
+  },
+};
