@@ -1,1 +1,8 @@
-export {};
+export {
+  defaultRequirements,
+  type RequirementsConfig,
+  requirementsConfigSchema,
+} from './default-requirements.js';
+export { fullyDelivered } from './fully-delivered.js';
+export { type OrderAgeOptions, orderAge, subtractCalendarMonths } from './order-age.js';
+export { orderNotFinished } from './order-not-finished.js';
