@@ -1,1 +1,16 @@
-export {};
+export * from './contract.js';
+export {
+  type CircuitStateName,
+  createOrderNotifier,
+  HttpOrderNotifier,
+  type NotifierDependencies,
+} from './http-order-notifier.js';
+export { idempotencyKeyFor } from './idempotency-key.js';
+export {
+  InvalidNotifierOptionsError,
+  type NotifierClientOptions,
+  type NotifierClientOptionsInput,
+  notifierClientOptionsSchema,
+  parseNotifierClientOptions,
+} from './options.js';
+export { parseRetryAfter } from './retry-after.js';

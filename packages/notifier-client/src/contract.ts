@@ -1,0 +1,90 @@
+/**
+ * The notification service's wire contract (legacy and v1). The client sends with these
+ * schemas and the notifier app validates with the very same ones, so they cannot drift.
+ */
+import { z } from 'zod';
+
+export const notificationEventSchema = z.literal('order.completed');
+export type NotificationEvent = z.infer<typeof notificationEventSchema>;
+
+const orderIdSchema = z.number().int().positive();
+
+/** Largest batch the v1 batch endpoint accepts. */
+export const MAX_BATCH_SIZE = 500;
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const idempotencyKeySchema = z.string().min(1).max(200);
+
+export const notifierPaths = {
+  /** The original API: `GET /notify/{orderId}`, success = any 2xx. */
+  legacyNotify: (orderId: number) => `/notify/${orderId}`,
+  notifications: '/v1/notifications',
+  batch: '/v1/notifications/batch',
+} as const;
+
+/** Body of `POST /v1/notifications` (the idempotency key travels in the header). */
+export const notificationRequestSchema = z.strictObject({
+  orderId: orderIdSchema,
+  event: notificationEventSchema,
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type NotificationRequest = z.infer<typeof notificationRequestSchema>;
+
+/** One entry of a batch: a batch has no single header, so each entry carries its key. */
+export const batchNotificationEntrySchema = notificationRequestSchema.extend({
+  idempotencyKey: idempotencyKeySchema,
+});
+export type BatchNotificationEntry = z.infer<typeof batchNotificationEntrySchema>;
+
+export const batchNotificationRequestSchema = z.strictObject({
+  notifications: z.array(batchNotificationEntrySchema).min(1).max(MAX_BATCH_SIZE),
+});
+export type BatchNotificationRequest = z.infer<typeof batchNotificationRequestSchema>;
+
+export const notificationStatusSchema = z.enum(['accepted', 'duplicate', 'failed']);
+export type NotificationStatus = z.infer<typeof notificationStatusSchema>;
+
+/** Answer of `POST /v1/notifications` (201 accepted, 200 duplicate) and of the legacy call. */
+export const notificationResponseSchema = z.object({
+  orderId: orderIdSchema,
+  status: z.enum(['accepted', 'duplicate']),
+  notificationId: z.number().int().positive(),
+});
+export type NotificationResponse = z.infer<typeof notificationResponseSchema>;
+
+/**
+ * A batch answers 200 with one result per entry. A failed entry carries the HTTP status the
+ * single endpoint would have answered, so the client classifies it the same way.
+ */
+export const batchNotificationResultSchema = z.object({
+  orderId: orderIdSchema,
+  status: notificationStatusSchema,
+  error: z.object({ status: z.number().int().min(400).max(599), message: z.string() }).optional(),
+});
+export type BatchNotificationResult = z.infer<typeof batchNotificationResultSchema>;
+
+export const batchNotificationResponseSchema = z.object({
+  results: z.array(batchNotificationResultSchema),
+});
+export type BatchNotificationResponse = z.infer<typeof batchNotificationResponseSchema>;
+
+/** What the service stored; legacy calls have no idempotency key. */
+export const notificationRecordSchema = z.object({
+  id: z.number().int().positive(),
+  orderId: orderIdSchema,
+  event: notificationEventSchema,
+  occurredAt: z.string(),
+  idempotencyKey: z.string().nullable(),
+  protocol: z.enum(['legacy', 'v1']),
+  receivedAt: z.string(),
+});
+export type NotificationRecord = z.infer<typeof notificationRecordSchema>;
+
+/** `GET /v1/notifications[?orderId=N]`. */
+export const notificationListResponseSchema = z.object({
+  notifications: z.array(notificationRecordSchema),
+});
+export type NotificationListResponse = z.infer<typeof notificationListResponseSchema>;
+
+export const errorResponseSchema = z.object({ error: z.string() });
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidNotifierOptionsError, parseNotifierClientOptions } from './options.js';
+
+describe('notifier client options', () => {
+  it('given only a base URL, fills in every default', () => {
+    expect(parseNotifierClientOptions({ baseUrl: 'http://127.0.0.1:5002' })).toEqual({
+      baseUrl: 'http://127.0.0.1:5002',
+      protocol: 'v1',
+      maxAttempts: 4,
+      initialDelayMs: 200,
+      maxDelayMs: 5000,
+      attemptTimeoutMs: 5000,
+      breakerThreshold: 10,
+      halfOpenAfterMs: 10_000,
+      concurrency: 8,
+      batchSize: 50,
+      maxRetryAfterMs: 30_000,
+    });
+  });
+
+  it('names the bad key in one error', () => {
+    expect(() =>
+      parseNotifierClientOptions({ baseUrl: 'http://localhost', maxAttempts: 0 }),
+    ).toThrow(/^Invalid notifier option "maxAttempts": /);
+  });
+
+  it('names every bad key when several are wrong', () => {
+    try {
+      parseNotifierClientOptions({ baseUrl: 'not a url', concurrency: -1, protocol: 'soap' });
+      expect.unreachable('invalid options must throw');
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidNotifierOptionsError);
+      const { keys, message } = error as InvalidNotifierOptionsError;
+      expect(keys.sort()).toEqual(['baseUrl', 'concurrency', 'protocol']);
+      expect(message).toMatch(/^Invalid notifier options /);
+    }
+  });
+
+  it('rejects unknown keys, so a typo does not silently fall back to a default', () => {
+    expect(() =>
+      parseNotifierClientOptions({ baseUrl: 'http://localhost', maxAttempt: 3 }),
+    ).toThrow(/maxAttempt/);
+  });
+
+  it('rejects a max delay below the initial delay', () => {
+    expect(() =>
+      parseNotifierClientOptions({
+        baseUrl: 'http://localhost',
+        initialDelayMs: 10,
+        maxDelayMs: 5,
+      }),
+    ).toThrow(/^Invalid notifier option "maxDelayMs": must be at least initialDelayMs/);
+  });
+
+  it('does not put the auth header into the error message', () => {
+    expect(() =>
+      parseNotifierClientOptions({ baseUrl: 'ftp://x', authHeader: 'Bearer s3cret' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * One HTTP attempt per call, in either protocol. No retries or timeouts here: ky's own are
+ * off so the cockatiel policies around these calls are the only ones (attempts never
+ * multiply) and the per-attempt timeout cancels through the signal it passes in.
+ */
+import ky, { type KyInstance } from 'ky';
+import { ContractError, HttpStatusError, NetworkError } from './attempt-errors.js';
+import {
+  type BatchNotificationEntry,
+  type BatchNotificationResult,
+  batchNotificationResponseSchema,
+  IDEMPOTENCY_KEY_HEADER,
+  type NotificationRequest,
+  notifierPaths,
+} from './contract.js';
+import { parseRetryAfter } from './retry-after.js';
+
+const MAX_DETAIL_LENGTH = 200;
+
+export class NotifierTransport {
+  readonly #http: KyInstance;
+
+  constructor(baseUrl: string, authHeader: string | undefined) {
+    this.#http = ky.create({
+      prefixUrl: baseUrl,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      headers: authHeader ? { authorization: authHeader } : {},
+    });
+  }
+
+  /** Legacy: `GET /notify/{orderId}`; any 2xx is success. */
+  async notifyLegacy(orderId: number, signal: AbortSignal): Promise<void> {
+    const response = await this.#request(
+      notifierPaths.legacyNotify(orderId),
+      { method: 'get' },
+      signal,
+    );
+    await this.#ensureOk(response);
+    await response.arrayBuffer();
+  }
+
+  async notifyV1(
+    body: NotificationRequest,
+    idempotencyKey: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.#request(
+      notifierPaths.notifications,
+      { method: 'post', json: body, headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } },
+      signal,
+    );
+    await this.#ensureOk(response);
+    await response.arrayBuffer();
+  }
+
+  async notifyBatch(
+    notifications: BatchNotificationEntry[],
+    signal: AbortSignal,
+  ): Promise<BatchNotificationResult[]> {
+    const response = await this.#request(
+      notifierPaths.batch,
+      { method: 'post', json: { notifications } },
+      signal,
+    );
+    await this.#ensureOk(response);
+    const parsed = batchNotificationResponseSchema.safeParse(await this.#json(response, signal));
+    if (!parsed.success) throw new ContractError(parsed.error.message);
+    return parsed.data.results;
+  }
+
+  async #request(
+    path: string,
+    options: { method: 'get' | 'post'; json?: unknown; headers?: Record<string, string> },
+    signal: AbortSignal,
+  ): Promise<Response> {
+    try {
+      // ky's prefixUrl wants a path without the leading slash.
+      return await this.#http(path.replace(/^\//, ''), { ...options, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new NetworkError(describe(error));
+    }
+  }
+
+  async #ensureOk(response: Response): Promise<void> {
+    if (response.ok) return;
+    const text = await response.text().catch(() => '');
+    const retryAfterMs =
+      response.status === 429 || response.status === 503
+        ? parseRetryAfter(response.headers.get('retry-after'))
+        : undefined;
+    throw new HttpStatusError(response.status, errorDetail(text), retryAfterMs);
+  }
+
+  async #json(response: Response, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await response.json();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new ContractError(`the body is not JSON (${describe(error)})`);
+    }
+  }
+}
+
+function errorDetail(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === 'object' && 'error' in body && typeof body.error === 'string') {
+      return body.error.slice(0, MAX_DETAIL_LENGTH);
+    }
+  } catch {
+    // not JSON: use the text as it is
+  }
+  return text.slice(0, MAX_DETAIL_LENGTH);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    return `${error.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
+  }
+  return error.message;
+}
