@@ -1,0 +1,109 @@
+/**
+ * The entrypoint that opens connections: `openDatabase` picks MySQL or the embedded database
+ * from a URL and hands back the repositories the server needs.
+ */
+import type { CompletionRunRepository, OrderRepository } from '@ocs/domain';
+import type { OrderRepositoryOptions } from './chunks.js';
+import { redactConnectionString } from './connection-string.js';
+import { connectMySql } from './mysql/mysql-database.js';
+import { seedDemoOrders } from './seed/demo-orders.js';
+import type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
+import { connectSqlite } from './sqlite/sqlite-database.js';
+
+export type { OrderRepositoryOptions } from './chunks.js';
+export { redactConnectionString } from './connection-string.js';
+export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
+export {
+  connectMySql,
+  type MySqlConnection,
+  mysqlMigrationsFolder,
+} from './mysql/mysql-database.js';
+export { type MySqlDatabase, MySqlOrderRepository } from './mysql/mysql-order-repository.js';
+export { demoOrderRows, demoProducts, seedDemoOrders } from './seed/demo-orders.js';
+export {
+  type GeneratedOrderKind,
+  type GeneratedOrdersOptions,
+  type GeneratedOrdersResult,
+  generatedOrderKinds,
+  realisticMix,
+  seedGeneratedOrders,
+} from './seed/generated-orders.js';
+export type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
+export { SqliteCompletionRunRepository } from './sqlite/sqlite-completion-run-repository.js';
+export {
+  connectSqlite,
+  embeddedFilePath,
+  type SqliteConnection,
+  sqliteMigrationsFolder,
+} from './sqlite/sqlite-database.js';
+export { type SqliteDatabase, SqliteOrderRepository } from './sqlite/sqlite-order-repository.js';
+
+export type DatabaseDialect = 'mysql' | 'sqlite';
+
+/** Where the embedded database lives when no URL is configured (relative to the cwd). */
+export const defaultEmbeddedUrl = 'file:.data/orders.db';
+
+export interface OpenDatabaseOptions extends OrderRepositoryOptions {
+  /** `mysql://...` for MySQL/MariaDB; `file:...` or nothing for the embedded database. */
+  url?: string | undefined;
+  /** MySQL pool size. Default 10. */
+  connectionLimit?: number;
+}
+
+export interface OcsDatabase extends SeedTarget {
+  readonly dialect: DatabaseDialect;
+  /** The URL with any password hidden, for logs. */
+  readonly redactedUrl: string;
+  readonly orders: OrderRepository;
+  readonly runs: CompletionRunRepository;
+  readonly seedWriter: SeedWriter;
+  /** Applies the pending drizzle-kit migrations of this dialect. */
+  migrate(): Promise<void>;
+  /** Loads the five demo orders unless there are orders already. */
+  seedDemo(now: Date): Promise<{ inserted: number }>;
+  /** Rejects when the database cannot answer a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
+  const url = options.url?.trim() || defaultEmbeddedUrl;
+  if (url.startsWith('mysql://')) {
+    const mysql = connectMySql(url, options);
+    return withSeed({
+      dialect: 'mysql',
+      redactedUrl: redactConnectionString(url),
+      orders: mysql.orders,
+      runs: mysql.runs,
+      seedWriter: mysql.seedWriter,
+      migrate: mysql.migrate,
+      ping: async () => {
+        await mysql.pool.query('SELECT 1');
+      },
+      close: () => mysql.pool.end(),
+    });
+  }
+  if (url.startsWith('file:')) {
+    const sqlite = connectSqlite(url, options);
+    return withSeed({
+      dialect: 'sqlite',
+      redactedUrl: url,
+      orders: sqlite.orders,
+      runs: sqlite.runs,
+      seedWriter: sqlite.seedWriter,
+      migrate: sqlite.migrate,
+      ping: async () => {
+        await sqlite.client.execute('SELECT 1');
+      },
+      close: async () => sqlite.client.close(),
+    });
+  }
+  throw new Error(
+    `Unsupported database URL ${redactConnectionString(url)}: expected mysql://... or file:...`,
+  );
+}
+
+function withSeed(database: Omit<OcsDatabase, 'seedDemo'>): OcsDatabase {
+  const handle: OcsDatabase = { ...database, seedDemo: (now) => seedDemoOrders(handle, now) };
+  return handle;
+}

@@ -1,0 +1,9 @@
+export {
+  checkMySqlTestServer,
+  createEmbeddedTestDatabase,
+  createMySqlTestDatabase,
+  defaultMySqlTestUrl,
+  type MySqlTestServer,
+  mySqlTestServerUrl,
+  type TestDatabase,
+} from './test-databases.js';
