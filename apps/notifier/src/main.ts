@@ -1,0 +1,27 @@
+/** Starts the notifier: `pnpm --filter @ocs/notifier start`. */
+import { pino } from 'pino';
+import { createNotifierServer } from './app.js';
+import { loadConfig } from './config.js';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
+const logger = pino({ level: config.logLevel, name: 'notifier' });
+const server = createNotifierServer({
+  faults: config.faults,
+  authHeader: config.authHeader,
+  logger,
+});
+await server.listen(config.port, config.host);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'notifier stopping');
+    server.close().finally(() => process.exit(0));
+  });
+}
