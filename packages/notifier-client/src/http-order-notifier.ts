@@ -25,8 +25,8 @@ import {
   ExponentialBackoff,
   handleWhen,
   isBrokenCircuitError,
-  isTaskCancelledError,
   retry,
+  TaskCancelledError,
   TimeoutStrategy,
   timeout,
   wrap,
@@ -287,7 +287,9 @@ export class HttpOrderNotifier implements OrderNotifier {
       return await this.#timeout.execute(({ signal }) => send(signal), policySignal);
     } catch (error) {
       if (callerSignal?.aborted) throw new CancelledError();
-      if (isTaskCancelledError(error)) throw new AttemptTimeoutError(this.options.attemptTimeoutMs);
+      // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests for the bulkhead error's marker.
+      if (error instanceof TaskCancelledError)
+        throw new AttemptTimeoutError(this.options.attemptTimeoutMs);
       throw error;
     }
   }
