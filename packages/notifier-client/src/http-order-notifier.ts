@@ -6,6 +6,7 @@
  * gets its own budget and a timed-out attempt counts against the breaker; the breaker sits
  * inside the retry so an open circuit stops the retries at once instead of being retried.
  */
+import { setMaxListeners } from 'node:events';
 import {
   type Clock,
   type Logger,
@@ -139,12 +140,24 @@ export class HttpOrderNotifier implements OrderNotifier {
     orders: readonly Order[],
     options: NotifyOptions = {},
   ): Promise<NotificationResult[]> {
-    const { signal } = options;
     // The same order twice in one call is notified once and answered twice.
     const ids = [...new Set(orders.map((order) => order.id))];
     if (ids.length === 0) return [];
     const occurredAt = this.#clock.now().toISOString();
+    const call = callSignal(options.signal);
+    try {
+      return await this.#notifyIds(orders, ids, occurredAt, call.signal);
+    } finally {
+      call.dispose();
+    }
+  }
 
+  async #notifyIds(
+    orders: readonly Order[],
+    ids: number[],
+    occurredAt: string,
+    signal: AbortSignal,
+  ): Promise<NotificationResult[]> {
     const { protocol, batchSize } = this.options;
     const units =
       protocol === 'legacy' || batchSize === 1
@@ -167,7 +180,7 @@ export class HttpOrderNotifier implements OrderNotifier {
   async #notifyOne(
     orderId: number,
     occurredAt: string,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ): Promise<NotificationResult[]> {
     let attempts = 0;
     try {
@@ -192,7 +205,7 @@ export class HttpOrderNotifier implements OrderNotifier {
   async #notifyBatch(
     ids: number[],
     occurredAt: string,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ): Promise<NotificationResult[]> {
     const done = new Map<number, NotificationResult>();
     const attempts = new Map<number, number>(ids.map((id) => [id, 0]));
@@ -257,12 +270,11 @@ export class HttpOrderNotifier implements OrderNotifier {
    * down on its own (the next attempt sees the aborted signal and stops).
    */
   async #execute(
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
     fn: (policySignal: AbortSignal) => Promise<void>,
   ): Promise<void> {
-    if (signal?.aborted) throw new CancelledError();
+    if (signal.aborted) throw new CancelledError();
     const run = this.#pipeline.execute(({ signal: policySignal }) => fn(policySignal), signal);
-    if (!signal) return run;
     let onAbort = () => {};
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(new CancelledError());
@@ -279,20 +291,38 @@ export class HttpOrderNotifier implements OrderNotifier {
   /** One attempt under the per-attempt timeout, with its failures named for the policies. */
   async #attempt<T>(
     policySignal: AbortSignal,
-    callerSignal: AbortSignal | undefined,
+    callerSignal: AbortSignal,
     send: (attemptSignal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    if (callerSignal?.aborted) throw new CancelledError();
+    if (callerSignal.aborted) throw new CancelledError();
     try {
       return await this.#timeout.execute(({ signal }) => send(signal), policySignal);
     } catch (error) {
-      if (callerSignal?.aborted) throw new CancelledError();
+      if (callerSignal.aborted) throw new CancelledError();
       // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests for the bulkhead error's marker.
       if (error instanceof TaskCancelledError)
         throw new AttemptTimeoutError(this.options.attemptTimeoutMs);
       throw error;
     }
   }
+}
+
+/**
+ * One signal per call, aborted when the caller's is. Without a caller signal cockatiel falls
+ * back to one module-wide signal, and every in-flight attempt's timeout listens on it, so
+ * Node warns about a listener leak past 10; a signal of our own gets a limit that fits.
+ */
+function callSignal(caller: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  if (!caller) return { signal: controller.signal, dispose: () => {} };
+  const abort = () => controller.abort(caller.reason);
+  if (caller.aborted) abort();
+  else caller.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => caller.removeEventListener('abort', abort),
+  };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -310,13 +340,9 @@ function entryFailure(entry: EntryFailure, attempts: number): NotificationFailur
   };
 }
 
-function toFailure(
-  error: unknown,
-  attempts: number,
-  signal: AbortSignal | undefined,
-): NotificationFailure {
+function toFailure(error: unknown, attempts: number, signal: AbortSignal): NotificationFailure {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof CancelledError || signal?.aborted) {
+  if (error instanceof CancelledError || signal.aborted) {
     return { kind: 'cancelled', message: new CancelledError().message, attempts };
   }
   if (isBrokenCircuitError(error)) {
