@@ -5,5 +5,6 @@ export {
   defaultMySqlTestUrl,
   type MySqlTestServer,
   mySqlTestServerUrl,
+  probeMySqlServer,
   type TestDatabase,
 } from './test-databases.js';

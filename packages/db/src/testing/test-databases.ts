@@ -25,32 +25,36 @@ export interface MySqlTestServer {
 let probe: Promise<MySqlTestServer> | undefined;
 
 /**
- * Whether MYSQL_TEST_URL answers. When it does not: throws if CI=true (CI must run the MySQL
- * suites), otherwise prints why and reports it unavailable, for `describe.skipIf`.
+ * Whether MYSQL_TEST_URL answers, checked once per process. When it does not: throws if
+ * CI=true (CI must run the MySQL suites), otherwise prints why, for `describe.skipIf`.
  */
 export function checkMySqlTestServer(): Promise<MySqlTestServer> {
-  probe ??= (async () => {
-    const url = mySqlTestServerUrl();
-    try {
-      const connection = await createConnection({ uri: url, connectTimeout: 3000 });
-      await connection.end();
-      return { available: true, skipReason: null };
-    } catch (error) {
-      const reason = `MariaDB/MySQL at ${redactConnectionString(url)} is not reachable (${
-        error instanceof Error ? error.message : String(error)
-      })`;
-      if (process.env.CI === 'true') {
-        throw new Error(
-          `${reason}; CI=true, so the MySQL suites must run. Start MariaDB or set MYSQL_TEST_URL.`,
-        );
-      }
-      console.warn(
-        `Skipping MySQL integration suites: ${reason}. Set MYSQL_TEST_URL or start MariaDB.`,
-      );
-      return { available: false, skipReason: reason };
-    }
-  })();
+  probe ??= probeMySqlServer(mySqlTestServerUrl(), { ci: process.env.CI === 'true' });
   return probe;
+}
+
+export async function probeMySqlServer(
+  url: string,
+  options: { ci: boolean },
+): Promise<MySqlTestServer> {
+  try {
+    const connection = await createConnection({ uri: url, connectTimeout: 3000 });
+    await connection.end();
+    return { available: true, skipReason: null };
+  } catch (error) {
+    const reason = `MariaDB/MySQL at ${redactConnectionString(url)} is not reachable (${
+      error instanceof Error ? error.message : String(error)
+    })`;
+    if (options.ci) {
+      throw new Error(
+        `${reason}; CI=true, so the MySQL suites must run. Start MariaDB or set MYSQL_TEST_URL.`,
+      );
+    }
+    console.warn(
+      `Skipping MySQL integration suites: ${reason}. Set MYSQL_TEST_URL or start MariaDB.`,
+    );
+    return { available: false, skipReason: reason };
+  }
 }
 
 export interface TestDatabase {
