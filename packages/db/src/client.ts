@@ -34,6 +34,7 @@ export {
   connectSqlite,
   embeddedFilePath,
   type SqliteConnection,
+  type SqliteConnectionOptions,
   sqliteMigrationsFolder,
 } from './sqlite/sqlite-database.js';
 export { type SqliteDatabase, SqliteOrderRepository } from './sqlite/sqlite-order-repository.js';
@@ -48,6 +49,8 @@ export interface OpenDatabaseOptions extends OrderRepositoryOptions {
   url?: string | undefined;
   /** MySQL pool size. Default 10. */
   connectionLimit?: number;
+  /** Embedded database: how long a writer waits for another. Default 5,000 ms. */
+  busyTimeoutMs?: number;
 }
 
 export interface OcsDatabase extends SeedTarget {

@@ -182,6 +182,22 @@ export function describeRepositoryContract(
       }
     });
 
+    it('when two calls finish the same orders at once, each order is finished by exactly one', async () => {
+      const { ids } = await generate(2_000, { eligible: 1 });
+      const a = openDatabase({ url: target.url, chunkSize: 300 });
+      const b = openDatabase({ url: target.url, chunkSize: 300 });
+      try {
+        const [first, second] = await Promise.all([
+          a.orders.markFinished(ids, now),
+          b.orders.markFinished([...ids].reverse(), now),
+        ]);
+        expect([...first.updatedIds, ...second.updatedIds].sort((x, y) => x - y)).toEqual(ids);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('given 100,000 ids, one call fetches them all and one call finishes them all', async () => {
       const { ids } = await timed(`${name}: seed 100,000 orders`, () =>
         generate(100_000, { eligible: 1 }),

@@ -23,6 +23,16 @@ export type MySqlDatabase = MySql2Database<typeof schema>;
 
 const { orderLines, orders, orderStates } = schema;
 
+const deadlockAttempts = 3;
+
+/** ER_LOCK_DEADLOCK, possibly wrapped by drizzle's query error. */
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { errno?: unknown }).errno === 1213) return true;
+  }
+  return false;
+}
+
 export class MySqlOrderRepository implements OrderRepository {
   readonly #db: MySqlDatabase;
   readonly #chunkSize: number;
@@ -87,26 +97,41 @@ export class MySqlOrderRepository implements OrderRepository {
   }
 
   /**
-   * One transaction: per chunk, lock the SUBMITTED rows (`FOR UPDATE`, in ascending id order
-   * so concurrent calls cannot deadlock each other), then update exactly those, still guarded
-   * by state. MySQL has no UPDATE ... RETURNING, so the locked ids are the updated ids.
+   * One transaction: per chunk, lock the requested rows by primary key only (`FOR UPDATE`,
+   * ascending ids), keep those still SUBMITTED, then update exactly those, still guarded by
+   * state. MySQL has no UPDATE ... RETURNING, so the locked SUBMITTED ids are the updated ids.
+   * The state is deliberately not in the locking query: filtering there lets InnoDB scan the
+   * OrderStateId index and take gap locks, which deadlocks two overlapping calls.
+   * A deadlock still rolls everything back, so the whole call is retried a few times.
    * `at` is not stored: the original ORDERS table has no column for it; runs record the time.
    */
   async markFinished(ids: readonly number[], _at: Date): Promise<MarkFinishedResult> {
     const unique = sortedUniqueIds(ids);
     if (unique.length === 0) return { updatedIds: [] };
-    const { submitted, finished } = await this.#stateIds();
+    const states = await this.#stateIds();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#markFinishedOnce(unique, states);
+      } catch (error) {
+        if (attempt >= deadlockAttempts || !isDeadlock(error)) throw error;
+      }
+    }
+  }
+
+  #markFinishedOnce(ids: number[], { submitted, finished }: StateIds): Promise<MarkFinishedResult> {
     return this.#db.transaction(async (tx) => {
       const updatedIds: number[] = [];
-      for (const part of chunk(unique, this.#chunkSize)) {
+      for (const part of chunk(ids, this.#chunkSize)) {
         const locked = await tx
-          .select({ id: orders.id })
+          .select({ id: orders.id, orderStateId: orders.orderStateId })
           .from(orders)
-          .where(and(inArray(orders.id, part), eq(orders.orderStateId, submitted)))
+          .where(inArray(orders.id, part))
           .orderBy(asc(orders.id))
           .for('update');
-        if (locked.length === 0) continue;
-        const lockedIds = locked.map((row) => row.id);
+        const lockedIds = locked
+          .filter((row) => row.orderStateId === submitted)
+          .map((row) => row.id);
+        if (lockedIds.length === 0) continue;
         await tx
           .update(orders)
           .set({ orderStateId: finished })

@@ -5,23 +5,29 @@ import { chunk, rowsPerInsert, sqliteMaxVariables } from '../chunks.js';
 import { toRun, toRunOrderRows, toRunRow, toRunSummary } from '../mapping.js';
 import { completionRunOrders, completionRuns } from '../schema/sqlite-schema.js';
 import type { SqliteDatabase } from './sqlite-order-repository.js';
+import { noWriteLock, type WriteLock } from './write-lock.js';
 
 const outcomeRowsPerInsert = rowsPerInsert(4, sqliteMaxVariables);
 
 export class SqliteCompletionRunRepository implements CompletionRunRepository {
   readonly #db: SqliteDatabase;
 
-  constructor(db: SqliteDatabase) {
+  readonly #writeLock: WriteLock;
+
+  constructor(db: SqliteDatabase, writeLock: WriteLock = noWriteLock) {
     this.#db = db;
+    this.#writeLock = writeLock;
   }
 
   async save(run: CompletionRun): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      await tx.insert(completionRuns).values(toRunRow(run));
-      for (const rows of chunk(toRunOrderRows(run.id, run.response), outcomeRowsPerInsert)) {
-        await tx.insert(completionRunOrders).values(rows);
-      }
-    });
+    await this.#writeLock(() =>
+      this.#db.transaction(async (tx) => {
+        await tx.insert(completionRuns).values(toRunRow(run));
+        for (const rows of chunk(toRunOrderRows(run.id, run.response), outcomeRowsPerInsert)) {
+          await tx.insert(completionRunOrders).values(rows);
+        }
+      }),
+    );
   }
 
   async findById(id: string): Promise<CompletionRun | null> {

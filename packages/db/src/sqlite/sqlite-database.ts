@@ -17,6 +17,7 @@ import * as schema from '../schema/sqlite-schema.js';
 import type { SeedWriter } from '../seed/seed-writer.js';
 import { SqliteCompletionRunRepository } from './sqlite-completion-run-repository.js';
 import { type SqliteDatabase, SqliteOrderRepository } from './sqlite-order-repository.js';
+import { type WriteLock, writeLockFor } from './write-lock.js';
 
 export const sqliteMigrationsFolder = fileURLToPath(
   new URL('../../drizzle/sqlite', import.meta.url),
@@ -37,21 +38,38 @@ export function embeddedFilePath(url: string): string {
   return url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
 }
 
-export function connectSqlite(url: string, options: OrderRepositoryOptions = {}): SqliteConnection {
-  mkdirSync(dirname(embeddedFilePath(url)), { recursive: true });
-  const client = createClient({ url });
+export interface SqliteConnectionOptions extends OrderRepositoryOptions {
+  /** How long a writer waits for another one before failing with SQLITE_BUSY. Default 5,000 ms. */
+  busyTimeoutMs?: number;
+}
+
+export function connectSqlite(
+  url: string,
+  options: SqliteConnectionOptions = {},
+): SqliteConnection {
+  const path = embeddedFilePath(url);
+  mkdirSync(dirname(path), { recursive: true });
+  const writeLock = writeLockFor(path);
+  // libsql applies `timeout` to every connection, including the ones it reopens after a
+  // transaction, so overlapping write transactions wait for each other instead of failing.
+  const client = createClient({ url, timeout: options.busyTimeoutMs ?? 5_000 });
   const db = drizzle(client, { schema });
   return {
     client,
     db,
-    orders: new SqliteOrderRepository(db, options),
-    runs: new SqliteCompletionRunRepository(db),
-    seedWriter: sqliteSeedWriter(db),
-    migrate: () => migrate(db, { migrationsFolder: sqliteMigrationsFolder }),
+    orders: new SqliteOrderRepository(db, { ...options, writeLock }),
+    runs: new SqliteCompletionRunRepository(db, writeLock),
+    seedWriter: sqliteSeedWriter(db, writeLock),
+    migrate: () =>
+      writeLock(async () => {
+        // WAL lets readers go on while a completion call writes; the setting stays with the file.
+        await client.execute('PRAGMA journal_mode = WAL');
+        await migrate(db, { migrationsFolder: sqliteMigrationsFolder });
+      }),
   };
 }
 
-function sqliteSeedWriter(db: SqliteDatabase): SeedWriter {
+function sqliteSeedWriter(db: SqliteDatabase, writeLock: WriteLock): SeedWriter {
   const orderRows = rowsPerInsert(3, sqliteMaxVariables);
   const lineRows = rowsPerInsert(4, sqliteMaxVariables);
   return {
@@ -74,20 +92,22 @@ function sqliteSeedWriter(db: SqliteDatabase): SeedWriter {
     async insertOrders(orders, lines) {
       if (orders.length === 0) return;
       const states = resolveStateIds(await db.select().from(schema.orderStates));
-      await db.transaction(async (tx) => {
-        for (const part of chunk(orders, orderRows)) {
-          await tx.insert(schema.orders).values(
-            part.map((order) => ({
-              id: order.id,
-              orderDate: order.orderDate,
-              orderStateId: order.state === 'SUBMITTED' ? states.submitted : states.finished,
-            })),
-          );
-        }
-        for (const part of chunk(lines, lineRows)) {
-          await tx.insert(schema.orderLines).values(part);
-        }
-      });
+      await writeLock(() =>
+        db.transaction(async (tx) => {
+          for (const part of chunk(orders, orderRows)) {
+            await tx.insert(schema.orders).values(
+              part.map((order) => ({
+                id: order.id,
+                orderDate: order.orderDate,
+                orderStateId: order.state === 'SUBMITTED' ? states.submitted : states.finished,
+              })),
+            );
+          }
+          for (const part of chunk(lines, lineRows)) {
+            await tx.insert(schema.orderLines).values(part);
+          }
+        }),
+      );
     },
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '../chunks.js';
 import { resolveStateIds, type StateIds, sortedUniqueIds, toOrders } from '../mapping.js';
 import * as schema from '../schema/sqlite-schema.js';
+import { noWriteLock, type WriteLock } from './write-lock.js';
 
 export type SqliteDatabase = LibSQLDatabase<typeof schema>;
 
@@ -28,8 +29,14 @@ export class SqliteOrderRepository implements OrderRepository {
   readonly #chunkSize: number;
   #states: Promise<StateIds> | undefined;
 
-  constructor(db: SqliteDatabase, options: OrderRepositoryOptions = {}) {
+  readonly #writeLock: WriteLock;
+
+  constructor(
+    db: SqliteDatabase,
+    options: OrderRepositoryOptions & { writeLock?: WriteLock } = {},
+  ) {
     this.#db = db;
+    this.#writeLock = options.writeLock ?? noWriteLock;
     // Two extra placeholders per statement: the state guard.
     this.#chunkSize = checkChunkSize(options.chunkSize ?? defaultChunkSize, sqliteMaxVariables - 2);
   }
@@ -92,18 +99,20 @@ export class SqliteOrderRepository implements OrderRepository {
     const unique = sortedUniqueIds(ids);
     if (unique.length === 0) return { updatedIds: [] };
     const { submitted, finished } = await this.#stateIds();
-    return this.#db.transaction(async (tx) => {
-      const updatedIds: number[] = [];
-      for (const part of chunk(unique, this.#chunkSize)) {
-        const updated = await tx
-          .update(orders)
-          .set({ orderStateId: finished })
-          .where(and(inArray(orders.id, part), eq(orders.orderStateId, submitted)))
-          .returning({ id: orders.id });
-        updatedIds.push(...updated.map((row) => row.id));
-      }
-      return { updatedIds: updatedIds.sort((a, b) => a - b) };
-    });
+    return this.#writeLock(() =>
+      this.#db.transaction(async (tx) => {
+        const updatedIds: number[] = [];
+        for (const part of chunk(unique, this.#chunkSize)) {
+          const updated = await tx
+            .update(orders)
+            .set({ orderStateId: finished })
+            .where(and(inArray(orders.id, part), eq(orders.orderStateId, submitted)))
+            .returning({ id: orders.id });
+          updatedIds.push(...updated.map((row) => row.id));
+        }
+        return { updatedIds: updatedIds.sort((a, b) => a - b) };
+      }),
+    );
   }
 
   async findPendingIds(query: { afterId?: number | undefined; limit: number }): Promise<IdPage> {
