@@ -2,11 +2,13 @@
  * An existing installation of the original system already has its four tables and seed data.
  * Migrating it must add this service's tables and change nothing of what is there.
  */
+import { createClient } from '@libsql/client';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OcsDatabase, openDatabase } from '../src/client.js';
 import {
   checkMySqlTestServer,
+  createEmbeddedTestDatabase,
   createMySqlTestDatabase,
   type TestDatabase,
 } from '../src/testing/index.js';
@@ -189,5 +191,58 @@ describe.skipIf(!server.available)('migrating an existing installation (MariaDB)
     expect(await db.orders.markFinished([2, 3], now)).toEqual({ updatedIds: [2, 3] });
     const page = await db.orders.findPendingIds({ limit: 10 });
     expect(page).toEqual({ ids: [1, 4, 5], nextCursor: null });
+  });
+});
+
+describe('migrating an embedded database that already has the original tables', () => {
+  let database: TestDatabase;
+  let db: OcsDatabase;
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it('keeps the rows, adds no second ORDER_STATES row and reads the orders', async () => {
+    database = await createEmbeddedTestDatabase();
+    const raw = createClient({ url: database.url });
+    try {
+      await raw.executeMultiple(`
+        CREATE TABLE ORDER_STATES (Id integer PRIMARY KEY AUTOINCREMENT NOT NULL, OrderState text NOT NULL);
+        CREATE TABLE ORDERS (Id integer PRIMARY KEY AUTOINCREMENT NOT NULL, OrderDate integer NOT NULL,
+          OrderStateId integer NOT NULL REFERENCES ORDER_STATES (Id));
+        CREATE TABLE PRODUCTS (Id integer PRIMARY KEY AUTOINCREMENT NOT NULL, ProductName text NOT NULL);
+        CREATE TABLE ORDER_LINES (Id integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+          OrderId integer NOT NULL REFERENCES ORDERS (Id), ProductId integer NOT NULL REFERENCES PRODUCTS (Id),
+          OrderedQuantity integer NOT NULL, DeliveredQuantity integer);
+        INSERT INTO ORDER_STATES (Id, OrderState) VALUES (1, 'SUBMITTED'), (2, 'FINISHED');
+        INSERT INTO PRODUCTS (Id, ProductName) VALUES (1, 'Apple'), (2, 'Banana');
+        INSERT INTO ORDERS (Id, OrderDate, OrderStateId) VALUES (1, ${monthsAgo(7).getTime()}, 1), (2, ${monthsAgo(1).getTime()}, 2);
+        INSERT INTO ORDER_LINES (OrderId, ProductId, OrderedQuantity, DeliveredQuantity) VALUES (1, 1, 10, 5), (1, 2, 20, NULL);
+      `);
+      db = openDatabase({ url: database.url });
+      await db.migrate();
+      await db.migrate();
+
+      const states = await raw.execute('SELECT Id, OrderState FROM ORDER_STATES ORDER BY Id');
+      expect(states.rows.map((row) => [row.Id, row.OrderState])).toEqual([
+        [1, 'SUBMITTED'],
+        [2, 'FINISHED'],
+      ]);
+    } finally {
+      raw.close();
+    }
+    expect(await db.orders.findByIds([1, 2])).toEqual([
+      {
+        id: 1,
+        orderDate: monthsAgo(7),
+        state: 'SUBMITTED',
+        lines: [
+          { id: 1, productId: 1, orderedQuantity: 10, deliveredQuantity: 5 },
+          { id: 2, productId: 2, orderedQuantity: 20, deliveredQuantity: null },
+        ],
+      },
+      { id: 2, orderDate: monthsAgo(1), state: 'FINISHED', lines: [] },
+    ]);
   });
 });
