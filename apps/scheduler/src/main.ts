@@ -1,0 +1,86 @@
+/**
+ * `tsx src/main.ts run-once`: one run, then exit (0 when the run ended, 2 when the server
+ * could not be reached or refused the token). Without arguments: stay up and run on the
+ * cron schedule (and once at start with RUN_ON_START=true).
+ */
+import { pino } from 'pino';
+import { createServerClient, waitForServer } from './client.js';
+import { CompletionJob, ServerUnavailableError } from './completion-job.js';
+import { ConfigError, loadConfig, type SchedulerConfig } from './config.js';
+import { createProgress } from './progress.js';
+import { Scheduler } from './scheduler.js';
+import { formatSummary } from './summary.js';
+
+const mode = process.argv[2] ?? 'daemon';
+if (mode !== 'daemon' && mode !== 'run-once') {
+  console.error(`Unknown command "${mode}". Use "run-once" or no argument.`);
+  process.exit(1);
+}
+
+let config: SchedulerConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+// Logs go to stderr so stdout carries the progress bar and the summary.
+const logger = pino(
+  { level: config.LOG_LEVEL, base: { service: 'scheduler' } },
+  pino.destination(2),
+);
+const client = createServerClient(config.SERVER_URL, config.SCHEDULER_TOKEN);
+const job = new CompletionJob(
+  client,
+  {
+    pageSize: config.PAGE_SIZE,
+    batchSize: config.BATCH_SIZE,
+    retryAttempts: config.RETRY_ATTEMPTS,
+    retryInitialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+    retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
+  },
+  createProgress(logger),
+  logger,
+);
+const scheduler = new Scheduler(job, logger, (summary) => {
+  console.log(formatSummary(summary));
+  logger.info({ summary }, 'run finished');
+});
+
+function reportFailure(error: unknown): number {
+  if (error instanceof ServerUnavailableError) {
+    logger.error({ reason: error.reason }, error.message);
+    console.error(error.message);
+    return 2;
+  }
+  logger.error({ err: error }, 'run failed');
+  return 1;
+}
+
+if (mode === 'run-once') {
+  try {
+    await scheduler.runNow();
+    process.exit(0);
+  } catch (error) {
+    process.exit(reportFailure(error));
+  }
+} else {
+  scheduler.start(config.CRON, config.TIMEZONE);
+  if (config.RUN_ON_START) {
+    // Started beside the server (e.g. `pnpm start`): give it time to come up first.
+    waitForServer(client, 60_000)
+      .then((up) => {
+        if (!up) logger.warn({ url: config.SERVER_URL }, 'server not up after 60 s; trying anyway');
+        return scheduler.runNow();
+      })
+      .catch(reportFailure);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping');
+      scheduler.stop().then(() => process.exit(0));
+    });
+  }
+}

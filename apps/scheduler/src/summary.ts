@@ -1,0 +1,19 @@
+import type { RunSummary } from './completion-job.js';
+
+/** The human-readable end of a run, printed on stdout. */
+export function formatSummary(s: RunSummary): string {
+  const requirementLines = Object.entries(s.failedRequirements)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `    ${code}: ${n}`);
+  return [
+    `Run summary (${(s.durationMs / 1000).toFixed(1)} s, ${s.rounds} round${s.rounds === 1 ? '' : 's'})`,
+    `  pending orders:        ${s.pending}`,
+    `  completed:             ${s.completed}`,
+    `  not found:             ${s.notFound}`,
+    `  failed requirements:   ${Object.values(s.failedRequirements).reduce((a, b) => a + b, 0)} reasons`,
+    ...requirementLines,
+    `  not notified:          ${s.notNotified}`,
+    `  not updated:           ${s.notUpdated}`,
+    `  request failed:        ${s.requestFailed}`,
+  ].join('\n');
+}

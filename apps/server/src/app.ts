@@ -1,0 +1,96 @@
+/** The composition root: config → database → notifier → requirements → use case → HTTP. */
+import type { AddressInfo } from 'node:net';
+import { openDatabase } from '@ocs/db/client';
+import { buildMySqlConnectionString, redactConnectionString } from '@ocs/db/connection-string';
+import { CompleteOrders, systemClock } from '@ocs/domain';
+import { createOrderNotifier } from '@ocs/notifier-client';
+import { defaultRequirements } from '@ocs/requirements';
+import type { Logger } from 'pino';
+import { TokenAuthenticator } from './auth.js';
+import { CompletionService } from './completion-service.js';
+import type { Config } from './config.js';
+import { createHttpServer } from './http-server.js';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A MySQL URL from `database.url` or the parts; undefined means the embedded database. */
+export function databaseUrl(config: Config['database']): string {
+  if (config.url) return config.url;
+  if (config.host || config.name || config.user) {
+    return buildMySqlConnectionString({
+      host: config.host ?? '',
+      port: config.port ?? 3306,
+      user: config.user ?? '',
+      password: config.password,
+      database: config.name ?? '',
+    });
+  }
+  return `file:${config.embeddedFile}`;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const url = databaseUrl(config.database);
+  const db = await openDatabase({ url, chunkSize: config.database.chunkSize });
+  logger.info({ database: redactConnectionString(url), dialect: db.dialect }, 'database opened');
+  try {
+    if (config.database.migrateOnStart) {
+      await db.migrate();
+      logger.info('migrations applied');
+    }
+    const seedDemo = config.database.seedDemoOnStart ?? db.dialect === 'sqlite';
+    if (seedDemo) {
+      const seeded = await db.seedDemo(systemClock.now());
+      logger.info({ seeded }, 'demo orders checked');
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const notifier = createOrderNotifier(config.notifier);
+  const completeOrders = new CompleteOrders({
+    repository: db.orders,
+    notifier,
+    requirements: defaultRequirements(config.requirements),
+    clock: systemClock,
+    logger,
+  });
+  const completion = new CompletionService(completeOrders, db.runs, systemClock, logger);
+  const server = createHttpServer({
+    authenticator: new TokenAuthenticator(config.auth.tokens),
+    context: {
+      completion,
+      orders: db.orders,
+      runs: db.runs,
+      pingDatabase: () => db.ping(),
+    },
+    completion,
+    logger,
+    maxIdsPerCall: config.limits.maxIdsPerCall,
+    bodyLimitBytes: config.limits.bodyLimitBytes,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const serverUrl = `http://${host}:${address.port}`;
+  logger.info(
+    { url: serverUrl, notifier: config.notifier.baseUrl, protocol: config.notifier.protocol },
+    'server listening',
+  );
+
+  return {
+    url: serverUrl,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const tokens = 'scheduler-token-0123456789:scheduler,admin-token-0123456789abc:admin';
+
+describe('loadConfig', () => {
+  it('gives the defaults with only the tokens set', () => {
+    const config = loadConfig({ AUTH_TOKENS: tokens });
+    expect(config.port).toBe(5000);
+    expect(config.limits.maxIdsPerCall).toBe(10000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.notifier).toMatchObject({ baseUrl: 'http://127.0.0.1:5002', maxAttempts: 4 });
+    expect(config.auth.tokens).toEqual([
+      { token: 'scheduler-token-0123456789', role: 'scheduler' },
+      { token: 'admin-token-0123456789abc', role: 'admin' },
+    ]);
+  });
+
+  it('stops on a bad value with one message naming the key', () => {
+    expect(() => loadConfig({ AUTH_TOKENS: tokens, NOTIFIER_MAX_ATTEMPTS: 'many' })).toThrow(
+      /NOTIFIER_MAX_ATTEMPTS \(notifier\.maxAttempts\)/,
+    );
+    expect(() => loadConfig({ AUTH_TOKENS: tokens, PORT: '70000' })).toThrow(ConfigError);
+  });
+
+  it('requires tokens and never echoes one back', () => {
+    expect(() => loadConfig({})).toThrow(/AUTH_TOKENS/);
+    let message = '';
+    try {
+      loadConfig({ AUTH_TOKENS: 'short-secret:admin' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/AUTH_TOKENS.*at least 16/);
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('rejects an unknown role', () => {
+    expect(() => loadConfig({ AUTH_TOKENS: 'a-long-enough-token-123:root' })).toThrow(
+      /AUTH_TOKENS/,
+    );
+  });
+
+  it('reads the settings file, and the environment wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ocs-config-'));
+    const file = join(dir, 'appsettings.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ notifier: { maxAttempts: 5, initialDelayMs: 4000 }, port: 6000 }),
+    );
+    const config = loadConfig({ AUTH_TOKENS: tokens, SETTINGS_FILE: file, PORT: '7000' });
+    expect(config.notifier.maxAttempts).toBe(5);
+    expect(config.notifier.initialDelayMs).toBe(4000);
+    expect(config.port).toBe(7000);
+  });
+
+  it('names the settings file when it is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ocs-config-'));
+    const file = join(dir, 'appsettings.json');
+    writeFileSync(file, '{ nope');
+    expect(() => loadConfig({ AUTH_TOKENS: tokens, SETTINGS_FILE: file })).toThrow(
+      /SETTINGS_FILE .*appsettings\.json is not valid JSON/,
+    );
+  });
+});

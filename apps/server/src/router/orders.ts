@@ -1,0 +1,71 @@
+import { isCompletionError, orderIdSchema, orderStateSchema } from '@ocs/domain';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { authorizedProcedure } from '../trpc.js';
+
+/** The input of `orders.complete`, with the per-call limit from configuration. */
+export function completeInputSchema(maxIdsPerCall: number) {
+  return z.object({
+    orderIds: z
+      .array(orderIdSchema, { error: 'orderIds must be an array of positive integers' })
+      .min(1, 'orderIds must contain at least one id')
+      .max(maxIdsPerCall, `orderIds may contain at most ${maxIdsPerCall} ids per call`)
+      .transform((ids) => [...new Set(ids)]),
+  });
+}
+
+const pageSchema = z.object({
+  cursor: orderIdSchema.nullish(),
+  limit: z.number().int().min(1).max(10000).default(1000),
+});
+
+export function ordersRouter(maxIdsPerCall: number) {
+  return {
+    complete: authorizedProcedure('scheduler', 'admin')
+      .input(completeInputSchema(maxIdsPerCall))
+      .mutation(async ({ ctx, input }) => {
+        try {
+          const { runId, response } = await ctx.completion.complete(input.orderIds);
+          return { runId, ...response };
+        } catch (error) {
+          // Nothing completed is the caller's business, not a server fault: 400 with the
+          // response in error.data.completion (see errorFormatter).
+          if (isCompletionError(error)) {
+            throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+          }
+          throw error;
+        }
+      }),
+
+    /** SUBMITTED order ids, ascending; the requirements decide later which can complete. */
+    pendingCompletion: authorizedProcedure('scheduler', 'admin')
+      .input(pageSchema)
+      .query(({ ctx, input }) =>
+        ctx.orders.findPendingIds({ afterId: input.cursor ?? undefined, limit: input.limit }),
+      ),
+
+    list: authorizedProcedure('admin')
+      .input(
+        pageSchema.extend({
+          state: orderStateSchema.optional(),
+          limit: z.number().int().min(1).max(500).default(50),
+        }),
+      )
+      .query(({ ctx, input }) =>
+        ctx.orders.list({
+          state: input.state,
+          afterId: input.cursor ?? undefined,
+          limit: input.limit,
+        }),
+      ),
+
+    byId: authorizedProcedure('admin')
+      .input(z.object({ id: orderIdSchema }))
+      .query(async ({ ctx, input }) => {
+        const [order] = await ctx.orders.findByIds([input.id]);
+        if (!order)
+          throw new TRPCError({ code: 'NOT_FOUND', message: `Order ${input.id} not found` });
+        return order;
+      }),
+  } satisfies TRPCRouterRecord;
+}

@@ -1,0 +1,65 @@
+/** The one initTRPC of the server: context, error shape and the procedure builders. */
+import {
+  type CompleteOrderResponse,
+  type CompletionErrorCode,
+  type CompletionRunRepository,
+  isCompletionError,
+  type OrderRepository,
+} from '@ocs/domain';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Principal } from './auth.js';
+import type { CompletionService } from './completion-service.js';
+import type { Role } from './config.js';
+
+export interface Context {
+  principal: Principal | null;
+  completion: CompletionService;
+  orders: OrderRepository;
+  runs: CompletionRunRepository;
+  /** Throws when the database cannot be reached. */
+  pingDatabase: () => Promise<void>;
+}
+
+export interface CompletionErrorData {
+  code: CompletionErrorCode;
+  response: CompleteOrderResponse;
+}
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces: the error body is read by other services, not developers.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const { cause } = error;
+    const completion: CompletionErrorData | null = isCompletionError(cause)
+      ? { code: cause.code, response: cause.response }
+      : null;
+    const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
+    return {
+      ...shape,
+      message:
+        cause instanceof z.ZodError
+          ? cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+          : shape.message,
+      data: { ...shape.data, completion, zodError },
+    };
+  },
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+
+export function authorizedProcedure(...roles: Role[]) {
+  return t.procedure.use(({ ctx, next }) => {
+    if (!ctx.principal) {
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required' });
+    }
+    if (!roles.includes(ctx.principal.role)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This procedure needs one of the roles: ${roles.join(', ')}`,
+      });
+    }
+    return next({ ctx: { ...ctx, principal: ctx.principal } });
+  });
+}

@@ -1,0 +1,401 @@
+/**
+ * End to end with real processes over real HTTP: the notifier app, the server (on MariaDB
+ * and on the embedded database) and the scheduler CLI.
+ */
+import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
+import {
+  checkMySqlTestServer,
+  createEmbeddedTestDatabase,
+  createMySqlTestDatabase,
+  type TestDatabase,
+} from '@ocs/db/testing';
+import type { CompleteOrderResponse } from '@ocs/domain';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../src/router/index.js';
+import { type RunningProcess, startApp } from './processes.js';
+
+const schedulerToken = 'e2e-scheduler-token-0123456789';
+const adminToken = 'e2e-admin-token-0123456789abc';
+const mysql = await checkMySqlTestServer();
+
+interface Stack {
+  db: OcsDatabase;
+  testDb: TestDatabase;
+  notifier: RunningProcess;
+  notifierUrl: string;
+  server: RunningProcess;
+  serverUrl: string;
+}
+
+async function startStack(kind: 'mariadb' | 'embedded'): Promise<Stack> {
+  const testDb =
+    kind === 'mariadb' ? await createMySqlTestDatabase() : await createEmbeddedTestDatabase();
+  const notifier = startApp('notifier', { PORT: '0', LOG_LEVEL: 'info' });
+  const [, notifierUrl] = await notifier.waitFor(/"url":"(http:\/\/[^"]+)".*"notifier listening"/);
+  const server = startApp('server', {
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: testDb.url,
+    DB_SEED_DEMO_ON_START: 'true',
+    DB_CHUNK_SIZE: '1000',
+    AUTH_TOKENS: `${schedulerToken}:scheduler,${adminToken}:admin`,
+    NOTIFIER_BASE_URL: notifierUrl as string,
+    NOTIFIER_MAX_ATTEMPTS: '2',
+    NOTIFIER_INITIAL_DELAY_MS: '10',
+    NOTIFIER_MAX_DELAY_MS: '50',
+    NOTIFIER_ATTEMPT_TIMEOUT_MS: '2000',
+    NOTIFIER_BREAKER_THRESHOLD: '100000',
+    NOTIFIER_BATCH_SIZE: '50',
+  });
+  const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+  const db = openDatabase({ url: testDb.url });
+  return {
+    db,
+    testDb,
+    notifier,
+    notifierUrl: notifierUrl as string,
+    server,
+    serverUrl: serverUrl as string,
+  };
+}
+
+async function stopStack(stack: Stack | undefined) {
+  if (!stack) return;
+  await Promise.all([stack.server.stop(), stack.notifier.stop()]);
+  await stack.db.close();
+  await stack.testDb.drop();
+}
+
+const client = (serverUrl: string, token?: string) =>
+  createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${serverUrl}/trpc`,
+        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+      }),
+    ],
+  });
+
+async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<AppRouter>;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function notificationsFor(notifierUrl: string, orderId: number): Promise<number> {
+  const res = await fetch(`${notifierUrl}/v1/notifications?orderId=${orderId}`);
+  const body = (await res.json()) as { notifications: unknown[] };
+  return body.notifications.length;
+}
+
+async function setFaults(notifierUrl: string, faults: Record<string, unknown>) {
+  const res = await fetch(`${notifierUrl}/control/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  expect(res.status).toBeLessThan(300);
+}
+
+async function states(db: OcsDatabase, ids: number[]) {
+  const orders = await db.orders.findByIds(ids);
+  return Object.fromEntries(orders.map((o) => [o.id, o.state]));
+}
+
+const postOrders = (serverUrl: string, body: string, token: string | null = schedulerToken) =>
+  fetch(`${serverUrl}/orders`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body,
+  });
+
+/** The response with ids replaced by their position in `ids`, to compare two equal set-ups. */
+function shape(response: CompleteOrderResponse, ids: number[]) {
+  const at = (id: number) => ids.indexOf(id);
+  return {
+    completed: response.completedOrderIds.map(at),
+    notFound: response.notFoundOrderIds.map(at),
+    unsuccessful: response.unsuccessfulOrders.map((o) => [
+      at(o.orderId),
+      o.reasons.map((r) => r.code),
+    ]),
+    notNotified: response.unsuccessfullyNotifiedOrders.map((o) => [at(o.orderId), o.reason.kind]),
+    notUpdated: response.unsuccessfullyUpdatedOrders.map((o) => at(o.orderId)),
+  };
+}
+
+const suites = [
+  { kind: 'embedded' as const, skip: false },
+  { kind: 'mariadb' as const, skip: !mysql.available },
+];
+
+for (const { kind, skip } of suites) {
+  describe.skipIf(skip)(`end to end on ${kind}`, () => {
+    let stack: Stack;
+
+    beforeAll(async () => {
+      stack = await startStack(kind);
+    });
+    afterAll(async () => {
+      await stopStack(stack);
+    });
+
+    it('given the five seed orders, completing 1-5 finishes exactly 2 and 3, and a second call notifies nobody again', async () => {
+      const api = client(stack.serverUrl, schedulerToken);
+
+      const first = await api.orders.complete.mutate({ orderIds: [1, 2, 3, 4, 5] });
+
+      expect(first.completedOrderIds).toEqual([2, 3]);
+      expect(first.notFoundOrderIds).toEqual([]);
+      expect(
+        first.unsuccessfulOrders.map((o) => [o.orderId, o.reasons.map((r) => r.code).sort()]),
+      ).toEqual([
+        [1, ['ORDER.NOT_FULLY_DELIVERED']],
+        [4, ['ORDER.TOO_RECENT']],
+        [5, ['ORDER.NOT_FULLY_DELIVERED', 'ORDER.TOO_RECENT']],
+      ]);
+      expect(await states(stack.db, [1, 2, 3, 4, 5])).toEqual({
+        1: 'SUBMITTED',
+        2: 'FINISHED',
+        3: 'FINISHED',
+        4: 'SUBMITTED',
+        5: 'SUBMITTED',
+      });
+      for (const id of [1, 4, 5]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(0);
+      for (const id of [2, 3]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+
+      const second = await trpcError(api.orders.complete.mutate({ orderIds: [1, 2, 3, 4, 5] }));
+
+      expect(second.data?.httpStatus).toBe(400);
+      expect(second.data?.completion?.code).toBe('ORDERS.NONE_NOTIFIED');
+      const again = second.data?.completion?.response;
+      expect(again?.completedOrderIds).toEqual([]);
+      for (const id of [2, 3]) {
+        expect(again?.unsuccessfulOrders.find((o) => o.orderId === id)?.reasons).toEqual([
+          expect.objectContaining({ code: 'ORDER.ALREADY_FINISHED' }),
+        ]);
+        expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+      }
+    });
+
+    it('records each call as a run the admin can read back', async () => {
+      const admin = client(stack.serverUrl, adminToken);
+      const { runs } = await admin.runs.list.query({ limit: 10 });
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      const run = await admin.runs.byId.query({ id: runs[runs.length - 1]?.id ?? '' });
+      expect(run.requestedCount).toBe(5);
+      expect(run.response.completedOrderIds).toEqual([2, 3]);
+      expect(stack.server.output()).toMatch(
+        /"runId":"[^"]+".*"completed":2.*"msg":"completion run"/,
+      );
+    });
+
+    it('when the notifier is down: 400 listing every eligible order, nothing finished; the scheduler finishes them once it is back', async () => {
+      const seeded = await seedGeneratedOrders(stack.db, 3);
+      const ids = seeded.ids;
+      await setFaults(stack.notifierUrl, { down: '503' });
+
+      const error = await trpcError(
+        client(stack.serverUrl, schedulerToken).orders.complete.mutate({ orderIds: ids }),
+      );
+
+      expect(error.data?.httpStatus).toBe(400);
+      expect(error.data?.completion?.code).toBe('ORDERS.NONE_NOTIFIED');
+      expect(
+        error.data?.completion?.response.unsuccessfullyNotifiedOrders.map((o) => o.orderId),
+      ).toEqual(ids);
+      expect(Object.values(await states(stack.db, ids))).toEqual([
+        'SUBMITTED',
+        'SUBMITTED',
+        'SUBMITTED',
+      ]);
+
+      const scheduler = startApp(
+        'scheduler',
+        {
+          SERVER_URL: stack.serverUrl,
+          SCHEDULER_TOKEN: schedulerToken,
+          RETRY_ATTEMPTS: '3',
+          RETRY_INITIAL_DELAY_MS: '1500',
+          RETRY_MAX_DELAY_MS: '3000',
+          LOG_LEVEL: 'info',
+        },
+        ['run-once'],
+      );
+      await scheduler.waitFor(/"msg":"retrying ids"/);
+      await setFaults(stack.notifierUrl, { down: false });
+
+      expect(await scheduler.exited).toBe(0);
+      expect(scheduler.output()).toMatch(/completed: +3\n/);
+      expect(Object.values(await states(stack.db, ids))).toEqual([
+        'FINISHED',
+        'FINISHED',
+        'FINISHED',
+      ]);
+      for (const id of ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+    });
+
+    it('given only unknown ids: 400 with the NoOrdersFound body, on both routes', async () => {
+      const error = await trpcError(
+        client(stack.serverUrl, schedulerToken).orders.complete.mutate({
+          orderIds: [900001, 900002],
+        }),
+      );
+      expect(error.data?.httpStatus).toBe(400);
+      expect(error.data?.completion?.code).toBe('ORDERS.NONE_FOUND');
+      expect(error.data?.completion?.response.notFoundOrderIds).toEqual([900001, 900002]);
+
+      const res = await postOrders(stack.serverUrl, '[900001,900002]');
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        code: 'ORDERS.NONE_FOUND',
+        notFoundOrderIds: [900001, 900002],
+        completedOrderIds: [],
+      });
+    });
+
+    it('rejects bad input with a 400 naming the problem and changes nothing', async () => {
+      const seeded = await seedGeneratedOrders(stack.db, 2);
+      const before = await states(stack.db, seeded.ids);
+      const tooMany = JSON.stringify(Array.from({ length: 10_001 }, (_, i) => i + 1));
+      const cases: [string, RegExp][] = [
+        ['["a","b"]', /expected number/],
+        ['[-1]', /too small|>0|positive/i],
+        ['[1.5]', /expected int/i],
+        ['[]', /at least one id/],
+        [tooMany, /at most 10000 ids/],
+        ['{"orderIds": [1]}', /array/],
+        ['not json', /JSON array/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await postOrders(stack.serverUrl, body);
+        expect(res.status, body.slice(0, 40)).toBe(400);
+        expect(((await res.json()) as { error: string }).error).toMatch(message);
+
+        const parsed = (() => {
+          try {
+            return JSON.parse(body);
+          } catch {
+            return undefined;
+          }
+        })();
+        const trpc = await fetch(`${stack.serverUrl}/trpc/orders.complete`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${schedulerToken}`,
+          },
+          body: parsed === undefined ? body : JSON.stringify({ orderIds: parsed }),
+        });
+        expect(trpc.status, body.slice(0, 40)).toBe(400);
+        const err = ((await trpc.json()) as { error: { message: string } }).error;
+        expect(err.message).not.toMatch(/\bat \S+\.ts:\d+/);
+      }
+      const huge = await postOrders(stack.serverUrl, `[${'1,'.repeat(600_000)}1]`);
+      expect(huge.status).toBe(413);
+      expect(await states(stack.db, seeded.ids)).toEqual(before);
+      for (const id of seeded.ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(0);
+    });
+
+    it('answers 401 without or with a wrong token and 403 with the wrong role; health needs none', async () => {
+      const anonymous = await trpcError(
+        client(stack.serverUrl).orders.complete.mutate({ orderIds: [1] }),
+      );
+      expect(anonymous.data?.httpStatus).toBe(401);
+      const wrong = await trpcError(
+        client(stack.serverUrl, 'not-a-configured-token-000').orders.pendingCompletion.query({}),
+      );
+      expect(wrong.data?.httpStatus).toBe(401);
+      const forbidden = await trpcError(
+        client(stack.serverUrl, schedulerToken).runs.list.query({ limit: 1 }),
+      );
+      expect(forbidden.data?.httpStatus).toBe(403);
+      expect((await postOrders(stack.serverUrl, '[1]', null)).status).toBe(401);
+      expect((await postOrders(stack.serverUrl, '[1]', 'wrong-token-0000000000')).status).toBe(401);
+      expect(await client(stack.serverUrl).health.query()).toEqual({
+        status: 'ok',
+        database: 'up',
+      });
+      expect(stack.server.output()).not.toContain(schedulerToken);
+      expect(stack.server.output()).not.toContain(adminToken);
+    });
+
+    it('POST /orders and tRPC give the same outcome for the same state', async () => {
+      const mix = { eligible: 2, 'too-recent': 1, 'not-delivered': 1, finished: 1 };
+      const a = await seedGeneratedOrders(stack.db, 5, { mix, randomSeed: 7 });
+      const b = await seedGeneratedOrders(stack.db, 5, { mix, randomSeed: 7 });
+      const idsA = [...a.ids, 990001];
+      const idsB = [...b.ids, 990001];
+
+      const viaTrpc = await client(stack.serverUrl, schedulerToken).orders.complete.mutate({
+        orderIds: idsA,
+      });
+      const res = await postOrders(stack.serverUrl, JSON.stringify(idsB));
+
+      expect(res.status).toBe(200);
+      const viaPost = (await res.json()) as CompleteOrderResponse;
+      expect(shape(viaPost, idsB)).toEqual(shape(viaTrpc, idsA));
+      expect(viaTrpc.completedOrderIds.length).toBeGreaterThan(0);
+    });
+
+    it('the scheduler CLI completes 5,000 seeded orders in batches and its summary matches the database', async () => {
+      const seeded = await seedGeneratedOrders(stack.db, 5000);
+      const pendingBefore = await client(
+        stack.serverUrl,
+        schedulerToken,
+      ).orders.pendingCompletion.query({
+        limit: 10000,
+      });
+
+      const scheduler = startApp(
+        'scheduler',
+        {
+          SERVER_URL: stack.serverUrl,
+          SCHEDULER_TOKEN: schedulerToken,
+          BATCH_SIZE: '500',
+          PAGE_SIZE: '2000',
+          RETRY_INITIAL_DELAY_MS: '200',
+          LOG_LEVEL: 'info',
+        },
+        ['run-once'],
+      );
+
+      expect(await scheduler.exited).toBe(0);
+      const out = scheduler.output();
+      const completed = Number(out.match(/completed: +(\d+)\n/)?.[1]);
+      const finished = Object.values(await states(stack.db, seeded.ids)).filter(
+        (s) => s === 'FINISHED',
+      );
+      expect(finished).toHaveLength(5000);
+      // The summary counts what the database shows: every pending order that is FINISHED now
+      // (the 5,000 plus eligible leftovers of earlier tests).
+      const finishedNow = Object.values(await states(stack.db, pendingBefore.ids)).filter(
+        (s) => s === 'FINISHED',
+      );
+      expect(completed).toBe(finishedNow.length);
+      expect(completed).toBeGreaterThanOrEqual(5000);
+      expect(out).toMatch(new RegExp(`pending orders: +${pendingBefore.ids.length}\\n`));
+      // 5,000 ids in batches of 500 → at least 10 completion calls were made.
+      const { runs } = await client(stack.serverUrl, adminToken).runs.list.query({ limit: 20 });
+      expect(runs.filter((r) => r.requestedCount === 500).length).toBeGreaterThanOrEqual(10);
+    });
+
+    it('run-once exits non-zero when the server cannot be reached', async () => {
+      const scheduler = startApp(
+        'scheduler',
+        { SERVER_URL: 'http://127.0.0.1:1', SCHEDULER_TOKEN: schedulerToken },
+        ['run-once'],
+      );
+      expect(await scheduler.exited).toBe(2);
+      expect(scheduler.output()).toMatch(/Cannot reach the server/);
+    });
+  });
+}
