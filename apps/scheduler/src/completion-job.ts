@@ -27,6 +27,8 @@ export interface RunSummary {
   pending: number;
   completed: number;
   notFound: number;
+  /** Orders that failed at least one requirement (they stay pending until their data changes). */
+  failedRequirementOrders: number;
   /** Requirement failures by code, e.g. `{ 'ORDER.TOO_RECENT': 3 }`. */
   failedRequirements: Record<string, number>;
   notNotified: number;
@@ -65,6 +67,7 @@ export class CompletionJob {
       pending: pending.length,
       completed: 0,
       notFound: 0,
+      failedRequirementOrders: 0,
       failedRequirements: {},
       notNotified: 0,
       notUpdated: 0,
@@ -96,6 +99,7 @@ export class CompletionJob {
         const round = await this.completeRound(remaining);
         summary.completed += round.completed;
         summary.notFound += round.notFound;
+        summary.failedRequirementOrders += round.failedRequirementOrders;
         for (const [code, n] of Object.entries(round.failedRequirements)) {
           summary.failedRequirements[code] = (summary.failedRequirements[code] ?? 0) + n;
         }
@@ -133,6 +137,7 @@ export class CompletionJob {
     const round = {
       completed: 0,
       notFound: 0,
+      failedRequirementOrders: 0,
       failedRequirements: {} as Record<string, number>,
       notNotified: 0,
       notUpdated: 0,
@@ -149,6 +154,7 @@ export class CompletionJob {
       }
       round.completed += response.completedOrderIds.length;
       round.notFound += response.notFoundOrderIds.length;
+      round.failedRequirementOrders += response.unsuccessfulOrders.length;
       for (const { reasons } of response.unsuccessfulOrders) {
         for (const { code } of reasons) {
           round.failedRequirements[code] = (round.failedRequirements[code] ?? 0) + 1;

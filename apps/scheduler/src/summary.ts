@@ -10,7 +10,7 @@ export function formatSummary(s: RunSummary): string {
     `  pending orders:        ${s.pending}`,
     `  completed:             ${s.completed}`,
     `  not found:             ${s.notFound}`,
-    `  failed requirements:   ${Object.values(s.failedRequirements).reduce((a, b) => a + b, 0)} reasons`,
+    `  failed requirements:   ${s.failedRequirementOrders} orders, by reason:`,
     ...requirementLines,
     `  not notified:          ${s.notNotified}`,
     `  not updated:           ${s.notUpdated}`,

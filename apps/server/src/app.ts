@@ -1,7 +1,7 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from '@ocs/db/client';
-import { buildMySqlConnectionString, redactConnectionString } from '@ocs/db/connection-string';
+import { buildMySqlConnectionString } from '@ocs/db/connection-string';
 import { CompleteOrders, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
@@ -34,7 +34,7 @@ export function databaseUrl(config: Config['database']): string {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const url = databaseUrl(config.database);
   const db = await openDatabase({ url, chunkSize: config.database.chunkSize });
-  logger.info({ database: redactConnectionString(url), dialect: db.dialect }, 'database opened');
+  logger.info({ database: db.redactedUrl, dialect: db.dialect }, 'database opened');
   try {
     if (config.database.migrateOnStart) {
       await db.migrate();

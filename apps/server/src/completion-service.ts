@@ -2,7 +2,6 @@
  * Runs the use case for one call and records it as a completion run, for both the tRPC
  * procedure and the original's POST /orders route.
  */
-import { randomUUID } from 'node:crypto';
 import {
   type Clock,
   type CompleteOrderResponse,
@@ -15,6 +14,7 @@ import {
   type Logger,
   type OrderId,
 } from '@ocs/domain';
+import { v7 as uuidv7 } from 'uuid';
 
 export interface CompletionResult {
   runId: string;
@@ -31,7 +31,8 @@ export class CompletionService {
 
   /** Resolves with the response, or rejects with the use case's error after recording it. */
   async complete(orderIds: readonly OrderId[]): Promise<CompletionResult> {
-    const runId = randomUUID();
+    // UUIDv7: ordered by creation time, so runs page newest-first by id.
+    const runId = uuidv7();
     const startedAt = this.clock.now();
     const requestedCount = new Set(orderIds).size;
     let outcome: CompletionRunOutcome = 'COMPLETED';

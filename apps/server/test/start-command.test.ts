@@ -1,0 +1,69 @@
+/**
+ * The README's start command on a fresh clone with no database installed: it must print the
+ * first run's summary within 30 s (DESIGN.md §8, issue 6).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './processes.js';
+
+let clone: string;
+
+beforeAll(() => {
+  clone = join(mkdtempSync(join(tmpdir(), 'ocs-fresh-clone-')), 'repo');
+  // A clone of the committed HEAD: what CI and a new developer get.
+  execFileSync('git', ['clone', '--quiet', '--depth=1', `file://${repoRoot}`, clone]);
+  execFileSync('pnpm', ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=silent'], {
+    cwd: clone,
+    stdio: 'pipe',
+  });
+}, 300_000);
+
+afterAll(() => {
+  if (clone) rmSync(join(clone, '..'), { recursive: true, force: true });
+});
+
+describe('pnpm start on a fresh clone', () => {
+  it('starts notifier, server (embedded database, demo orders) and scheduler, and prints the first run summary within 30 s', async () => {
+    const started = Date.now();
+    const child = spawn('pnpm', ['start'], {
+      cwd: clone,
+      env: { ...process.env, SERVER_PORT: '45100', NOTIFIER_PORT: '45102', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no run summary within 30 s:\n${output}`)),
+          30_000,
+        );
+        const poll = setInterval(() => {
+          if (/not updated:.*\n.*request failed: +\d+/s.test(output)) {
+            clearTimeout(timer);
+            clearInterval(poll);
+            resolve();
+          }
+        }, 100);
+      });
+      console.log(`first run summary after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      // The demo data: orders 2 and 3 complete; 1, 4, 5 fail their requirements.
+      expect(output).toMatch(/pending orders: +5\n/);
+      expect(output).toMatch(/completed: +2\n/);
+      expect(output).toMatch(/failed requirements: +3 orders/);
+      expect(output).toContain('"dialect":"sqlite"');
+    } finally {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 60_000);
+});

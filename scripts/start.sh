@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `pnpm start`: the notifier app, the server on the embedded database (migrated and seeded
+# with the demo orders on first start) and the scheduler with an immediate first run.
+# Demo tokens unless AUTH_TOKENS / SCHEDULER_TOKEN are set; ports from SERVER_PORT and
+# NOTIFIER_PORT (defaults 5000 and 5002, like the original).
+set -euo pipefail
+server_port=${SERVER_PORT:-5000}
+notifier_port=${NOTIFIER_PORT:-5002}
+scheduler_token=${SCHEDULER_TOKEN:-demo-scheduler-token-change-me}
+auth_tokens=${AUTH_TOKENS:-$scheduler_token:scheduler,demo-admin-token-change-me:admin}
+
+exec concurrently --kill-others --names notifier,server,scheduler \
+  --prefix-colors blue,green,magenta \
+  "PORT=$notifier_port pnpm --silent --filter @ocs/notifier start" \
+  "PORT=$server_port NOTIFIER_BASE_URL=http://127.0.0.1:$notifier_port AUTH_TOKENS='$auth_tokens' pnpm --silent --filter @ocs/server start" \
+  "SERVER_URL=http://127.0.0.1:$server_port SCHEDULER_TOKEN='$scheduler_token' RUN_ON_START=true pnpm --silent --filter @ocs/scheduler start"
