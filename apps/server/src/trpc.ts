@@ -40,7 +40,10 @@ const t = initTRPC.context<Context>().create({
       message:
         cause instanceof z.ZodError
           ? cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
-          : shape.message,
+          : error.code === 'INTERNAL_SERVER_ERROR'
+            ? // The cause may be a driver error quoting SQL; it is logged, never sent.
+              'Internal server error'
+            : shape.message,
       data: { ...shape.data, completion, zodError },
     };
   },

@@ -2,6 +2,8 @@
  * End to end with real processes over real HTTP: the notifier app, the server (on MariaDB
  * and on the embedded database) and the scheduler CLI.
  */
+
+import { createClient } from '@libsql/client';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
 import {
   checkMySqlTestServer,
@@ -11,6 +13,7 @@ import {
 } from '@ocs/db/testing';
 import type { CompleteOrderResponse } from '@ocs/domain';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/router/index.js';
 import { type RunningProcess, startApp } from './processes.js';
@@ -117,6 +120,25 @@ const postOrders = (serverUrl: string, body: string, token: string | null = sche
     body,
   });
 
+/** Raw SQL on the test database, behind the server's back, to break it on purpose. */
+async function rawSql(url: string, sql: string) {
+  if (url.startsWith('mysql:')) {
+    const connection = await createConnection({ uri: url });
+    try {
+      await connection.query(sql);
+    } finally {
+      await connection.end();
+    }
+  } else {
+    const embedded = createClient({ url });
+    try {
+      await embedded.execute(sql);
+    } finally {
+      embedded.close();
+    }
+  }
+}
+
 /** The response with ids replaced by their position in `ids`, to compare two equal set-ups. */
 function shape(response: CompleteOrderResponse, ids: number[]) {
   const at = (id: number) => ids.indexOf(id);
@@ -184,6 +206,16 @@ for (const { kind, skip } of suites) {
         ]);
         expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
       }
+    });
+
+    it('lets the admin read orders by id and list them by state', async () => {
+      const admin = client(stack.serverUrl, adminToken);
+      const order = await admin.orders.byId.query({ id: 2 });
+      expect(order).toMatchObject({ id: 2, state: 'FINISHED', lines: [{}, {}] });
+      const finished = await admin.orders.list.query({ state: 'FINISHED', limit: 10 });
+      expect(finished.orders.map((o) => o.id)).toEqual([2, 3]);
+      const missing = await trpcError(admin.orders.byId.query({ id: 999999 }));
+      expect(missing.data?.httpStatus).toBe(404);
     });
 
     it('records each call as a run the admin can read back', async () => {
@@ -296,8 +328,15 @@ for (const { kind, skip } of suites) {
           body: parsed === undefined ? body : JSON.stringify({ orderIds: parsed }),
         });
         expect(trpc.status, body.slice(0, 40)).toBe(400);
-        const err = ((await trpc.json()) as { error: { message: string } }).error;
+        const err = (
+          (await trpc.json()) as { error: { message: string; data: Record<string, unknown> } }
+        ).error;
         expect(err.message).not.toMatch(/\bat \S+\.ts:\d+/);
+        expect(err.data.stack).toBeUndefined();
+        if (parsed !== undefined) {
+          expect(err.message, body.slice(0, 40)).toMatch(message);
+          expect(err.data.zodError).toMatchObject({ fieldErrors: expect.any(Object) });
+        }
       }
       const huge = await postOrders(stack.serverUrl, `[${'1,'.repeat(600_000)}1]`);
       expect(huge.status).toBe(413);
@@ -386,6 +425,27 @@ for (const { kind, skip } of suites) {
       // 5,000 ids in batches of 500 → at least 10 completion calls were made.
       const { runs } = await client(stack.serverUrl, adminToken).runs.list.query({ limit: 20 });
       expect(runs.filter((r) => r.requestedCount === 500).length).toBeGreaterThanOrEqual(10);
+    });
+
+    it('answers an unexpected failure with 500 and no stack trace or SQL in the body', async () => {
+      await rawSql(stack.testDb.url, 'ALTER TABLE completion_runs RENAME TO completion_runs_moved');
+      try {
+        const res = await fetch(
+          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{}')}`,
+          {
+            headers: { authorization: `Bearer ${adminToken}` },
+          },
+        );
+        expect(res.status).toBe(500);
+        const text = await res.text();
+        expect(text).not.toMatch(/completion_runs|select|\.ts:\d+|"stack"/i);
+        expect(JSON.parse(text).error.message).toBe('Internal server error');
+      } finally {
+        await rawSql(
+          stack.testDb.url,
+          'ALTER TABLE completion_runs_moved RENAME TO completion_runs',
+        );
+      }
     });
 
     it('run-once exits non-zero when the server cannot be reached', async () => {

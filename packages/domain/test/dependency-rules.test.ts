@@ -1,0 +1,76 @@
+/**
+ * DESIGN.md §2's dependency rule is enforced by dependency-cruiser in `pnpm lint`. This
+ * proves the rule set catches what it must, on a throwaway tree laid out like the repo.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const depcruise = join(repoRoot, 'node_modules/.bin/depcruise');
+const dirs: string[] = [];
+
+function cruise(files: Record<string, string>): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ocs-deps-'));
+  dirs.push(dir);
+  copyFileSync(join(repoRoot, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+  copyFileSync(join(repoRoot, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const result = spawnSync(depcruise, ['packages', 'apps', '--config', '.dependency-cruiser.cjs'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const base = {
+  'packages/domain/src/index.ts': 'export const x = 1;\n',
+  'packages/db/src/index.ts': "import { x } from '../../domain/src/index.js';\nexport const y = x;\n",
+  'apps/server/src/main.ts': "import { y } from '../../../packages/db/src/index.js';\nexport const z = y;\n",
+};
+
+describe('dependency rules', () => {
+  it('accept the allowed direction: apps → packages → domain', () => {
+    const result = cruise(base);
+    expect(result.output).toContain('no dependency violations');
+    expect(result.ok).toBe(true);
+  });
+
+  it('fail when domain imports db', () => {
+    const result = cruise({
+      ...base,
+      'packages/domain/src/bad.ts': "import { y } from '../../db/src/index.js';\nexport const b = y;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('domain-depends-on-nothing-of-ours');
+  });
+
+  it('fail when a package imports an app', () => {
+    const result = cruise({
+      ...base,
+      'packages/db/src/bad.ts':
+        "import { z } from '../../../apps/server/src/main.js';\nexport const b = z;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('no-package-imports-an-app');
+  });
+
+  it('fail when an adapter package imports another adapter package', () => {
+    const result = cruise({
+      ...base,
+      'packages/requirements/src/bad.ts':
+        "import { y } from '../../db/src/index.js';\nexport const b = y;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('adapters-depend-on-domain-only');
+  });
+});
