@@ -6,11 +6,15 @@
 set -euo pipefail
 server_port=${SERVER_PORT:-5000}
 notifier_port=${NOTIFIER_PORT:-5002}
-scheduler_token=${SCHEDULER_TOKEN:-demo-scheduler-token-change-me}
-auth_tokens=${AUTH_TOKENS:-$scheduler_token:scheduler,demo-admin-token-change-me:admin}
+# Exported, not written into the command lines below: `ps` shows command lines.
+export SCHEDULER_TOKEN=${SCHEDULER_TOKEN:-demo-scheduler-token-change-me}
+export AUTH_TOKENS=${AUTH_TOKENS:-$SCHEDULER_TOKEN:scheduler,demo-admin-token-change-me:admin}
+export NOTIFIER_BASE_URL=http://127.0.0.1:$notifier_port
+export SERVER_URL=http://127.0.0.1:$server_port
+export RUN_ON_START=true
 
 exec concurrently --kill-others --names notifier,server,scheduler \
   --prefix-colors blue,green,magenta \
   "PORT=$notifier_port pnpm --silent --filter @ocs/notifier start" \
-  "PORT=$server_port NOTIFIER_BASE_URL=http://127.0.0.1:$notifier_port AUTH_TOKENS='$auth_tokens' pnpm --silent --filter @ocs/server start" \
-  "SERVER_URL=http://127.0.0.1:$server_port SCHEDULER_TOKEN='$scheduler_token' RUN_ON_START=true pnpm --silent --filter @ocs/scheduler start"
+  "PORT=$server_port pnpm --silent --filter @ocs/server start" \
+  "pnpm --silent --filter @ocs/scheduler start"

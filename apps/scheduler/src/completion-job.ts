@@ -1,7 +1,11 @@
 /**
  * One scheduled run: page through the pending orders, complete them in batches, retry the
- * ids that can still succeed (not notified, not updated, request failed) with backoff, and
- * summarise.
+ * ids that can still succeed with backoff, and summarise each id's last outcome.
+ *
+ * Never sends an id twice when the first request's outcome is unknown (a timeout or a
+ * dropped connection after the request left): the server may still be notifying it. Those
+ * ids are left for the next run. Ids whose request never reached the server (connection
+ * refused) are safe to retry.
  */
 import { type CompleteOrderResponse, retryableOrderIds } from '@ocs/domain';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
@@ -33,11 +37,17 @@ export interface RunSummary {
   failedRequirements: Record<string, number>;
   notNotified: number;
   notUpdated: number;
-  /** Ids whose batch request failed outright (network, 5xx) after every round. */
-  requestFailed: number;
+  /** Ids whose request never reached the server, after every round. */
+  unreachable: number;
+  /** Ids whose request failed after it was sent (timeout, 5xx): left for the next run. */
+  outcomeUnknown: number;
   rounds: number;
   durationMs: number;
 }
+
+type Outcome =
+  | { kind: 'completed' | 'notFound' | 'notNotified' | 'notUpdated' | 'unreachable' | 'unknown' }
+  | { kind: 'failedRequirements'; codes: string[] };
 
 /** The server could not be reached or refused the scheduler's token. */
 export class ServerUnavailableError extends Error {
@@ -50,7 +60,19 @@ export class ServerUnavailableError extends Error {
   }
 }
 
+/** The server rejected a batch as bad input (e.g. BATCH_SIZE above its MAX_IDS_PER_CALL). */
+export class BatchRejectedError extends Error {
+  override name = 'BatchRejectedError';
+}
+
 class RetryableIdsRemain extends Error {}
+
+function connectionRefused(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
+}
 
 export class CompletionJob {
   constructor(
@@ -63,21 +85,10 @@ export class CompletionJob {
   async run(): Promise<RunSummary> {
     const started = Date.now();
     const pending = await this.pendingIds();
-    const summary: RunSummary = {
-      pending: pending.length,
-      completed: 0,
-      notFound: 0,
-      failedRequirementOrders: 0,
-      failedRequirements: {},
-      notNotified: 0,
-      notUpdated: 0,
-      requestFailed: 0,
-      rounds: 0,
-      durationMs: 0,
-    };
+    const outcomes = new Map<number, Outcome>();
+    let rounds = 0;
     this.progress.start(pending.length);
     let remaining = pending;
-    let settled = 0;
 
     const policy = retry(
       handleWhen((e) => e instanceof RetryableIdsRemain),
@@ -95,20 +106,18 @@ export class CompletionJob {
 
     try {
       await policy.execute(async () => {
-        summary.rounds += 1;
-        const round = await this.completeRound(remaining);
-        summary.completed += round.completed;
-        summary.notFound += round.notFound;
-        summary.failedRequirementOrders += round.failedRequirementOrders;
-        for (const [code, n] of Object.entries(round.failedRequirements)) {
-          summary.failedRequirements[code] = (summary.failedRequirements[code] ?? 0) + n;
+        rounds += 1;
+        for (let i = 0; i < remaining.length; i += this.options.batchSize) {
+          await this.completeBatch(remaining.slice(i, i + this.options.batchSize), outcomes);
         }
-        settled += remaining.length - round.retryable.length;
-        summary.notNotified = round.notNotified;
-        summary.notUpdated = round.notUpdated;
-        summary.requestFailed = round.requestFailed;
-        this.progress.advance(settled, summary);
-        remaining = round.retryable;
+        remaining = remaining.filter((id) => {
+          const kind = outcomes.get(id)?.kind;
+          return kind === 'notNotified' || kind === 'notUpdated' || kind === 'unreachable';
+        });
+        this.progress.advance(
+          pending.length - remaining.length,
+          summarise(pending, outcomes, rounds, started),
+        );
         if (remaining.length > 0) throw new RetryableIdsRemain();
       });
     } catch (error) {
@@ -116,73 +125,66 @@ export class CompletionJob {
     } finally {
       this.progress.stop();
     }
-    summary.durationMs = Date.now() - started;
-    return summary;
+    return summarise(pending, outcomes, rounds, started);
   }
 
   private async pendingIds(): Promise<number[]> {
     const ids: number[] = [];
     let cursor: number | null = null;
-    do {
-      const page = await this.call(() =>
-        this.client.orders.pendingCompletion.query({ cursor, limit: this.options.pageSize }),
-      );
-      ids.push(...page.ids);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    try {
+      do {
+        const page = await this.call(() =>
+          this.client.orders.pendingCompletion.query({ cursor, limit: this.options.pageSize }),
+        );
+        ids.push(...page.ids);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    } catch (error) {
+      // No answer at all (as opposed to an error response): the server is not there.
+      if (isServerError(error) && !error.data) {
+        throw new ServerUnavailableError(
+          `Cannot reach the server: ${error.message}`,
+          'unreachable',
+        );
+      }
+      throw error;
+    }
     return ids;
   }
 
-  private async completeRound(ids: number[]) {
-    const round = {
-      completed: 0,
-      notFound: 0,
-      failedRequirementOrders: 0,
-      failedRequirements: {} as Record<string, number>,
-      notNotified: 0,
-      notUpdated: 0,
-      requestFailed: 0,
-      retryable: [] as number[],
-    };
-    for (let i = 0; i < ids.length; i += this.options.batchSize) {
-      const batch = ids.slice(i, i + this.options.batchSize);
-      const response = await this.completeBatch(batch);
-      if (!response) {
-        round.requestFailed += batch.length;
-        round.retryable.push(...batch);
-        continue;
-      }
-      round.completed += response.completedOrderIds.length;
-      round.notFound += response.notFoundOrderIds.length;
-      round.failedRequirementOrders += response.unsuccessfulOrders.length;
-      for (const { reasons } of response.unsuccessfulOrders) {
-        for (const { code } of reasons) {
-          round.failedRequirements[code] = (round.failedRequirements[code] ?? 0) + 1;
-        }
-      }
-      round.notNotified += response.unsuccessfullyNotifiedOrders.length;
-      round.notUpdated += response.unsuccessfullyUpdatedOrders.length;
-      round.retryable.push(...retryableOrderIds(response));
-      for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
-        this.logger.debug({ orderId, reason }, 'order not notified');
-      }
-      for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
-        this.logger.debug({ orderId, reason }, 'order not updated');
+  /** Records each id's outcome; the server's 400 with a response is an outcome too. */
+  private async completeBatch(orderIds: number[], outcomes: Map<number, Outcome>) {
+    let response: CompleteOrderResponse;
+    try {
+      response = await this.call(() => this.client.orders.complete.mutate({ orderIds }));
+    } catch (error) {
+      if (isServerError(error) && error.data?.completion) {
+        response = error.data.completion.response;
+      } else if (error instanceof ServerUnavailableError && error.reason === 'unauthorized') {
+        throw error; // a wrong token will not fix itself
+      } else if (isServerError(error) && error.data?.code === 'BAD_REQUEST') {
+        throw new BatchRejectedError(`The server rejected a batch: ${error.message}`);
+      } else {
+        const kind = connectionRefused(error) ? 'unreachable' : 'unknown';
+        this.logger.warn({ err: error, ids: orderIds.length, kind }, 'completion request failed');
+        for (const id of orderIds) outcomes.set(id, { kind });
+        return;
       }
     }
-    return round;
-  }
-
-  /** The batch's response, also when the server answered 400 with one; null when the request failed. */
-  private async completeBatch(orderIds: number[]): Promise<CompleteOrderResponse | null> {
-    try {
-      return await this.call(() => this.client.orders.complete.mutate({ orderIds }));
-    } catch (error) {
-      if (isServerError(error) && error.data?.completion) return error.data.completion.response;
-      // A wrong token will not fix itself; an unreachable server may come back next round.
-      if (error instanceof ServerUnavailableError && error.reason === 'unauthorized') throw error;
-      this.logger.warn({ err: error, ids: orderIds.length }, 'completion request failed');
-      return null;
+    for (const id of response.completedOrderIds) outcomes.set(id, { kind: 'completed' });
+    for (const id of response.notFoundOrderIds) outcomes.set(id, { kind: 'notFound' });
+    for (const { orderId, reasons } of response.unsuccessfulOrders) {
+      outcomes.set(orderId, { kind: 'failedRequirements', codes: reasons.map((r) => r.code) });
+    }
+    for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
+      outcomes.set(orderId, { kind: 'notNotified' });
+      this.logger.debug({ orderId, reason }, 'order not notified');
+    }
+    const retryable = new Set(retryableOrderIds(response));
+    for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
+      // An order another caller finished is done, not a failure to retry.
+      outcomes.set(orderId, { kind: retryable.has(orderId) ? 'notUpdated' : 'completed' });
+      this.logger.debug({ orderId, reason }, 'order not updated by this run');
     }
   }
 
@@ -199,14 +201,45 @@ export class CompletionJob {
             'unauthorized',
           );
         }
-        if (!error.data && error.cause instanceof TypeError) {
-          throw new ServerUnavailableError(
-            `Cannot reach the server: ${error.cause.message}`,
-            'unreachable',
-          );
-        }
       }
       throw error;
     }
   }
+}
+
+function summarise(
+  pending: number[],
+  outcomes: Map<number, Outcome>,
+  rounds: number,
+  started: number,
+): RunSummary {
+  const summary: RunSummary = {
+    pending: pending.length,
+    completed: 0,
+    notFound: 0,
+    failedRequirementOrders: 0,
+    failedRequirements: {},
+    notNotified: 0,
+    notUpdated: 0,
+    unreachable: 0,
+    outcomeUnknown: 0,
+    rounds,
+    durationMs: Date.now() - started,
+  };
+  for (const outcome of outcomes.values()) {
+    switch (outcome.kind) {
+      case 'failedRequirements':
+        summary.failedRequirementOrders += 1;
+        for (const code of outcome.codes) {
+          summary.failedRequirements[code] = (summary.failedRequirements[code] ?? 0) + 1;
+        }
+        break;
+      case 'unknown':
+        summary.outcomeUnknown += 1;
+        break;
+      default:
+        summary[outcome.kind] += 1;
+    }
+  }
+  return summary;
 }

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { createServerClient, waitForServer } from './client.js';
-import { CompletionJob, ServerUnavailableError } from './completion-job.js';
+import { BatchRejectedError, CompletionJob, ServerUnavailableError } from './completion-job.js';
 import { ConfigError, loadConfig, type SchedulerConfig } from './config.js';
 import { createProgress } from './progress.js';
 import { Scheduler } from './scheduler.js';
@@ -55,14 +55,20 @@ function reportFailure(error: unknown): number {
     console.error(error.message);
     return 2;
   }
+  if (error instanceof BatchRejectedError) {
+    logger.error(error.message);
+    console.error(`${error.message} (is BATCH_SIZE above the server's MAX_IDS_PER_CALL?)`);
+    return 1;
+  }
   logger.error({ err: error }, 'run failed');
   return 1;
 }
 
 if (mode === 'run-once') {
   try {
-    await scheduler.runNow();
-    process.exit(0);
+    const summary = await scheduler.runNow();
+    // The run ended; but ids the server never received mean it went away: not a success.
+    process.exit(summary && summary.unreachable > 0 ? 2 : 0);
   } catch (error) {
     process.exit(reportFailure(error));
   }

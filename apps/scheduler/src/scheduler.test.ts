@@ -12,7 +12,8 @@ const summary: RunSummary = {
   failedRequirements: { 'ORDER.TOO_RECENT': 2, 'ORDER.NOT_FULLY_DELIVERED': 1 },
   notNotified: 1,
   notUpdated: 0,
-  requestFailed: 0,
+  unreachable: 0,
+  outcomeUnknown: 0,
   rounds: 2,
   durationMs: 1234,
 };

@@ -14,6 +14,7 @@ export function formatSummary(s: RunSummary): string {
     ...requirementLines,
     `  not notified:          ${s.notNotified}`,
     `  not updated:           ${s.notUpdated}`,
-    `  request failed:        ${s.requestFailed}`,
+    `  server unreachable:    ${s.unreachable}`,
+    `  outcome unknown:       ${s.outcomeUnknown} (left for the next run)`,
   ].join('\n');
 }

@@ -1,7 +1,6 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from '@ocs/db/client';
-import { buildMySqlConnectionString } from '@ocs/db/connection-string';
 import { CompleteOrders, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
@@ -16,26 +15,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A MySQL URL from `database.url` or the parts; undefined means the embedded database. */
-export function databaseUrl(config: Config['database']): string {
-  if (config.url) return config.url;
-  if (config.host || config.name || config.user) {
-    return buildMySqlConnectionString({
-      host: config.host ?? '',
-      port: config.port ?? 3306,
-      user: config.user ?? '',
-      password: config.password,
-      database: config.name ?? '',
-    });
-  }
-  return `file:${config.embeddedFile}`;
-}
-
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const url = databaseUrl(config.database);
-  const db = await openDatabase({ url, chunkSize: config.database.chunkSize });
+  const db = openDatabase({ url: config.database.url, chunkSize: config.database.chunkSize });
   logger.info({ database: db.redactedUrl, dialect: db.dialect }, 'database opened');
+  let notifier: ReturnType<typeof createOrderNotifier>;
   try {
+    notifier = createOrderNotifier(config.notifier, { logger });
     if (config.database.migrateOnStart) {
       await db.migrate();
       logger.info('migrations applied');
@@ -50,7 +35,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
 
-  const notifier = createOrderNotifier(config.notifier);
   const completeOrders = new CompleteOrders({
     repository: db.orders,
     notifier,

@@ -11,7 +11,6 @@ describe('loadConfig', () => {
     const config = loadConfig({ AUTH_TOKENS: tokens });
     expect(config.port).toBe(5000);
     expect(config.limits.maxIdsPerCall).toBe(10000);
-    expect(config.database.url).toBeUndefined();
     expect(config.notifier).toMatchObject({ baseUrl: 'http://127.0.0.1:5002', maxAttempts: 4 });
     expect(config.auth.tokens).toEqual([
       { token: 'scheduler-token-0123456789', role: 'scheduler' },
@@ -36,6 +35,41 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/AUTH_TOKENS.*at least 16/);
     expect(message).not.toContain('short-secret');
+  });
+
+  it('takes the notifier limits from the notifier client and names the env key', () => {
+    expect(() => loadConfig({ AUTH_TOKENS: tokens, NOTIFIER_BATCH_SIZE: '600' })).toThrow(
+      /NOTIFIER_BATCH_SIZE \(notifier\.batchSize\)/,
+    );
+    expect(loadConfig({ AUTH_TOKENS: tokens, NOTIFIER_BATCH_SIZE: '20' }).notifier.batchSize).toBe(
+      20,
+    );
+  });
+
+  it('builds the MySQL URL from the parts, encoding the password', () => {
+    const config = loadConfig({
+      AUTH_TOKENS: tokens,
+      DB_HOST: 'db.example',
+      DB_USER: 'app',
+      DB_PASSWORD: 'p@ss:w/rd#1',
+      DB_NAME: 'orders',
+    });
+    expect(config.database.url).toBe('mysql://app:p%40ss%3Aw%2Frd%231@db.example:3306/orders');
+  });
+
+  it('names a missing part instead of falling back to the embedded database', () => {
+    let message = '';
+    try {
+      loadConfig({ AUTH_TOKENS: tokens, DB_HOST: 'db.example', DB_PASSWORD: 'hunter2-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/DB_USER \(database\.user\)/);
+    expect(message).not.toContain('hunter2-secret');
+  });
+
+  it('uses the embedded database when no database setting is given', () => {
+    expect(loadConfig({ AUTH_TOKENS: tokens }).database.url).toBe('file:.data/orders.db');
   });
 
   it('rejects an unknown role', () => {

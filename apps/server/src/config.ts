@@ -4,6 +4,8 @@
  * A bad value stops start-up with one message naming the key.
  */
 import { readFileSync } from 'node:fs';
+import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
+import { notifierClientOptionsSchema } from '@ocs/notifier-client';
 import { z } from 'zod';
 
 const bool = z.union([
@@ -38,12 +40,8 @@ const tokensSchema = z.union([
     .pipe(z.array(tokenSchema)),
 ]);
 
-export const configSchema = z.object({
-  host: z.string().default('127.0.0.1'),
-  port: int(0).max(65535).default(5000),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  production: bool.default(false),
-  database: z.object({
+const databaseSchema = z
+  .object({
     /** `mysql://…` for MySQL/MariaDB, `file:…` for the embedded database. */
     url: z.string().optional(),
     host: z.string().optional(),
@@ -51,25 +49,55 @@ export const configSchema = z.object({
     user: z.string().optional(),
     password: z.string().optional(),
     name: z.string().optional(),
+    tls: bool.default(false),
     embeddedFile: z.string().default('.data/orders.db'),
     migrateOnStart: bool.default(true),
     /** Defaults to true for the embedded database, false for MySQL. */
     seedDemoOnStart: bool.optional(),
     chunkSize: int(1).max(20000).default(5000),
-  }),
-  notifier: z.object({
-    baseUrl: z.url().default('http://127.0.0.1:5002'),
-    protocol: z.enum(['v1', 'legacy']).default('v1'),
-    maxAttempts: int(1).max(20).default(4),
-    initialDelayMs: int(0).default(200),
-    maxDelayMs: int(0).default(5000),
-    attemptTimeoutMs: int(1).default(5000),
-    breakerThreshold: int(1).default(10),
-    halfOpenAfterMs: int(1).default(10000),
-    concurrency: int(1).max(256).default(8),
-    batchSize: int(1).max(1000).default(50),
-    authHeader: z.string().optional(),
-  }),
+  })
+  .transform((db, ctx) => {
+    const { host, port, user, password, name, tls, ...rest } = db;
+    if (db.url) return { ...rest, url: db.url };
+    if (
+      host === undefined &&
+      user === undefined &&
+      name === undefined &&
+      password === undefined &&
+      port === undefined
+    ) {
+      return { ...rest, url: `file:${db.embeddedFile}` };
+    }
+    // Any part set means MySQL: every missing or bad part is named, not silently embedded.
+    try {
+      const url = buildMySqlConnectionString({
+        host: host ?? '',
+        port,
+        user: user ?? '',
+        password,
+        database: name ?? '',
+        tls,
+      });
+      return { ...rest, url };
+    } catch (error) {
+      if (!(error instanceof InvalidConnectionPartError)) throw error;
+      const key = error.part === 'database' ? 'name' : error.part;
+      ctx.addIssue({ code: 'custom', path: [key], message: error.message });
+      return z.NEVER;
+    }
+  });
+
+// The notifier client owns its options and their limits; the server only adds a default URL.
+const notifierSchema = notifierClientOptionsSchema.extend({
+  baseUrl: notifierClientOptionsSchema.shape.baseUrl.default('http://127.0.0.1:5002'),
+});
+
+export const configSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: int(0).max(65535).default(5000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  database: databaseSchema,
+  notifier: notifierSchema,
   requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
   limits: z.object({
     maxIdsPerCall: int(1).default(10000),
@@ -90,13 +118,13 @@ export const envKeys = {
   HOST: 'host',
   PORT: 'port',
   LOG_LEVEL: 'logLevel',
-  NODE_ENV: 'production',
   DATABASE_URL: 'database.url',
   DB_HOST: 'database.host',
   DB_PORT: 'database.port',
   DB_USER: 'database.user',
   DB_PASSWORD: 'database.password',
   DB_NAME: 'database.name',
+  DB_TLS: 'database.tls',
   EMBEDDED_DB_FILE: 'database.embeddedFile',
   DB_MIGRATE_ON_START: 'database.migrateOnStart',
   DB_SEED_DEMO_ON_START: 'database.seedDemoOnStart',
@@ -111,12 +139,16 @@ export const envKeys = {
   NOTIFIER_HALF_OPEN_AFTER_MS: 'notifier.halfOpenAfterMs',
   NOTIFIER_CONCURRENCY: 'notifier.concurrency',
   NOTIFIER_BATCH_SIZE: 'notifier.batchSize',
+  NOTIFIER_MAX_RETRY_AFTER_MS: 'notifier.maxRetryAfterMs',
   NOTIFIER_AUTH_HEADER: 'notifier.authHeader',
   MINIMUM_AGE_MONTHS: 'requirements.minimumAgeMonths',
   MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
   BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
   AUTH_TOKENS: 'auth.tokens',
 } as const;
+
+/** The notifier client's schema takes numbers, not strings: env values are converted here. */
+const numeric = /^-?\d+(\.\d+)?$/;
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const keys = path.split('.');
@@ -160,7 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
   for (const [name, path] of Object.entries(envKeys)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, path, name === 'NODE_ENV' ? String(value === 'production') : value);
+    setPath(raw, path, name.startsWith('NOTIFIER_') && numeric.test(value) ? Number(value) : value);
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {

@@ -192,6 +192,10 @@ for (const { kind, skip } of suites) {
         5: 'SUBMITTED',
       });
       for (const id of [1, 4, 5]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(0);
+      // One debug line per failed order, with its reasons, below the run's info line.
+      expect(stack.server.output()).toMatch(
+        /"level":20,[^\n]*"orderId":5,"reasons":\["ORDER.NOT_FULLY_DELIVERED","ORDER.TOO_RECENT"\][^\n]*"msg":"order not completed"/,
+      );
       for (const id of [2, 3]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
 
       const second = await trpcError(api.orders.complete.mutate({ orderIds: [1, 2, 3, 4, 5] }));
@@ -275,6 +279,40 @@ for (const { kind, skip } of suites) {
       for (const id of ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
     });
 
+    it('when the update fails: 400 NoOrdersSuccessfullyUpdated without SQL, nothing finished; the retry sends no second notification', async () => {
+      const { ids } = await seedGeneratedOrders(stack.db, 2);
+      const createTrigger =
+        kind === 'mariadb'
+          ? "CREATE TRIGGER e2e_block_update BEFORE UPDATE ON ORDERS FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'blocked by the e2e test'"
+          : "CREATE TRIGGER e2e_block_update BEFORE UPDATE ON ORDERS BEGIN SELECT RAISE(ABORT, 'blocked by the e2e test'); END";
+      await rawSql(stack.testDb.url, createTrigger);
+      try {
+        const res = await postOrders(stack.serverUrl, JSON.stringify(ids));
+        expect(res.status).toBe(400);
+        const text = await res.text();
+        expect(text).not.toMatch(/blocked by the e2e test|update `?"?ORDERS|params:/i);
+        const body = JSON.parse(text) as CompleteOrderResponse & { code: string };
+        expect(body.code).toBe('ORDERS.NONE_UPDATED');
+        expect(body.unsuccessfullyUpdatedOrders).toEqual(
+          ids.map((orderId) => ({
+            orderId,
+            reason: expect.objectContaining({ code: 'UPDATE.FAILED' }),
+          })),
+        );
+        expect(Object.values(await states(stack.db, ids))).toEqual(['SUBMITTED', 'SUBMITTED']);
+      } finally {
+        await rawSql(stack.testDb.url, 'DROP TRIGGER e2e_block_update');
+      }
+
+      const retried = await client(stack.serverUrl, schedulerToken).orders.complete.mutate({
+        orderIds: ids,
+      });
+
+      expect(retried.completedOrderIds).toEqual(ids);
+      // Notified on both calls, stored once: the idempotency key de-duplicates the retry.
+      for (const id of ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+    });
+
     it('given only unknown ids: 400 with the NoOrdersFound body, on both routes', async () => {
       const error = await trpcError(
         client(stack.serverUrl, schedulerToken).orders.complete.mutate({
@@ -338,8 +376,16 @@ for (const { kind, skip } of suites) {
           expect(err.data.zodError).toMatchObject({ fieldErrors: expect.any(Object) });
         }
       }
-      const huge = await postOrders(stack.serverUrl, `[${'1,'.repeat(600_000)}1]`);
+      const hugeBody = `[${'1,'.repeat(600_000)}1]`;
+      const huge = await postOrders(stack.serverUrl, hugeBody);
       expect(huge.status).toBe(413);
+      expect(((await huge.json()) as { error: string }).error).toMatch(/exceeds 1048576 bytes/);
+      const hugeTrpc = await fetch(`${stack.serverUrl}/trpc/orders.complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken}` },
+        body: `{"orderIds":${hugeBody}}`,
+      });
+      expect(hugeTrpc.status).toBe(413);
       expect(await states(stack.db, seeded.ids)).toEqual(before);
       for (const id of seeded.ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(0);
     });

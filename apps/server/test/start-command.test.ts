@@ -48,7 +48,7 @@ describe('pnpm start on a fresh clone', () => {
           30_000,
         );
         const poll = setInterval(() => {
-          if (/not updated:.*\n.*request failed: +\d+/s.test(output)) {
+          if (/outcome unknown: +\d+/.test(output)) {
             clearTimeout(timer);
             clearInterval(poll);
             resolve();

@@ -277,7 +277,9 @@ export function describeRepositoryContract(
               reason: { kind: 'http-status', message: 'HTTP 500', status: 500, attempts: 3 },
             },
           ],
-          unsuccessfullyUpdatedOrders: [{ orderId: 6, reason: 'lock wait timeout' }],
+          unsuccessfullyUpdatedOrders: [
+            { orderId: 6, reason: { code: 'UPDATE.FAILED', message: 'lock wait timeout' } },
+          ],
         },
       });
       const many = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i);

@@ -30,6 +30,18 @@ export const notificationFailureSchema = z.object({
 });
 export type NotificationFailure = z.infer<typeof notificationFailureSchema>;
 
+export const updateFailureCodeSchema = z.enum([
+  /** The update statement failed and was rolled back: a later call may succeed. */
+  'UPDATE.FAILED',
+  /** The order was no longer SUBMITTED (another call finished it): nothing to retry. */
+  'UPDATE.NOT_SUBMITTED',
+]);
+export const updateFailureSchema = z.object({
+  code: updateFailureCodeSchema,
+  message: z.string(),
+});
+export type UpdateFailure = z.infer<typeof updateFailureSchema>;
+
 export const completeOrderResponseSchema = z.object({
   completedOrderIds: z.array(orderIdSchema),
   notFoundOrderIds: z.array(orderIdSchema),
@@ -39,7 +51,9 @@ export const completeOrderResponseSchema = z.object({
   unsuccessfullyNotifiedOrders: z.array(
     z.object({ orderId: orderIdSchema, reason: notificationFailureSchema }),
   ),
-  unsuccessfullyUpdatedOrders: z.array(z.object({ orderId: orderIdSchema, reason: z.string() })),
+  unsuccessfullyUpdatedOrders: z.array(
+    z.object({ orderId: orderIdSchema, reason: updateFailureSchema }),
+  ),
 });
 export type CompleteOrderResponse = z.infer<typeof completeOrderResponseSchema>;
 
@@ -54,12 +68,14 @@ export function emptyCompleteOrderResponse(): CompleteOrderResponse {
 }
 
 /**
- * Ids a later call may still complete: notification and update failures are transient,
- * not-found ids and requirement failures are not (they need the data to change first).
+ * Ids a later call may still complete: notification failures and failed updates are
+ * transient; not-found ids, requirement failures and orders someone else finished are not.
  */
 export function retryableOrderIds(response: CompleteOrderResponse): number[] {
   return [
     ...response.unsuccessfullyNotifiedOrders.map((o) => o.orderId),
-    ...response.unsuccessfullyUpdatedOrders.map((o) => o.orderId),
+    ...response.unsuccessfullyUpdatedOrders
+      .filter((o) => o.reason.code === 'UPDATE.FAILED')
+      .map((o) => o.orderId),
   ];
 }

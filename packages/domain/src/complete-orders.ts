@@ -105,7 +105,11 @@ export class CompleteOrders {
     try {
       ({ updatedIds } = await repository.markFinished(notifiedIds, context.now));
     } catch (error) {
-      const reason = `update failed: ${error instanceof Error ? error.message : String(error)}`;
+      // The driver's message may quote the SQL and every id: it goes to the log only.
+      const reason = {
+        code: 'UPDATE.FAILED' as const,
+        message: 'The update was rolled back; the order is still SUBMITTED',
+      };
       response.unsuccessfullyUpdatedOrders = notifiedIds.map((orderId) => ({ orderId, reason }));
       logger.error({ err: error, notified: notifiedIds.length }, 'marking orders finished failed');
       throw new NoOrdersSuccessfullyUpdatedError(
@@ -117,7 +121,13 @@ export class CompleteOrders {
     response.completedOrderIds = notifiedIds.filter((id) => updated.has(id));
     response.unsuccessfullyUpdatedOrders = notifiedIds
       .filter((id) => !updated.has(id))
-      .map((orderId) => ({ orderId, reason: 'not updated: the order was no longer SUBMITTED' }));
+      .map((orderId) => ({
+        orderId,
+        reason: {
+          code: 'UPDATE.NOT_SUBMITTED' as const,
+          message: 'The order was no longer SUBMITTED: another call finished it',
+        },
+      }));
     if (response.completedOrderIds.length === 0) {
       logger.error({ notified: notifiedIds.length }, 'no notified order was updated');
       throw new NoOrdersSuccessfullyUpdatedError('No notified order could be updated', response);

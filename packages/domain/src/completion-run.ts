@@ -1,12 +1,11 @@
 /** A record of one completion call, for audit and the admin app. */
 import { z } from 'zod';
 import { completeOrderResponseSchema } from './complete-order-response.js';
+import { type CompletionErrorCode, completionErrorCodes } from './errors.js';
 
 export const completionRunOutcomeSchema = z.enum([
   'COMPLETED',
-  'ORDERS.NONE_FOUND',
-  'ORDERS.NONE_NOTIFIED',
-  'ORDERS.NONE_UPDATED',
+  ...(Object.values(completionErrorCodes) as CompletionErrorCode[]),
   'FAILED',
 ]);
 export type CompletionRunOutcome = z.infer<typeof completionRunOutcomeSchema>;

@@ -1,3 +1,4 @@
+export * from './calendar.js';
 export * from './complete-order-response.js';
 export * from './complete-orders.js';
 export * from './completion-run.js';

@@ -7,16 +7,14 @@ import {
   NoOrdersSuccessfullyUpdatedError,
   type Order,
   type OrderRequirement,
+  retryableOrderIds,
   silentLogger,
+  subtractCalendarMonths,
 } from '../src/index.js';
 import { InMemoryOrderRepository, RecordingNotifier } from './fakes.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
-const monthsAgo = (months: number) => {
-  const d = new Date(now);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  return d;
-};
+const monthsAgo = (months: number) => subtractCalendarMonths(now, months);
 
 // Small stand-ins for the real requirements (those live in @ocs/requirements and have
 // their own tests); the use case only needs to see pass/fail and reasons.
@@ -38,7 +36,7 @@ const delivered: OrderRequirement = {
 const oldEnough: OrderRequirement = {
   name: 'order-age',
   check: (o, { now: at }) =>
-    o.orderDate.getTime() <= new Date(at).setUTCMonth(at.getUTCMonth() - 6)
+    o.orderDate.getTime() <= subtractCalendarMonths(at, 6).getTime()
       ? null
       : { requirement: 'order-age', code: 'ORDER.TOO_RECENT', message: 'recent' },
 };
@@ -196,10 +194,14 @@ describe('CompleteOrders', () => {
     const { response } = error as NoOrdersSuccessfullyUpdatedError;
     expect((error as NoOrdersSuccessfullyUpdatedError).code).toBe('ORDERS.NONE_UPDATED');
     expect(response.completedOrderIds).toEqual([]);
+    const reason = { code: 'UPDATE.FAILED', message: expect.stringContaining('rolled back') };
     expect(response.unsuccessfullyUpdatedOrders).toEqual([
-      { orderId: 1, reason: 'update failed: deadlock' },
-      { orderId: 2, reason: 'update failed: deadlock' },
+      { orderId: 1, reason },
+      { orderId: 2, reason },
     ]);
+    // The driver's message (it may quote SQL) stays out of the response.
+    expect(JSON.stringify(response)).not.toContain('deadlock');
+    expect(retryableOrderIds(response)).toEqual([1, 2]);
   });
 
   it('reports a notified order that another caller finished meanwhile as not updated', async () => {
@@ -215,8 +217,10 @@ describe('CompleteOrders', () => {
 
     expect(response.completedOrderIds).toEqual([1]);
     expect(response.unsuccessfullyUpdatedOrders).toEqual([
-      { orderId: 2, reason: expect.stringContaining('no longer SUBMITTED') },
+      { orderId: 2, reason: expect.objectContaining({ code: 'UPDATE.NOT_SUBMITTED' }) },
     ]);
+    // Someone else finished it: retrying would only meet ALREADY_FINISHED.
+    expect(retryableOrderIds(response)).toEqual([]);
   });
 
   it('processes duplicate ids once', async () => {

@@ -34,8 +34,10 @@ afterAll(() => {
 
 const base = {
   'packages/domain/src/index.ts': 'export const x = 1;\n',
-  'packages/db/src/index.ts': "import { x } from '../../domain/src/index.js';\nexport const y = x;\n",
-  'apps/server/src/main.ts': "import { y } from '../../../packages/db/src/index.js';\nexport const z = y;\n",
+  'packages/db/src/index.ts':
+    "import { x } from '../../domain/src/index.js';\nexport const y = x;\n",
+  'apps/server/src/main.ts':
+    "import { y } from '../../../packages/db/src/index.js';\nexport const z = y;\n",
 };
 
 describe('dependency rules', () => {
@@ -48,7 +50,8 @@ describe('dependency rules', () => {
   it('fail when domain imports db', () => {
     const result = cruise({
       ...base,
-      'packages/domain/src/bad.ts': "import { y } from '../../db/src/index.js';\nexport const b = y;\n",
+      'packages/domain/src/bad.ts':
+        "import { y } from '../../db/src/index.js';\nexport const b = y;\n",
     });
     expect(result.ok).toBe(false);
     expect(result.output).toContain('domain-depends-on-nothing-of-ours');

@@ -24,6 +24,17 @@ describe('notifier client options', () => {
     ).toThrow(/^Invalid notifier option "maxAttempts": /);
   });
 
+  it('rejects credentials in the base URL without echoing them', () => {
+    let message = '';
+    try {
+      parseNotifierClientOptions({ baseUrl: 'http://user:s3cret@127.0.0.1:5002' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/"baseUrl": must not contain credentials/);
+    expect(message).not.toContain('s3cret');
+  });
+
   it('names every bad key when several are wrong', () => {
     try {
       parseNotifierClientOptions({ baseUrl: 'not a url', concurrency: -1, protocol: 'soap' });

@@ -5,7 +5,13 @@ import { MAX_BATCH_SIZE } from './contract.js';
 const positiveInt = () => z.number().int().positive();
 
 export const notifierClientOptionsSchema = z.strictObject({
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    // Credentials in the URL would be echoed by fetch's error into every failure reason.
+    .refine(
+      (url) => !/^[a-z]+:\/\/[^/]*@/i.test(url),
+      'must not contain credentials; use authHeader',
+    ),
   protocol: z.enum(['v1', 'legacy']).default('v1'),
   /** Total attempts per notification, the first one included (cockatiel counts retries). */
   maxAttempts: positiveInt().max(100).default(4),

@@ -1,8 +1,8 @@
-import type { Order, OrderLine } from '@ocs/domain';
+import { type Order, type OrderLine, subtractCalendarMonths } from '@ocs/domain';
 import { describe, expect, it } from 'vitest';
 import { defaultRequirements } from './default-requirements.js';
 import { fullyDelivered } from './fully-delivered.js';
-import { orderAge, subtractCalendarMonths } from './order-age.js';
+import { orderAge } from './order-age.js';
 import { orderNotFinished } from './order-not-finished.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');

@@ -1,13 +1,12 @@
 /** The original system's five demo orders, dated relative to `now`. */
+import { subtractCalendarMonths } from '@ocs/domain';
 import type { SeedLineRow, SeedOrderRow, SeedTarget } from './seed-writer.js';
 
 export const demoProducts = [1, 2, 3, 4, 5].map((id) => ({ id, productName: `Product ${id}` }));
 
-/** Whole seconds: MySQL DATETIME drops the milliseconds anyway. */
+/** Calendar months as the order-age requirement counts them, in whole seconds (DATETIME). */
 export function monthsBefore(now: Date, months: number): Date {
-  const date = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  date.setUTCMonth(date.getUTCMonth() - months);
-  return date;
+  return subtractCalendarMonths(new Date(Math.floor(now.getTime() / 1000) * 1000), months);
 }
 
 // [order id, age in months, [productId, ordered, delivered][]] as in the original's seed.
