@@ -3,6 +3,8 @@
  * and on the embedded database) and the scheduler CLI.
  */
 
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createClient } from '@libsql/client';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
 import {
@@ -16,7 +18,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/router/index.js';
-import { type RunningProcess, startApp } from './processes.js';
+import { type RunningProcess, repoRoot, startApp } from './processes.js';
 
 const schedulerToken = 'e2e-scheduler-token-0123456789';
 const adminToken = 'e2e-admin-token-0123456789abc';
@@ -455,6 +457,9 @@ for (const { kind, skip } of suites) {
 
       expect(await scheduler.exited).toBe(0);
       const out = scheduler.output();
+      // Not a terminal: progress comes as log lines, not a bar.
+      expect(out).toMatch(/"msg":"progress"/);
+      expect(out).not.toContain('completing [');
       const completed = Number(out.match(/completed: +(\d+)\n/)?.[1]);
       const finished = Object.values(await states(stack.db, seeded.ids)).filter(
         (s) => s === 'FINISHED',
@@ -492,6 +497,36 @@ for (const { kind, skip } of suites) {
           'ALTER TABLE completion_runs_moved RENAME TO completion_runs',
         );
       }
+    });
+
+    it('on a terminal, the scheduler shows a progress bar', async () => {
+      await seedGeneratedOrders(stack.db, 50);
+      // `script` gives the scheduler a pseudo-terminal, as an operator's shell would.
+      const child = spawn(
+        'script',
+        ['-qec', `${process.execPath} --import tsx src/main.ts run-once`, '/dev/null'],
+        {
+          cwd: resolve(repoRoot, 'apps/scheduler'),
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            TERM: 'xterm',
+            SERVER_URL: stack.serverUrl,
+            SCHEDULER_TOKEN: schedulerToken,
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const code = await new Promise((done) => child.once('exit', done));
+      expect(code).toBe(0);
+      expect(out).toMatch(/completing [░█]+ \d+\/\d+ settled/);
+      expect(out).not.toMatch(/"msg":"progress"/);
+      expect(Number(out.match(/completed: +(\d+)\r?\n/)?.[1])).toBeGreaterThanOrEqual(50);
     });
 
     it('run-once exits non-zero when the server cannot be reached', async () => {
