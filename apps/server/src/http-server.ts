@@ -88,8 +88,12 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
     }
     const parsed = inputSchema.safeParse({ orderIds: body });
     if (!parsed.success) {
+      // The body is the array itself: name positions as body[i], not orderIds.i.
       const message = parsed.error.issues
-        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .map(
+          (i) =>
+            `${i.path.length > 1 ? `body[${i.path.slice(1).join('.')}]` : 'body'}: ${i.message}`,
+        )
         .join('; ');
       sendJson(res, 400, { error: message, details: z.flattenError(parsed.error) });
       return;
