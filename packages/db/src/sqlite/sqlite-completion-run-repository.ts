@@ -1,56 +1,44 @@
 /** CompletionRunRepository on the embedded SQLite database: the run row with its response, plus one row per order. */
-import type { CompletionRun, CompletionRunPage, CompletionRunRepository } from '@ocs/domain';
-import { desc, eq, lt } from 'drizzle-orm';
-import { chunk, rowsPerInsert, sqliteMaxVariables } from '../chunks.js';
-import { toRun, toRunOrderRows, toRunRow, toRunSummary } from '../mapping.js';
+import { desc, eq, getTableColumns, lt } from 'drizzle-orm';
+import { sqliteMaxVariables } from '../chunks.js';
+import { CompletionRunRepositoryBase } from '../completion-run-repository-base.js';
+import type { RunOrderRow, RunRow } from '../mapping.js';
 import { completionRunOrders, completionRuns } from '../schema/sqlite-schema.js';
 import type { SqliteDatabase } from './sqlite-order-repository.js';
 import { noWriteLock, type WriteLock } from './write-lock.js';
 
-const outcomeRowsPerInsert = rowsPerInsert(4, sqliteMaxVariables);
+const { response: _response, ...summaryColumns } = getTableColumns(completionRuns);
 
-export class SqliteCompletionRunRepository implements CompletionRunRepository {
+export class SqliteCompletionRunRepository extends CompletionRunRepositoryBase {
   readonly #db: SqliteDatabase;
-
   readonly #writeLock: WriteLock;
 
   constructor(db: SqliteDatabase, writeLock: WriteLock = noWriteLock) {
+    super(sqliteMaxVariables);
     this.#db = db;
     this.#writeLock = writeLock;
   }
 
-  async save(run: CompletionRun): Promise<void> {
+  protected async insertRun(run: RunRow, orderRowChunks: RunOrderRow[][]): Promise<void> {
     await this.#writeLock(() =>
       this.#db.transaction(async (tx) => {
-        await tx.insert(completionRuns).values(toRunRow(run));
-        for (const rows of chunk(toRunOrderRows(run.id, run.response), outcomeRowsPerInsert)) {
-          await tx.insert(completionRunOrders).values(rows);
-        }
+        await tx.insert(completionRuns).values(run);
+        for (const rows of orderRowChunks) await tx.insert(completionRunOrders).values(rows);
       }),
     );
   }
 
-  async findById(id: string): Promise<CompletionRun | null> {
+  protected async selectRun(id: string) {
     const [row] = await this.#db.select().from(completionRuns).where(eq(completionRuns.id, id));
-    return row ? toRun(row) : null;
+    return row;
   }
 
-  async list(query: { before?: string | undefined; limit: number }): Promise<CompletionRunPage> {
-    const rows = await this.#db
-      .select({
-        id: completionRuns.id,
-        startedAt: completionRuns.startedAt,
-        finishedAt: completionRuns.finishedAt,
-        requestedCount: completionRuns.requestedCount,
-        outcome: completionRuns.outcome,
-        completedCount: completionRuns.completedCount,
-        failedCount: completionRuns.failedCount,
-      })
+  protected selectSummaries(before: string | undefined, limit: number) {
+    return this.#db
+      .select(summaryColumns)
       .from(completionRuns)
-      .where(query.before === undefined ? undefined : lt(completionRuns.id, query.before))
+      .where(before === undefined ? undefined : lt(completionRuns.id, before))
       .orderBy(desc(completionRuns.id))
-      .limit(query.limit + 1);
-    const runs = rows.slice(0, query.limit).map(toRunSummary);
-    return { runs, nextCursor: rows.length > query.limit ? (runs.at(-1)?.id ?? null) : null };
+      .limit(limit);
   }
 }

@@ -6,15 +6,9 @@ import { type Client, createClient } from '@libsql/client';
 import { count, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import {
-  chunk,
-  type OrderRepositoryOptions,
-  rowsPerInsert,
-  sqliteMaxVariables,
-} from '../chunks.js';
-import { resolveStateIds } from '../mapping.js';
+import { type OrderRepositoryOptions, sqliteMaxVariables } from '../chunks.js';
 import * as schema from '../schema/sqlite-schema.js';
-import type { SeedWriter } from '../seed/seed-writer.js';
+import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { SqliteCompletionRunRepository } from './sqlite-completion-run-repository.js';
 import { type SqliteDatabase, SqliteOrderRepository } from './sqlite-order-repository.js';
 import { type WriteLock, writeLockFor } from './write-lock.js';
@@ -70,44 +64,21 @@ export function connectSqlite(
 }
 
 function sqliteSeedWriter(db: SqliteDatabase, writeLock: WriteLock): SeedWriter {
-  const orderRows = rowsPerInsert(3, sqliteMaxVariables);
-  const lineRows = rowsPerInsert(4, sqliteMaxVariables);
-  return {
-    async countOrders() {
-      const [row] = await db.select({ value: count() }).from(schema.orders);
-      return row?.value ?? 0;
+  return chunkedSeedWriter(
+    {
+      countOrders: () => db.select({ value: count() }).from(schema.orders),
+      maxOrderId: () => db.select({ value: max(schema.orders.id) }).from(schema.orders),
+      insertMissingProducts: (products) =>
+        db.insert(schema.products).values(products).onConflictDoNothing(),
+      selectStates: () => db.select().from(schema.orderStates),
+      insertInTransaction: (orderChunks, lineChunks) =>
+        writeLock(() =>
+          db.transaction(async (tx) => {
+            for (const part of orderChunks) await tx.insert(schema.orders).values(part);
+            for (const part of lineChunks) await tx.insert(schema.orderLines).values(part);
+          }),
+        ),
     },
-    async maxOrderId() {
-      const [row] = await db.select({ value: max(schema.orders.id) }).from(schema.orders);
-      return row?.value ?? 0;
-    },
-    async ensureProducts(products) {
-      if (products.length > 0) {
-        await db
-          .insert(schema.products)
-          .values([...products])
-          .onConflictDoNothing();
-      }
-    },
-    async insertOrders(orders, lines) {
-      if (orders.length === 0) return;
-      const states = resolveStateIds(await db.select().from(schema.orderStates));
-      await writeLock(() =>
-        db.transaction(async (tx) => {
-          for (const part of chunk(orders, orderRows)) {
-            await tx.insert(schema.orders).values(
-              part.map((order) => ({
-                id: order.id,
-                orderDate: order.orderDate,
-                orderStateId: order.state === 'SUBMITTED' ? states.submitted : states.finished,
-              })),
-            );
-          }
-          for (const part of chunk(lines, lineRows)) {
-            await tx.insert(schema.orderLines).values(part);
-          }
-        }),
-      );
-    },
-  };
+    sqliteMaxVariables,
+  );
 }

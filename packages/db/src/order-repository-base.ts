@@ -1,0 +1,141 @@
+/**
+ * The OrderRepository flow both adapters share: the state-id cache, chunked `findByIds`, orders
+ * with their lines, keyset paging and the mapping to domain orders. Each adapter supplies only
+ * its few queries (the dialects' query builders have unrelated types) and `finishSubmitted`,
+ * where the dialects really differ.
+ */
+import type {
+  IdPage,
+  MarkFinishedResult,
+  Order,
+  OrderPage,
+  OrderRepository,
+  OrderState,
+} from '@ocs/domain';
+import { and, type Column, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { chunk } from './chunks.js';
+import {
+  type OrderLineRow,
+  type OrderRow,
+  resolveStateIds,
+  type StateIds,
+  sortedUniqueIds,
+  toOrders,
+} from './mapping.js';
+import { keysetPage } from './paging.js';
+
+/** The ORDERS columns the shared conditions are built on: either dialect's `orders` table. */
+export interface OrderColumns {
+  id: Column;
+  orderStateId: Column;
+}
+
+export abstract class OrderRepositoryBase implements OrderRepository {
+  readonly #orders: OrderColumns;
+  /** Ids per `IN (...)` list and per statement, already checked against the dialect's limit. */
+  protected readonly chunkSize: number;
+  #states: Promise<StateIds> | undefined;
+
+  constructor(orders: OrderColumns, chunkSize: number) {
+    this.#orders = orders;
+    this.chunkSize = chunkSize;
+  }
+
+  /** All ORDER_STATES rows. */
+  protected abstract selectStates(): Promise<{ id: number; orderState: string }[]>;
+  /** ORDERS rows matching `where`, ascending by id, at most `limit` of them. */
+  protected abstract selectOrders(
+    where: SQL | undefined,
+    limit: number | undefined,
+  ): Promise<OrderRow[]>;
+  /** The ORDER_LINES of these orders, by order id, then line id. */
+  protected abstract selectLines(orderIds: number[]): Promise<OrderLineRow[]>;
+  /** Only the ids of the ORDERS rows matching `where`, ascending, at most `limit` of them. */
+  protected abstract selectOrderIds(
+    where: SQL | undefined,
+    limit: number,
+  ): Promise<{ id: number }[]>;
+  /**
+   * Sets the SUBMITTED ones among `ids` (unique, ascending, not empty) to FINISHED, all or
+   * nothing, and returns the ids it changed, ascending.
+   */
+  protected abstract finishSubmitted(ids: number[], states: StateIds): Promise<MarkFinishedResult>;
+
+  /** ORDER_STATES ids looked up by name once: an existing installation may number them otherwise. */
+  protected stateIds(): Promise<StateIds> {
+    this.#states ??= this.selectStates()
+      .then(resolveStateIds)
+      .catch((error: unknown) => {
+        this.#states = undefined;
+        throw error;
+      });
+    return this.#states;
+  }
+
+  async findByIds(ids: readonly number[]): Promise<Order[]> {
+    const unique = sortedUniqueIds(ids);
+    if (unique.length === 0) return [];
+    const states = await this.stateIds();
+    const found: Order[] = [];
+    for (const part of chunk(unique, this.chunkSize)) {
+      found.push(...(await this.#ordersWithLines(inArray(this.#orders.id, part), states)));
+    }
+    return found;
+  }
+
+  async #ordersWithLines(
+    where: SQL | undefined,
+    states: StateIds,
+    limit?: number,
+  ): Promise<Order[]> {
+    const orderRows = await this.selectOrders(where, limit);
+    if (orderRows.length === 0) return [];
+    const lineRows = await this.selectLines(orderRows.map((row) => row.id));
+    return toOrders(orderRows, lineRows, states);
+  }
+
+  /** `at` is not stored: the original ORDERS table has no column for it; runs record the time. */
+  async markFinished(ids: readonly number[], _at: Date): Promise<MarkFinishedResult> {
+    const unique = sortedUniqueIds(ids);
+    if (unique.length === 0) return { updatedIds: [] };
+    return this.finishSubmitted(unique, await this.stateIds());
+  }
+
+  async findPendingIds(query: { afterId?: number | undefined; limit: number }): Promise<IdPage> {
+    const { submitted } = await this.stateIds();
+    const rows = await this.selectOrderIds(
+      and(eq(this.#orders.orderStateId, submitted), this.#after(query.afterId)),
+      query.limit + 1,
+    );
+    const page = keysetPage(rows, query.limit, (row) => row.id);
+    return { ids: page.rows.map((row) => row.id), nextCursor: page.nextCursor };
+  }
+
+  async list(query: {
+    state?: OrderState | undefined;
+    afterId?: number | undefined;
+    limit: number;
+  }): Promise<OrderPage> {
+    const states = await this.stateIds();
+    const stateId =
+      query.state === undefined
+        ? undefined
+        : query.state === 'SUBMITTED'
+          ? states.submitted
+          : states.finished;
+    const found = await this.#ordersWithLines(
+      and(
+        stateId === undefined ? undefined : eq(this.#orders.orderStateId, stateId),
+        this.#after(query.afterId),
+      ),
+      states,
+      query.limit + 1,
+    );
+    const page = keysetPage(found, query.limit, (order) => order.id);
+    return { orders: page.rows, nextCursor: page.nextCursor };
+  }
+
+  #after(afterId: number | undefined): SQL | undefined {
+    return afterId === undefined ? undefined : gt(this.#orders.id, afterId);
+  }
+}
