@@ -4,6 +4,8 @@
  */
 
 import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createClient } from '@libsql/client';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
@@ -496,6 +498,59 @@ for (const { kind, skip } of suites) {
           stack.testDb.url,
           'ALTER TABLE completion_runs_moved RENAME TO completion_runs',
         );
+      }
+    });
+
+    it('the scheduler does not re-send a batch whose answer was lost, and leaves it for the next run', async () => {
+      const { ids } = await seedGeneratedOrders(stack.db, 4);
+      // A proxy that forwards the first completion call, lets the server finish it, then
+      // drops the connection instead of answering: the scheduler cannot know the outcome.
+      let completeCalls = 0;
+      const target = new URL(stack.serverUrl);
+      const proxy = createServer((req, res) => {
+        const isComplete = req.url?.startsWith('/trpc/orders.complete') ?? false;
+        if (isComplete) completeCalls += 1;
+        const upstream = httpRequest(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (answer) => {
+            if (isComplete && completeCalls === 1) {
+              answer.resume();
+              answer.on('end', () => res.socket?.destroy());
+              return;
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      });
+      await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+      try {
+        const scheduler = startApp(
+          'scheduler',
+          {
+            SERVER_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+            SCHEDULER_TOKEN: schedulerToken,
+            BATCH_SIZE: '10000',
+            RETRY_INITIAL_DELAY_MS: '100',
+          },
+          ['run-once'],
+        );
+
+        expect(await scheduler.exited).toBe(0);
+        expect(completeCalls).toBe(1);
+        expect(scheduler.output()).toMatch(/outcome unknown: +[1-9]\d* \(left for the next run\)/);
+        // The server did finish them, and each was notified once.
+        expect(Object.values(await states(stack.db, ids))).toEqual(ids.map(() => 'FINISHED'));
+        for (const id of ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+      } finally {
+        await new Promise((done) => proxy.close(done));
       }
     });
 
