@@ -51,7 +51,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       runs: db.runs,
       pingDatabase: () => db.ping(),
     },
-    completion,
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
     bodyLimitBytes: config.limits.bodyLimitBytes,

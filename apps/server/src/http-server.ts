@@ -7,7 +7,6 @@ import { isCompletionError, type Logger } from '@ocs/domain';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { z } from 'zod';
 import type { TokenAuthenticator } from './auth.js';
-import type { CompletionService } from './completion-service.js';
 import { type AppRouter, createAppRouter } from './router/index.js';
 import { completeInputSchema } from './router/orders.js';
 import type { Context } from './trpc.js';
@@ -15,7 +14,6 @@ import type { Context } from './trpc.js';
 export interface HttpServerDependencies {
   authenticator: TokenAuthenticator;
   context: Omit<Context, 'principal'>;
-  completion: CompletionService;
   logger: Logger;
   maxIdsPerCall: number;
   bodyLimitBytes: number;
@@ -99,7 +97,7 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
       return;
     }
     try {
-      const { runId, response } = await deps.completion.complete(parsed.data.orderIds);
+      const { runId, response } = await deps.context.completion.complete(parsed.data.orderIds);
       sendJson(res, 200, { runId, ...response });
     } catch (error) {
       if (!isCompletionError(error)) throw error;
