@@ -2,9 +2,15 @@
  * The entrypoint that opens connections: `openDatabase` picks MySQL or the embedded database
  * from a URL and hands back the repositories the server needs.
  */
-import type { CompletionRunRepository, OrderRepository } from '@ocs/domain';
+import type {
+  CompletionLedger,
+  CompletionRunRepository,
+  LeaseRepository,
+  OrderRepository,
+} from '@ocs/domain';
 import type { OrderRepositoryOptions } from './chunks.js';
 import { redactConnectionString } from './connection-string.js';
+import { resolveInstallationId } from './ledger/sql-leases.js';
 import { connectMySql } from './mysql/mysql-database.js';
 import { seedDemoOrders } from './seed/demo-orders.js';
 import type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
@@ -12,6 +18,9 @@ import { connectSqlite } from './sqlite/sqlite-database.js';
 
 export type { OrderRepositoryOptions } from './chunks.js';
 export { redactConnectionString } from './connection-string.js';
+export { SqlCompletionLedger } from './ledger/sql-completion-ledger.js';
+export { mySqlExecutor, type SqlExecutor, sqliteExecutor } from './ledger/sql-executor.js';
+export { resolveInstallationId, SqlLeaseRepository } from './ledger/sql-leases.js';
 export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
 export {
   connectMySql,
@@ -59,7 +68,11 @@ export interface OcsDatabase extends SeedTarget {
   readonly redactedUrl: string;
   readonly orders: OrderRepository;
   readonly runs: CompletionRunRepository;
+  readonly ledger: CompletionLedger;
+  readonly leases: LeaseRepository;
   readonly seedWriter: SeedWriter;
+  /** `configured` when set; otherwise the id generated and stored at the first call. */
+  installationId(configured?: string): Promise<string>;
   /** Applies the pending drizzle-kit migrations of this dialect. */
   migrate(): Promise<void>;
   /** Loads the five demo orders unless there are orders already. */
@@ -78,6 +91,9 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       redactedUrl: redactConnectionString(url),
       orders: mysql.orders,
       runs: mysql.runs,
+      ledger: mysql.ledger,
+      leases: mysql.leases,
+      installationId: (configured) => resolveInstallationId(mysql.executor, configured),
       seedWriter: mysql.seedWriter,
       migrate: mysql.migrate,
       ping: async () => {
@@ -93,6 +109,9 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       redactedUrl: url,
       orders: sqlite.orders,
       runs: sqlite.runs,
+      ledger: sqlite.ledger,
+      leases: sqlite.leases,
+      installationId: (configured) => resolveInstallationId(sqlite.executor, configured),
       seedWriter: sqlite.seedWriter,
       migrate: sqlite.migrate,
       ping: async () => {

@@ -1,20 +1,40 @@
 /**
- * The CompletionRunRepository flow both adapters share: splitting a run into its row and
- * chunks of per-order rows, keyset paging and the mapping back to domain runs. Each adapter
- * supplies only its queries and how it wraps the write transaction.
+ * The CompletionRunRepository flow both adapters share: a run row written when the call
+ * starts and completed when it ends (counts, plus one row per id that failed), keyset paging
+ * and the mapping back to domain runs. Completed ids are not copied per run: the ledger says
+ * which run finished each order. Each adapter supplies only its queries.
  */
-import type { CompletionRun, CompletionRunPage, CompletionRunRepository } from '@ocs/domain';
+import {
+  type CompletionRun,
+  type CompletionRunEnd,
+  type CompletionRunPage,
+  type CompletionRunRepository,
+  type CompletionRunStart,
+  countsOf,
+} from '@ocs/domain';
 import { chunk, rowsPerInsert } from './chunks.js';
 import {
+  legacyResponse,
   type RunOrderRow,
-  type RunRow,
   type StoredRunSummary,
-  toRun,
-  toRunOrderRows,
-  toRunRow,
+  toFailureRows,
+  toResponse,
   toRunSummary,
 } from './mapping.js';
 import { keysetPage } from './paging.js';
+
+export type RunEndRow = Pick<
+  StoredRunSummary,
+  | 'finishedAt'
+  | 'outcome'
+  | 'failedCount'
+  | 'completedCount'
+  | 'notFoundCount'
+  | 'failedRequirementsCount'
+  | 'notNotifiedCount'
+  | 'notUpdatedCount'
+  | 'claimedElsewhereCount'
+>;
 
 export abstract class CompletionRunRepositoryBase implements CompletionRunRepository {
   readonly #outcomeRowsPerInsert: number;
@@ -24,28 +44,50 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
     this.#outcomeRowsPerInsert = rowsPerInsert(4, maxPlaceholders);
   }
 
-  /** In one transaction: the run row, then each chunk of per-order rows as one insert. */
-  protected abstract insertRun(run: RunRow, orderRowChunks: RunOrderRow[][]): Promise<void>;
-  /** The whole run row, if any. */
+  protected abstract insertRun(run: CompletionRunStart): Promise<void>;
+  /** In one transaction: update the run row, then insert each chunk of failure rows. */
+  protected abstract updateRun(
+    id: string,
+    end: RunEndRow,
+    failureChunks: RunOrderRow[][],
+  ): Promise<void>;
   protected abstract selectRun(
     id: string,
-  ): Promise<(StoredRunSummary & { response: string }) | undefined>;
+  ): Promise<(StoredRunSummary & { response: string | null }) | undefined>;
+  protected abstract selectFailures(id: string): Promise<Omit<RunOrderRow, 'runId'>[]>;
+  /** Ids the ledger records as finished by this run. */
+  protected abstract selectFinishedIds(id: string): Promise<number[]>;
   /** Run rows without `response`, newest first (descending id), before `before`, at most `limit`. */
   protected abstract selectSummaries(
     before: string | undefined,
     limit: number,
   ): Promise<StoredRunSummary[]>;
 
-  async save(run: CompletionRun): Promise<void> {
-    await this.insertRun(
-      toRunRow(run),
-      chunk(toRunOrderRows(run.id, run.response), this.#outcomeRowsPerInsert),
+  async start(run: CompletionRunStart): Promise<void> {
+    await this.insertRun(run);
+  }
+
+  async complete(id: string, { finishedAt, outcome, response }: CompletionRunEnd): Promise<void> {
+    const failures = toFailureRows(id, response);
+    const counts = countsOf(response);
+    await this.updateRun(
+      id,
+      { finishedAt, outcome, failedCount: failures.length, ...counts },
+      chunk(failures, this.#outcomeRowsPerInsert),
     );
   }
 
   async findById(id: string): Promise<CompletionRun | null> {
     const row = await this.selectRun(id);
-    return row ? toRun(row) : null;
+    if (!row) return null;
+    const { response, ...summary } = row;
+    return {
+      ...toRunSummary(summary),
+      response:
+        response !== null
+          ? legacyResponse(response)
+          : toResponse(await this.selectFinishedIds(id), await this.selectFailures(id)),
+    };
   }
 
   async list(query: { before?: string | undefined; limit: number }): Promise<CompletionRunPage> {

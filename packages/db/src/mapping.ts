@@ -1,7 +1,6 @@
 /** Row ↔ domain conversions shared by both adapters, so they answer with identical shapes. */
 import {
   type CompleteOrderResponse,
-  type CompletionRun,
   type CompletionRunSummary,
   completeOrderResponseSchema,
   completionRunOutcomeSchema,
@@ -78,11 +77,11 @@ export function sortedUniqueIds(ids: readonly number[]): number[] {
 }
 
 export type RunOrderOutcome =
-  | 'completed'
   | 'not-found'
   | 'requirements-failed'
   | 'notification-failed'
-  | 'update-failed';
+  | 'update-failed'
+  | 'claimed-elsewhere';
 
 export interface RunOrderRow {
   runId: string;
@@ -91,8 +90,8 @@ export interface RunOrderRow {
   reason: string | null;
 }
 
-/** One row per requested order; the first list an id appears in wins. */
-export function toRunOrderRows(runId: string, response: CompleteOrderResponse): RunOrderRow[] {
+/** One row per requested id that did not complete; completed ids live in the ledger. */
+export function toFailureRows(runId: string, response: CompleteOrderResponse): RunOrderRow[] {
   const rows = new Map<number, RunOrderRow>();
   const add = (orderId: number, outcome: RunOrderOutcome, reason: unknown) => {
     if (!rows.has(orderId)) {
@@ -104,23 +103,50 @@ export function toRunOrderRows(runId: string, response: CompleteOrderResponse): 
       });
     }
   };
-  for (const id of response.completedOrderIds) add(id, 'completed', null);
   for (const id of response.notFoundOrderIds) add(id, 'not-found', null);
   for (const o of response.unsuccessfulOrders) add(o.orderId, 'requirements-failed', o.reasons);
   for (const o of response.unsuccessfullyNotifiedOrders) {
     add(o.orderId, 'notification-failed', o.reason);
   }
   for (const o of response.unsuccessfullyUpdatedOrders) add(o.orderId, 'update-failed', o.reason);
+  for (const o of response.claimedElsewhereOrders) add(o.orderId, 'claimed-elsewhere', o.reason);
   return [...rows.values()];
 }
 
-export interface RunRow extends CompletionRunSummary {
-  response: string;
-}
-
-export function toRunRow(run: CompletionRun): RunRow {
-  const { response, ...summary } = run;
-  return { ...summary, response: JSON.stringify(response) };
+/** The response again, from the failure rows and the ids the ledger says this run finished. */
+export function toResponse(
+  completedIds: readonly number[],
+  failures: readonly { orderId: number; outcome: string; reason: string | null }[],
+): CompleteOrderResponse {
+  const response: CompleteOrderResponse = {
+    completedOrderIds: [...completedIds].sort((a, b) => a - b),
+    notFoundOrderIds: [],
+    unsuccessfulOrders: [],
+    unsuccessfullyNotifiedOrders: [],
+    unsuccessfullyUpdatedOrders: [],
+    claimedElsewhereOrders: [],
+  };
+  for (const { orderId, outcome, reason } of [...failures].sort((a, b) => a.orderId - b.orderId)) {
+    const parsed: unknown = reason === null ? null : JSON.parse(reason);
+    switch (outcome) {
+      case 'not-found':
+        response.notFoundOrderIds.push(orderId);
+        break;
+      case 'requirements-failed':
+        response.unsuccessfulOrders.push({ orderId, reasons: parsed as never });
+        break;
+      case 'notification-failed':
+        response.unsuccessfullyNotifiedOrders.push({ orderId, reason: parsed as never });
+        break;
+      case 'update-failed':
+        response.unsuccessfullyUpdatedOrders.push({ orderId, reason: parsed as never });
+        break;
+      case 'claimed-elsewhere':
+        response.claimedElsewhereOrders.push({ orderId, reason: parsed as never });
+        break;
+    }
+  }
+  return completeOrderResponseSchema.parse(response);
 }
 
 /** A run row as read back: the outcome column is plain text until validated. */
@@ -135,14 +161,17 @@ export function toRunSummary(row: StoredRunSummary): CompletionRunSummary {
     finishedAt: row.finishedAt,
     requestedCount: row.requestedCount,
     outcome: completionRunOutcomeSchema.parse(row.outcome),
-    completedCount: row.completedCount,
     failedCount: row.failedCount,
+    completedCount: row.completedCount,
+    notFoundCount: row.notFoundCount,
+    failedRequirementsCount: row.failedRequirementsCount,
+    notNotifiedCount: row.notNotifiedCount,
+    notUpdatedCount: row.notUpdatedCount,
+    claimedElsewhereCount: row.claimedElsewhereCount,
   };
 }
 
-export function toRun(row: StoredRunSummary & { response: string }): CompletionRun {
-  return {
-    ...toRunSummary(row),
-    response: completeOrderResponseSchema.parse(JSON.parse(row.response)),
-  };
+/** Runs recorded before the ledger kept the whole response as JSON in the run row. */
+export function legacyResponse(response: string): CompleteOrderResponse {
+  return completeOrderResponseSchema.parse(JSON.parse(response));
 }

@@ -12,7 +12,7 @@ import type {
   OrderRepository,
   OrderState,
 } from '@ocs/domain';
-import { and, type Column, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, type Column, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import { chunk } from './chunks.js';
 import {
   type OrderLineRow,
@@ -33,7 +33,7 @@ export interface OrderColumns {
 export abstract class OrderRepositoryBase implements OrderRepository {
   readonly #orders: OrderColumns;
   /** Ids per `IN (...)` list and per statement, already checked against the dialect's limit. */
-  protected readonly chunkSize: number;
+  readonly chunkSize: number;
   #states: Promise<StateIds> | undefined;
 
   constructor(orders: OrderColumns, chunkSize: number) {
@@ -101,10 +101,20 @@ export abstract class OrderRepositoryBase implements OrderRepository {
     return this.finishSubmitted(unique, await this.stateIds());
   }
 
-  async findPendingIds(query: { afterId?: number | undefined; limit: number }): Promise<IdPage> {
+  async findPendingIds(query: {
+    afterId?: number | undefined;
+    limit: number;
+    now?: Date | undefined;
+  }): Promise<IdPage> {
     const { submitted } = await this.stateIds();
+    const nowMs = (query.now ?? new Date()).getTime();
     const rows = await this.selectOrderIds(
-      and(eq(this.#orders.orderStateId, submitted), this.#after(query.afterId)),
+      and(
+        eq(this.#orders.orderStateId, submitted),
+        this.#after(query.afterId),
+        // Claimed by a live call: it is being completed right now, so not pending.
+        sql`NOT EXISTS (SELECT 1 FROM completion_ledger l WHERE l.order_id = ${this.#orders.id} AND l.state <> 'finished' AND l.lease_until > ${nowMs})`,
+      ),
       query.limit + 1,
     );
     const page = keysetPage(rows, query.limit, (row) => row.id);

@@ -106,8 +106,11 @@ describe.skipIf(!server.available)('migrating an existing installation (MariaDB)
         'ORDER_STATES',
         'PRODUCTS',
         '__drizzle_migrations',
+        'completion_ledger',
         'completion_run_orders',
         'completion_runs',
+        'leases',
+        'service_settings',
       ]);
       const [orderColumns] = await raw.query(
         "SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'ORDERS' AND COLUMN_NAME = 'OrderDate'",

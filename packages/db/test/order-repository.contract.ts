@@ -2,7 +2,7 @@
  * The behaviour every OrderRepository/CompletionRunRepository adapter must show, run against
  * each real database (MariaDB and the embedded file) by the *.test.ts files beside it.
  */
-import type { CompletionRun } from '@ocs/domain';
+import type { CompleteOrderResponse, CompletionRun } from '@ocs/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type GeneratedOrdersOptions,
@@ -251,68 +251,267 @@ export function describeRepositoryContract(
       expect(allButLast.nextCursor).toBe(ids.at(-2));
     });
 
-    it('saves runs, reads one back whole and lists them newest first', async () => {
-      const run = (id: string, minute: number, completed: number[]): CompletionRun => ({
-        id,
-        startedAt: new Date(Date.UTC(2026, 5, 15, 12, minute, 0, 123)),
-        finishedAt: new Date(Date.UTC(2026, 5, 15, 12, minute, 1, 456)),
-        requestedCount: completed.length + 4,
-        outcome: 'COMPLETED',
-        completedCount: completed.length,
-        failedCount: 4,
-        response: {
-          completedOrderIds: completed,
-          notFoundOrderIds: [missingId],
-          unsuccessfulOrders: [
-            {
-              orderId: 4,
-              reasons: [
-                { requirement: 'order-age', code: 'ORDER.TOO_RECENT', message: 'too recent' },
-              ],
-            },
-          ],
-          unsuccessfullyNotifiedOrders: [
-            {
-              orderId: 5,
-              reason: { kind: 'http-status', message: 'HTTP 500', status: 500, attempts: 3 },
-            },
-          ],
-          unsuccessfullyUpdatedOrders: [
-            { orderId: 6, reason: { code: 'UPDATE.FAILED', message: 'lock wait timeout' } },
-          ],
-        },
+    it('records runs as they start and end, reads one back whole and lists them newest first', async () => {
+      const at = (minute: number, ms: number) => new Date(Date.UTC(2026, 5, 15, 12, minute, 0, ms));
+      const response = (completed: number[]): CompleteOrderResponse => ({
+        completedOrderIds: completed,
+        notFoundOrderIds: [missingId],
+        unsuccessfulOrders: [
+          {
+            orderId: 4,
+            reasons: [
+              { requirement: 'order-age', code: 'ORDER.TOO_RECENT', message: 'too recent' },
+            ],
+          },
+        ],
+        unsuccessfullyNotifiedOrders: [
+          {
+            orderId: 5,
+            reason: { kind: 'http-status', message: 'HTTP 500', status: 500, attempts: 3 },
+          },
+        ],
+        unsuccessfullyUpdatedOrders: [
+          { orderId: 6, reason: { code: 'UPDATE.FAILED', message: 'lock wait timeout' } },
+        ],
+        claimedElsewhereOrders: [
+          {
+            orderId: 7,
+            reason: { code: 'CLAIM.CLAIMED_ELSEWHERE', message: 'another call holds it' },
+          },
+        ],
       });
-      const many = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i);
-      const [run1, run2, run3] = [
-        run('run-01', 1, [1, 2]),
-        run('run-02', 2, many),
-        run('run-03', 3, [3]),
-      ];
-      const runs = [run1, run2, run3];
-      for (const r of runs) await db.runs.save(r);
+      // Completed ids come from the ledger: claim and finish them under each run's id.
+      const finishUnder = async (runId: string, ids: number[]) => {
+        await db.ledger.claim({
+          runId,
+          orderIds: ids,
+          now,
+          leaseUntil: new Date(now.getTime() + 60_000),
+        });
+        await db.ledger.markNotified(runId, ids, now);
+        await db.ledger.finish(runId, ids, now);
+      };
+      const completedOf2 = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i);
+      await finishUnder('run-01', [1, 2]);
+      await finishUnder('run-02', completedOf2);
+      for (const [id, minute] of [
+        ['run-01', 1],
+        ['run-02', 2],
+        ['run-03', 3],
+      ] as const) {
+        await db.runs.start({ id, startedAt: at(minute, 123), requestedCount: 6 });
+      }
+      const running = await db.runs.findById('run-03');
+      expect(running).toMatchObject({ outcome: 'RUNNING', finishedAt: null, completedCount: 0 });
 
-      expect(await db.runs.findById('run-02')).toEqual(run2);
+      await db.runs.complete('run-01', {
+        finishedAt: at(1, 456),
+        outcome: 'COMPLETED',
+        response: response([1, 2]),
+      });
+      await db.runs.complete('run-02', {
+        finishedAt: at(2, 456),
+        outcome: 'COMPLETED',
+        response: response(completedOf2),
+      });
+
+      const run1 = await db.runs.findById('run-01');
+      expect(run1).toEqual({
+        id: 'run-01',
+        startedAt: at(1, 123),
+        finishedAt: at(1, 456),
+        requestedCount: 6,
+        outcome: 'COMPLETED',
+        failedCount: 5,
+        completedCount: 2,
+        notFoundCount: 1,
+        failedRequirementsCount: 1,
+        notNotifiedCount: 1,
+        notUpdatedCount: 1,
+        claimedElsewhereCount: 1,
+        response: response([1, 2]),
+      });
+      expect((await db.runs.findById('run-02'))?.response.completedOrderIds).toEqual(completedOf2);
       expect(await db.runs.findById('run-missing')).toBeNull();
 
-      const outcomes = await target.runOrderOutcomes('run-01');
-      expect(outcomes).toEqual([
-        { orderId: 1, outcome: 'completed' },
-        { orderId: 2, outcome: 'completed' },
+      // Only failures get a row per order: a million-order run stays small.
+      expect(await target.runOrderOutcomes('run-01')).toEqual([
         { orderId: 4, outcome: 'requirements-failed' },
         { orderId: 5, outcome: 'notification-failed' },
         { orderId: 6, outcome: 'update-failed' },
+        { orderId: 7, outcome: 'claimed-elsewhere' },
         { orderId: missingId, outcome: 'not-found' },
       ]);
-      expect(await target.runOrderOutcomes('run-02')).toHaveLength(30_004);
+      expect(await target.runOrderOutcomes('run-02')).toHaveLength(5);
 
-      const summary = ({ response: _, ...rest }: CompletionRun) => rest;
       const firstPage = await db.runs.list({ limit: 2 });
-      expect(firstPage).toEqual({
-        runs: [summary(run3), summary(run2)],
-        nextCursor: 'run-02',
-      });
+      expect(firstPage.runs.map((r) => [r.id, r.outcome])).toEqual([
+        ['run-03', 'RUNNING'],
+        ['run-02', 'COMPLETED'],
+      ]);
+      expect(firstPage.nextCursor).toBe('run-02');
       const secondPage = await db.runs.list({ before: 'run-02', limit: 2 });
-      expect(secondPage).toEqual({ runs: [summary(run1)], nextCursor: null });
+      const { response: _r, ...summary1 } = run1 as CompletionRun;
+      expect(secondPage).toEqual({ runs: [summary1], nextCursor: null });
+    });
+
+    describe('completion ledger', () => {
+      const lease = (from: Date, ms: number) => new Date(from.getTime() + ms);
+      let ids: number[] = [];
+
+      beforeAll(async () => {
+        const seeded = await generate(60, { eligible: 1 });
+        ids = seeded.ids;
+      });
+
+      it('claims free orders once: a second call sees them claimed elsewhere until the lease ends', async () => {
+        const part = ids.slice(0, 10);
+        const first = await db.ledger.claim({
+          runId: 'ledger-a',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        expect(first).toEqual({ toNotify: part, alreadyNotified: [], claimedElsewhere: [] });
+        const second = await db.ledger.claim({
+          runId: 'ledger-b',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        expect(second).toEqual({ toNotify: [], alreadyNotified: [], claimedElsewhere: part });
+
+        // Claimed orders are not pending while the lease lasts, and pending again after it.
+        const pendingNow = await db.orders.findPendingIds({
+          afterId: part[0]! - 1,
+          limit: 10,
+          now,
+        });
+        expect(pendingNow.ids.some((id) => part.includes(id))).toBe(false);
+        const later = lease(now, 1000);
+        const pendingLater = await db.orders.findPendingIds({
+          afterId: part[0]! - 1,
+          limit: 10,
+          now: later,
+        });
+        expect(pendingLater.ids).toEqual(part);
+
+        // One acknowledged, one certainly not sent (released), the rest in flight at a "crash".
+        await db.ledger.markNotified('ledger-a', [part[0]!], now);
+        await db.ledger.release('ledger-a', [part[1]!, part[0]!]);
+        const taken = await db.ledger.claim({
+          runId: 'ledger-c',
+          orderIds: part,
+          now: later,
+          leaseUntil: lease(later, 1000),
+        });
+        expect(taken).toEqual({
+          toNotify: part.slice(1),
+          alreadyNotified: [part[0]],
+          claimedElsewhere: [],
+        });
+      });
+
+      it('finishes acknowledged orders with ORDERS in one transaction, and never twice', async () => {
+        const part = ids.slice(10, 20);
+        await db.ledger.claim({
+          runId: 'ledger-d',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        await db.ledger.markNotified('ledger-d', part, now);
+        expect(await db.ledger.finish('ledger-d', part, now)).toEqual({ updatedIds: part });
+        expect(await db.ledger.finish('ledger-d', part, now)).toEqual({ updatedIds: [] });
+        const orders = await db.orders.findByIds(part);
+        expect(orders.every((o) => o.state === 'FINISHED')).toBe(true);
+        // A finished order is not claimable by anyone else.
+        const again = await db.ledger.claim({
+          runId: 'ledger-e',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        expect(again.toNotify).toEqual([]);
+      });
+
+      it('a rolled-back finish leaves ORDERS and the ledger as they were', async () => {
+        const part = ids.slice(20, 25);
+        await db.ledger.claim({
+          runId: 'ledger-f',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        await db.ledger.markNotified('ledger-f', part, now);
+        await target.failUpdatesOf(part[3]!);
+        try {
+          await expect(db.ledger.finish('ledger-f', part, now)).rejects.toThrow();
+        } finally {
+          await target.clearFailures();
+        }
+        expect((await db.orders.findByIds(part)).every((o) => o.state === 'SUBMITTED')).toBe(true);
+        const retry = await db.ledger.claim({
+          runId: 'ledger-g',
+          orderIds: part,
+          now: lease(now, 2000),
+          leaseUntil: lease(now, 3000),
+        });
+        expect(retry).toEqual({ toNotify: [], alreadyNotified: part, claimedElsewhere: [] });
+      });
+
+      it('overlapping claims of the same orders by many calls give each order to exactly one', async () => {
+        const part = ids.slice(25, 60);
+        const calls = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            db.ledger.claim({
+              runId: `race-${i}`,
+              // each call asks in its own order, overlapping the others
+              orderIds: i % 2 === 0 ? part : [...part].reverse(),
+              now,
+              leaseUntil: lease(now, 1000),
+            }),
+          ),
+        );
+        const winners = calls.flatMap((c) => c.toNotify).sort((a, b) => a - b);
+        expect(winners).toEqual(part);
+        for (const c of calls)
+          expect(c.toNotify.length + c.claimedElsewhere.length).toBe(part.length);
+      });
+
+      it('a lease has one holder at a time and is free again once it ends', async () => {
+        const a = await db.leases.acquire('scheduler', 'holder-a', now, lease(now, 1000));
+        expect(a).toMatchObject({ acquired: true, holder: 'holder-a' });
+        const b = await db.leases.acquire('scheduler', 'holder-b', now, lease(now, 1000));
+        expect(b).toMatchObject({ acquired: false, holder: 'holder-a' });
+        const renewed = await db.leases.acquire(
+          'scheduler',
+          'holder-a',
+          lease(now, 500),
+          lease(now, 1500),
+        );
+        expect(renewed.leaseUntil).toEqual(lease(now, 1500));
+        const afterEnd = await db.leases.acquire(
+          'scheduler',
+          'holder-b',
+          lease(now, 1500),
+          lease(now, 2500),
+        );
+        expect(afterEnd).toMatchObject({ acquired: true, holder: 'holder-b' });
+        await db.leases.release('scheduler', 'holder-a');
+        expect((await db.leases.acquire('scheduler', 'holder-c', now, now)).holder).toBe(
+          'holder-b',
+        );
+        await db.leases.release('scheduler', 'holder-b');
+        expect((await db.leases.acquire('scheduler', 'holder-c', now, now)).acquired).toBe(true);
+      });
+
+      it('keeps one installation id, unless configuration names one', async () => {
+        const first = await db.installationId();
+        expect(first).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await db.installationId()).toBe(first);
+        expect(await db.installationId('site-b')).toBe('site-b');
+      });
     });
   });
 }

@@ -42,6 +42,13 @@ export const updateFailureSchema = z.object({
 });
 export type UpdateFailure = z.infer<typeof updateFailureSchema>;
 
+export const claimFailureSchema = z.object({
+  /** Another call holds the order's claim (it may be notifying it right now): retry later. */
+  code: z.literal('CLAIM.CLAIMED_ELSEWHERE'),
+  message: z.string(),
+});
+export type ClaimFailure = z.infer<typeof claimFailureSchema>;
+
 export const completeOrderResponseSchema = z.object({
   completedOrderIds: z.array(orderIdSchema),
   notFoundOrderIds: z.array(orderIdSchema),
@@ -54,6 +61,10 @@ export const completeOrderResponseSchema = z.object({
   unsuccessfullyUpdatedOrders: z.array(
     z.object({ orderId: orderIdSchema, reason: updateFailureSchema }),
   ),
+  /** Eligible orders that another live call had claimed, so this call left them alone. */
+  claimedElsewhereOrders: z
+    .array(z.object({ orderId: orderIdSchema, reason: claimFailureSchema }))
+    .default([]),
 });
 export type CompleteOrderResponse = z.infer<typeof completeOrderResponseSchema>;
 
@@ -64,16 +75,19 @@ export function emptyCompleteOrderResponse(): CompleteOrderResponse {
     unsuccessfulOrders: [],
     unsuccessfullyNotifiedOrders: [],
     unsuccessfullyUpdatedOrders: [],
+    claimedElsewhereOrders: [],
   };
 }
 
 /**
- * Ids a later call may still complete: notification failures and failed updates are
- * transient; not-found ids, requirement failures and orders someone else finished are not.
+ * Ids a later call may still complete: notification failures, failed updates and orders
+ * claimed by another call are transient; not-found ids, requirement failures and orders
+ * someone else finished are not.
  */
 export function retryableOrderIds(response: CompleteOrderResponse): number[] {
   return [
     ...response.unsuccessfullyNotifiedOrders.map((o) => o.orderId),
+    ...response.claimedElsewhereOrders.map((o) => o.orderId),
     ...response.unsuccessfullyUpdatedOrders
       .filter((o) => o.reason.code === 'UPDATE.FAILED')
       .map((o) => o.orderId),

@@ -1,34 +1,56 @@
 /**
- * The completion use case: fetch, check requirements, notify, mark finished, respond
- * (DESIGN.md §1). It depends only on the ports, so every adapter can be swapped.
+ * The completion use case: record the run, fetch, check requirements, claim, notify, mark
+ * finished, respond (DESIGN.md §1). It depends only on the ports, so every adapter can be
+ * swapped. The ledger makes every step safe to repeat: a crash at any line leaves a state
+ * from which the next call continues without notifying anyone twice (see the ledger port).
  */
+import { AcknowledgementWriter } from './acknowledgement-writer.js';
 import {
   type CompleteOrderResponse,
   emptyCompleteOrderResponse,
   type RequirementFailure,
 } from './complete-order-response.js';
+import { type CompletionRunOutcome, countsOf } from './completion-run.js';
 import {
+  isCompletionError,
   NoOrdersFoundError,
   NoOrdersSuccessfullyNotifiedError,
   NoOrdersSuccessfullyUpdatedError,
 } from './errors.js';
 import type { Order, OrderId } from './order.js';
 import type { Clock } from './ports/clock.port.js';
+import type { CompletionLedger } from './ports/completion-ledger.port.js';
+import type { CompletionRunRepository } from './ports/completion-run-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
-import type { OrderNotifier } from './ports/order-notifier.port.js';
+import type { NotificationResult, OrderNotifier } from './ports/order-notifier.port.js';
 import type { OrderRepository } from './ports/order-repository.port.js';
 import type { OrderRequirement } from './ports/order-requirement.port.js';
 
 export interface CompleteOrdersDependencies {
-  repository: OrderRepository;
+  repository: Pick<OrderRepository, 'findByIds'>;
+  ledger: CompletionLedger;
+  runs: Pick<CompletionRunRepository, 'start' | 'complete'>;
   notifier: OrderNotifier;
   requirements: readonly OrderRequirement[];
   clock: Clock;
   logger: Logger;
+  /** A new run id, sortable by time (UUIDv7 or ULID). */
+  newRunId: () => string;
+  /**
+   * How long a call's claims keep other calls away. Must be well above the longest call:
+   * when it ends, another call may send the claimed orders' notifications again.
+   */
+  claimLeaseMs: number;
 }
 
 export interface CompleteOrdersOptions {
+  /** Aborting stops new notifications; what was acknowledged is still finished and recorded. */
   signal?: AbortSignal;
+}
+
+export interface CompletionResult {
+  runId: string;
+  response: CompleteOrderResponse;
 }
 
 export class CompleteOrders {
@@ -39,86 +61,161 @@ export class CompleteOrders {
   }
 
   /**
-   * Completes every ready order among `orderIds` and reports every id's outcome.
-   * Throws one of the three completion errors (with the partial response) when nothing
-   * could be completed.
+   * Completes every ready order among `orderIds` and reports every id's outcome. Throws one
+   * of the three completion errors (with the partial response) when nothing could be
+   * completed. The call is recorded as a run from its first line to its last.
    */
   async execute(
     orderIds: readonly OrderId[],
     options: CompleteOrdersOptions = {},
-  ): Promise<CompleteOrderResponse> {
-    const { repository, notifier, requirements, clock, logger } = this.#deps;
+  ): Promise<CompletionResult> {
+    const { runs, clock, logger } = this.#deps;
     const ids = [...new Set(orderIds)];
+    const runId = this.#deps.newRunId();
+    const startedAt = clock.now();
+    await runs.start({ id: runId, startedAt, requestedCount: ids.length });
+
     const response = emptyCompleteOrderResponse();
+    let outcome: Exclude<CompletionRunOutcome, 'RUNNING'> = 'COMPLETED';
+    try {
+      await this.#complete(runId, ids, response, options);
+      return { runId, response };
+    } catch (error) {
+      if (isCompletionError(error)) {
+        outcome = error.code;
+        throw error;
+      }
+      outcome = 'FAILED';
+      logger.error({ runId, err: error }, 'completion run failed unexpectedly');
+      throw error;
+    } finally {
+      const finishedAt = clock.now();
+      logger.info(
+        {
+          runId,
+          outcome,
+          requested: ids.length,
+          ...countsOf(response),
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+        },
+        'completion run',
+      );
+      try {
+        await runs.complete(runId, { finishedAt, outcome, response });
+      } catch (error) {
+        // The orders' outcome stands; the run stays RUNNING in the audit, which is visible.
+        logger.error({ runId, err: error }, 'could not record the end of the completion run');
+      }
+    }
+  }
+
+  async #complete(
+    runId: string,
+    ids: OrderId[],
+    response: CompleteOrderResponse,
+    options: CompleteOrdersOptions,
+  ): Promise<void> {
+    const { repository, ledger, requirements, clock, logger } = this.#deps;
 
     // 1. Fetch
-    const orders = await repository.findByIds(ids);
+    const orders = ids.length === 0 ? [] : await repository.findByIds(ids);
     const found = new Set(orders.map((o) => o.id));
     response.notFoundOrderIds = ids.filter((id) => !found.has(id));
     if (orders.length === 0) {
-      logger.error({ requested: ids.length }, 'none of the requested orders exists');
-      throw new NoOrdersFoundError('None of the requested orders exists', response);
+      logger.error({ runId, requested: ids.length }, 'none of the requested orders exists');
+      throw new NoOrdersFoundError('None of the requested orders exists', response, runId);
     }
 
     // 2. Check requirements: every requirement, so an order reports every reason.
-    const context = { now: clock.now() };
+    const now = clock.now();
+    const context = { now };
     const eligible: Order[] = [];
     for (const order of orders) {
-      const reasons = requirements
-        .map((requirement) => requirement.check(order, context))
-        .filter((reason): reason is RequirementFailure => reason !== null);
+      const reasons: RequirementFailure[] = [];
+      for (const requirement of requirements) {
+        const reason = requirement.check(order, context);
+        if (reason !== null) reasons.push(reason);
+      }
       if (reasons.length > 0) response.unsuccessfulOrders.push({ orderId: order.id, reasons });
       else eligible.push(order);
     }
 
-    // 3. Notify
-    const notifiedIds: OrderId[] = [];
-    if (eligible.length > 0) {
-      const results = await notifier.notifyCompleted(eligible, options);
-      const resultById = new Map(results.map((r) => [r.orderId, r]));
-      for (const order of eligible) {
-        const result = resultById.get(order.id);
-        if (result?.ok) notifiedIds.push(order.id);
-        else
-          response.unsuccessfullyNotifiedOrders.push({
-            orderId: order.id,
-            reason: result
-              ? result.reason
-              : { kind: 'rejected', message: 'the notifier returned no result', attempts: 0 },
+    // 3. Claim: from here on no other call touches these orders until the lease ends.
+    const claim =
+      eligible.length === 0
+        ? { toNotify: [], alreadyNotified: [], claimedElsewhere: [] }
+        : await ledger.claim({
+            runId,
+            orderIds: eligible.map((o) => o.id),
+            now,
+            leaseUntil: new Date(now.getTime() + this.#deps.claimLeaseMs),
           });
-      }
-    }
+    response.claimedElsewhereOrders = claim.claimedElsewhere.map((orderId) => ({
+      orderId,
+      reason: {
+        code: 'CLAIM.CLAIMED_ELSEWHERE' as const,
+        message: 'Another completion call holds this order; try again later',
+      },
+    }));
+
+    // 4. Notify, writing acknowledgements as they arrive.
+    const notifiedIds = [...claim.alreadyNotified];
+    const toNotify = new Set(claim.toNotify);
+    const failed = await this.#notify(
+      runId,
+      eligible.filter((o) => toNotify.has(o.id)),
+      notifiedIds,
+      options,
+    );
+    response.unsuccessfullyNotifiedOrders = failed.map((result) => ({
+      orderId: result.orderId,
+      reason: result.reason,
+    }));
+    const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
+    if (released.length > 0) await ledger.release(runId, released);
     if (notifiedIds.length === 0) {
       const message =
         eligible.length === 0
           ? 'No order passed the requirements, so none was notified'
-          : 'No order could be notified';
+          : claim.claimedElsewhere.length === eligible.length
+            ? 'Every eligible order is being completed by another call'
+            : 'No order could be notified';
       logger.error(
-        { eligible: eligible.length, failedRequirements: response.unsuccessfulOrders.length },
+        {
+          runId,
+          eligible: eligible.length,
+          failedRequirements: response.unsuccessfulOrders.length,
+          claimedElsewhere: claim.claimedElsewhere.length,
+        },
         message,
       );
-      throw new NoOrdersSuccessfullyNotifiedError(message, response);
+      throw new NoOrdersSuccessfullyNotifiedError(message, response, runId);
     }
 
-    // 4. Update: only what was notified, in one all-or-nothing call.
+    // 5. Finish: only what was acknowledged, ORDERS and ledger in one transaction.
     let updatedIds: OrderId[];
     try {
-      ({ updatedIds } = await repository.markFinished(notifiedIds, context.now));
+      ({ updatedIds } = await ledger.finish(runId, notifiedIds, clock.now()));
     } catch (error) {
       // The driver's message may quote the SQL and every id: it goes to the log only.
       const reason = {
         code: 'UPDATE.FAILED' as const,
-        message: 'The update was rolled back; the order is still SUBMITTED',
+        message:
+          'The update was rolled back; the order is still SUBMITTED and its notification is recorded, so a retry finishes it without notifying again',
       };
       response.unsuccessfullyUpdatedOrders = notifiedIds.map((orderId) => ({ orderId, reason }));
-      logger.error({ err: error, notified: notifiedIds.length }, 'marking orders finished failed');
+      logger.error(
+        { runId, err: error, notified: notifiedIds.length },
+        'marking orders finished failed',
+      );
       throw new NoOrdersSuccessfullyUpdatedError(
         'The notified orders could not be updated',
         response,
+        runId,
       );
     }
     const updated = new Set(updatedIds);
-    response.completedOrderIds = notifiedIds.filter((id) => updated.has(id));
+    response.completedOrderIds = notifiedIds.filter((id) => updated.has(id)).sort((a, b) => a - b);
     response.unsuccessfullyUpdatedOrders = notifiedIds
       .filter((id) => !updated.has(id))
       .map((orderId) => ({
@@ -129,11 +226,61 @@ export class CompleteOrders {
         },
       }));
     if (response.completedOrderIds.length === 0) {
-      logger.error({ notified: notifiedIds.length }, 'no notified order was updated');
-      throw new NoOrdersSuccessfullyUpdatedError('No notified order could be updated', response);
+      logger.error({ runId, notified: notifiedIds.length }, 'no notified order was updated');
+      throw new NoOrdersSuccessfullyUpdatedError(
+        'No notified order could be updated',
+        response,
+        runId,
+      );
     }
+  }
 
-    // 5. Respond
-    return response;
+  /** Notifies `orders`, pushing acknowledged ids into `notifiedIds`; returns the failures. */
+  async #notify(
+    runId: string,
+    orders: Order[],
+    notifiedIds: OrderId[],
+    options: CompleteOrdersOptions,
+  ): Promise<Extract<NotificationResult, { ok: false }>[]> {
+    if (orders.length === 0) return [];
+    const { ledger, notifier, clock, logger } = this.#deps;
+    const acknowledgements = new AcknowledgementWriter((ids) =>
+      ledger.markNotified(runId, ids, clock.now()),
+    );
+    const settled = new Set<OrderId>();
+    const failed: Extract<NotificationResult, { ok: false }>[] = [];
+    const accept = (result: NotificationResult) => {
+      if (settled.has(result.orderId)) return;
+      settled.add(result.orderId);
+      if (result.ok) {
+        notifiedIds.push(result.orderId);
+        acknowledgements.add(result.orderId);
+      } else {
+        failed.push(result);
+      }
+    };
+    try {
+      const results = await notifier.notifyCompleted(orders, {
+        signal: options.signal,
+        onResult: accept,
+      });
+      for (const result of results) accept(result);
+      for (const order of orders) {
+        // A notifier that returns no result for an order: never sent, as far as we know.
+        accept({
+          orderId: order.id,
+          ok: false,
+          maybeDelivered: false,
+          reason: { kind: 'rejected', message: 'the notifier returned no result', attempts: 0 },
+        });
+      }
+    } finally {
+      try {
+        await acknowledgements.flush();
+      } catch (error) {
+        logger.warn({ runId, err: error }, 'could not record acknowledged notifications');
+      }
+    }
+    return failed;
   }
 }

@@ -11,11 +11,14 @@ export type CompletionErrorCode = (typeof completionErrorCodes)[keyof typeof com
 export abstract class CompletionError extends Error {
   abstract readonly code: CompletionErrorCode;
   readonly response: CompleteOrderResponse;
+  /** The completion run that recorded this call. */
+  readonly runId: string;
 
-  constructor(message: string, response: CompleteOrderResponse) {
+  constructor(message: string, response: CompleteOrderResponse, runId = '') {
     super(message);
     this.name = new.target.name;
     this.response = response;
+    this.runId = runId;
   }
 }
 

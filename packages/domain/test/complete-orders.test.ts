@@ -11,7 +11,7 @@ import {
   silentLogger,
   subtractCalendarMonths,
 } from '../src/index.js';
-import { InMemoryOrderRepository, RecordingNotifier } from './fakes.js';
+import { FakeNotifier, InMemoryLedger, InMemoryOrderRepository, InMemoryRuns } from './fakes.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const monthsAgo = (months: number) => subtractCalendarMonths(now, months);
@@ -59,17 +59,29 @@ const order = (
   })),
 });
 
+const leaseMs = 60_000;
+
 function setup(orders: Order[]) {
   const repository = new InMemoryOrderRepository(orders);
-  const notifier = new RecordingNotifier();
+  const ledger = new InMemoryLedger(repository);
+  const runs = new InMemoryRuns();
+  const notifier = new FakeNotifier();
+  const clock = { at: now, now: () => clock.at };
+  let runNumber = 0;
   const useCase = new CompleteOrders({
     repository,
+    ledger,
+    runs,
     notifier,
     requirements,
-    clock: { now: () => now },
+    clock,
     logger: silentLogger,
+    newRunId: () => `run-${++runNumber}`,
+    claimLeaseMs: leaseMs,
   });
-  return { repository, notifier, useCase };
+  const execute = async (ids: number[], signal?: AbortSignal) =>
+    (await useCase.execute(ids, signal ? { signal } : {})).response;
+  return { repository, ledger, runs, notifier, clock, useCase, execute };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -81,11 +93,20 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the call to fail');
 }
 
-describe('CompleteOrders', () => {
-  it('given one old, fully delivered order, completes it: notified once, marked finished', async () => {
-    const { repository, notifier, useCase } = setup([order(1, 7, [[10, 10]])]);
+const serverError = {
+  reason: { kind: 'http-status' as const, status: 500, message: 'HTTP 500', attempts: 4 },
+  maybeDelivered: false,
+};
+const timedOut = {
+  reason: { kind: 'timeout' as const, message: 'no answer within 30000 ms', attempts: 1 },
+  maybeDelivered: true,
+};
 
-    const response = await useCase.execute([1]);
+describe('CompleteOrders', () => {
+  it('given one old, fully delivered order, completes it: notified once, finished, recorded', async () => {
+    const { repository, ledger, runs, notifier, useCase } = setup([order(1, 7, [[10, 10]])]);
+
+    const { runId, response } = await useCase.execute([1]);
 
     expect(response).toEqual({
       completedOrderIds: [1],
@@ -93,14 +114,22 @@ describe('CompleteOrders', () => {
       unsuccessfulOrders: [],
       unsuccessfullyNotifiedOrders: [],
       unsuccessfullyUpdatedOrders: [],
+      claimedElsewhereOrders: [],
     });
-    expect(notifier.notified).toEqual([1]);
+    expect(notifier.received).toEqual([1]);
     expect(repository.orders.get(1)?.state).toBe('FINISHED');
+    expect(ledger.stateOf(1)).toBe('finished');
+    expect(runs.runs.get(runId)).toEqual({
+      id: runId,
+      startedAt: now,
+      requestedCount: 1,
+      end: { finishedAt: now, outcome: 'COMPLETED', response },
+    });
     expect(completeOrderResponseSchema.parse(response)).toEqual(response);
   });
 
   it('given a mixed batch, reports exactly the right sets and reasons', async () => {
-    const { repository, notifier, useCase } = setup([
+    const { repository, notifier, execute } = setup([
       order(1, 7, [[10, 10]]), // old + delivered
       order(2, 7, [[10, 5]]), // old + partially delivered
       order(3, 1, [[10, 10]]), // recent + delivered
@@ -109,7 +138,7 @@ describe('CompleteOrders', () => {
       order(7, 9, [[10, 12]]), // over-delivered
     ]);
 
-    const response = await useCase.execute([1, 2, 3, 4, 5, 6, 7]);
+    const response = await execute([1, 2, 3, 4, 5, 6, 7]);
 
     expect(response.completedOrderIds).toEqual([1, 7]);
     expect(response.notFoundOrderIds).toEqual([4]);
@@ -121,14 +150,16 @@ describe('CompleteOrders', () => {
     ]);
     expect(response.unsuccessfullyNotifiedOrders).toEqual([]);
     expect(response.unsuccessfullyUpdatedOrders).toEqual([]);
-    expect(notifier.notified).toEqual([1, 7]);
-    expect(repository.markFinishedCalls).toEqual([[1, 7]]);
+    expect(notifier.received).toEqual([1, 7]);
+    expect(
+      [...repository.orders.values()].filter((o) => o.state === 'FINISHED').map((o) => o.id),
+    ).toEqual([1, 5, 7]);
   });
 
   it('reports every reason of an order failing several requirements', async () => {
-    const { useCase } = setup([order(1, 7, [[10, 10]]), order(2, 1, [[10, 3]], 'FINISHED')]);
+    const { execute } = setup([order(1, 7, [[10, 10]]), order(2, 1, [[10, 3]], 'FINISHED')]);
 
-    const response = await useCase.execute([1, 2]);
+    const response = await execute([1, 2]);
 
     expect(response.unsuccessfulOrders).toEqual([
       {
@@ -142,21 +173,34 @@ describe('CompleteOrders', () => {
     ]);
   });
 
-  it('given no existing order, throws NoOrdersFoundError carrying the response', async () => {
-    const { notifier, useCase } = setup([order(1, 7, [[10, 10]])]);
+  it('given no existing order, throws NoOrdersFoundError carrying the response, and records the run', async () => {
+    const { notifier, runs, useCase } = setup([order(1, 7, [[10, 10]])]);
 
     const error = await rejection(useCase.execute([98, 99]));
 
     expect(error).toBeInstanceOf(NoOrdersFoundError);
-    expect((error as NoOrdersFoundError).code).toBe('ORDERS.NONE_FOUND');
-    expect((error as NoOrdersFoundError).response.notFoundOrderIds).toEqual([98, 99]);
-    expect(notifier.calls).toEqual([]);
+    const { code, response, runId } = error as NoOrdersFoundError;
+    expect(code).toBe('ORDERS.NONE_FOUND');
+    expect(response.notFoundOrderIds).toEqual([98, 99]);
+    expect(runs.runs.get(runId)?.end?.outcome).toBe('ORDERS.NONE_FOUND');
+    expect(notifier.received).toEqual([]);
   });
 
-  it('when every notification fails, throws NoOrdersSuccessfullyNotifiedError and updates nothing', async () => {
-    const { repository, notifier, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
-    const reason = { kind: 'http-status' as const, status: 500, message: 'HTTP 500', attempts: 4 };
-    notifier.failures.set(1, reason).set(2, reason);
+  it('when the run cannot be recorded, fails before touching any order', async () => {
+    const { runs, notifier, ledger, useCase } = setup([order(1, 7, [[1, 1]])]);
+    runs.failStartWith = new Error('database down');
+
+    await expect(useCase.execute([1])).rejects.toThrow('database down');
+    expect(notifier.received).toEqual([]);
+    expect(ledger.rows.size).toBe(0);
+  });
+
+  it('when every notification certainly failed, releases the claims so the next call may send at once', async () => {
+    const { repository, ledger, notifier, useCase, execute } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 1]]),
+    ]);
+    notifier.failures.set(1, serverError).set(2, serverError);
 
     const error = await rejection(useCase.execute([1, 2]));
 
@@ -165,28 +209,49 @@ describe('CompleteOrders', () => {
     expect(
       (error as NoOrdersSuccessfullyNotifiedError).response.unsuccessfullyNotifiedOrders,
     ).toEqual([
-      { orderId: 1, reason },
-      { orderId: 2, reason },
+      { orderId: 1, reason: serverError.reason },
+      { orderId: 2, reason: serverError.reason },
     ]);
-    expect(repository.markFinishedCalls).toEqual([]);
     expect(repository.orders.get(1)?.state).toBe('SUBMITTED');
+    expect(ledger.rows.size).toBe(0);
+
+    notifier.failures.clear();
+    expect((await execute([1, 2])).completedOrderIds).toEqual([1, 2]);
+    expect(notifier.received).toEqual([1, 2]);
   });
 
-  it('when no order passes the requirements, notifies nobody and throws NoOrdersSuccessfullyNotifiedError', async () => {
-    const { notifier, useCase } = setup([order(1, 1, [[1, 1]])]);
+  it('keeps the claim of a notification that may have been delivered: no other call sends it while the lease lasts', async () => {
+    const { ledger, notifier, clock, execute } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 1]]),
+    ]);
+    notifier.failures.set(2, timedOut);
 
-    const error = await rejection(useCase.execute([1]));
+    const first = await execute([1, 2]);
+    expect(first.completedOrderIds).toEqual([1]);
+    expect(first.unsuccessfullyNotifiedOrders).toEqual([{ orderId: 2, reason: timedOut.reason }]);
+    expect(ledger.stateOf(2)).toBe('claimed');
+    expect(retryableOrderIds(first)).toEqual([2]);
 
-    expect(error).toBeInstanceOf(NoOrdersSuccessfullyNotifiedError);
-    expect((error as NoOrdersSuccessfullyNotifiedError).response.unsuccessfulOrders).toHaveLength(
-      1,
-    );
-    expect(notifier.calls).toEqual([]);
+    notifier.failures.clear();
+    const error = await rejection(execute([2]));
+    expect((error as NoOrdersSuccessfullyNotifiedError).response.claimedElsewhereOrders).toEqual([
+      { orderId: 2, reason: expect.objectContaining({ code: 'CLAIM.CLAIMED_ELSEWHERE' }) },
+    ]);
+    expect(notifier.timesReceived(2)).toBe(1);
+
+    // The lease ended without an acknowledgement: the one window, so it is sent again.
+    clock.at = new Date(now.getTime() + leaseMs);
+    expect((await execute([2])).completedOrderIds).toEqual([2]);
+    expect(notifier.timesReceived(2)).toBe(2);
   });
 
-  it('when the update fails, throws NoOrdersSuccessfullyUpdatedError listing the notified orders', async () => {
-    const { repository, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
-    repository.failMarkFinishedWith = new Error('deadlock');
+  it('when the update fails, keeps the acknowledgements: the retry finishes without notifying again', async () => {
+    const { ledger, notifier, clock, useCase, execute } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 1]]),
+    ]);
+    ledger.failFinishWith = new Error('deadlock');
 
     const error = await rejection(useCase.execute([1, 2]));
 
@@ -202,18 +267,22 @@ describe('CompleteOrders', () => {
     // The driver's message (it may quote SQL) stays out of the response.
     expect(JSON.stringify(response)).not.toContain('deadlock');
     expect(retryableOrderIds(response)).toEqual([1, 2]);
+    expect(ledger.stateOf(1)).toBe('notified');
+
+    ledger.failFinishWith = null;
+    clock.at = new Date(now.getTime() + leaseMs);
+    expect((await execute([1, 2])).completedOrderIds).toEqual([1, 2]);
+    expect(notifier.received).toEqual([1, 2]);
   });
 
   it('reports a notified order that another caller finished meanwhile as not updated', async () => {
-    const { repository, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
-    const markFinished = repository.markFinished.bind(repository);
-    repository.markFinished = async (ids, at) => {
+    const { repository, ledger, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+    ledger.beforeFinish = () => {
       const other = repository.orders.get(2);
       if (other) other.state = 'FINISHED';
-      return markFinished(ids, at);
     };
 
-    const response = await useCase.execute([1, 2]);
+    const response = await execute([1, 2]);
 
     expect(response.completedOrderIds).toEqual([1]);
     expect(response.unsuccessfullyUpdatedOrders).toEqual([
@@ -223,31 +292,83 @@ describe('CompleteOrders', () => {
     expect(retryableOrderIds(response)).toEqual([]);
   });
 
-  it('processes duplicate ids once', async () => {
-    const { repository, notifier, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+  it('two overlapping calls for the same orders notify each order once', async () => {
+    const ids = [1, 2, 3, 4];
+    const { repository, notifier, execute } = setup(ids.map((id) => order(id, 7, [[1, 1]])));
+    let open: () => void = () => {};
+    notifier.gate = new Promise((resolve) => {
+      open = resolve;
+    });
 
-    const response = await useCase.execute([1, 2, 1, 1, 2, 3, 3]);
+    const first = execute(ids);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await rejection(execute(ids));
+    open();
+    const completed = await first;
+
+    expect(completed.completedOrderIds).toEqual(ids);
+    expect(
+      (second as NoOrdersSuccessfullyNotifiedError).response.claimedElsewhereOrders.map(
+        (o) => o.orderId,
+      ),
+    ).toEqual(ids);
+    expect(notifier.received).toEqual(ids);
+    expect([...repository.orders.values()].every((o) => o.state === 'FINISHED')).toBe(true);
+  });
+
+  it('writes acknowledgements while later notifications are still in flight', async () => {
+    const { ledger, notifier, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+    let open: () => void = () => {};
+    notifier.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+
+    const call = execute([1, 2]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // A crash now would leave order 1 acknowledged: the next call finishes it unsent.
+    expect(ledger.stateOf(1)).toBe('notified');
+    expect(ledger.stateOf(2)).toBe('claimed');
+    open();
+    expect((await call).completedOrderIds).toEqual([1, 2]);
+  });
+
+  it('when aborted, sends nothing more, releases what was not sent and records the run', async () => {
+    const { ledger, notifier, runs, useCase } = setup([order(1, 7, [[1, 1]])]);
+    const controller = new AbortController();
+    controller.abort();
+
+    const error = await rejection(useCase.execute([1], { signal: controller.signal }));
+
+    expect(error).toBeInstanceOf(NoOrdersSuccessfullyNotifiedError);
+    expect(notifier.received).toEqual([]);
+    expect(ledger.rows.size).toBe(0);
+    expect([...runs.runs.values()][0]?.end?.outcome).toBe('ORDERS.NONE_NOTIFIED');
+  });
+
+  it('processes duplicate ids once', async () => {
+    const { repository, notifier, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+
+    const response = await execute([1, 2, 1, 1, 2, 3, 3]);
 
     expect(repository.findCalls).toEqual([[1, 2, 3]]);
-    expect(notifier.notified).toEqual([1, 2]);
+    expect(notifier.received).toEqual([1, 2]);
     expect(response.completedOrderIds).toEqual([1, 2]);
     expect(response.notFoundOrderIds).toEqual([3]);
   });
 
-  it('hands the update only the ids that were notified', async () => {
-    const { repository, notifier, useCase } = setup([
+  it('finishes only the orders that were acknowledged', async () => {
+    const { repository, notifier, execute } = setup([
       order(1, 7, [[1, 1]]),
       order(2, 7, [[1, 1]]),
       order(3, 7, [[1, 1]]),
     ]);
-    notifier.failures.set(2, { kind: 'timeout', message: 'timed out after 5000 ms', attempts: 4 });
+    notifier.failures.set(2, serverError);
 
-    const response = await useCase.execute([1, 2, 3]);
+    const response = await execute([1, 2, 3]);
 
-    expect(repository.markFinishedCalls).toEqual([[1, 3]]);
     expect(response.completedOrderIds).toEqual([1, 3]);
     expect(response.unsuccessfullyNotifiedOrders).toEqual([
-      { orderId: 2, reason: expect.objectContaining({ kind: 'timeout' }) },
+      { orderId: 2, reason: expect.objectContaining({ kind: 'http-status' }) },
     ]);
     expect(repository.orders.get(2)?.state).toBe('SUBMITTED');
   });

@@ -1,8 +1,16 @@
 /** In-process fakes of the ports, for unit tests of the use case only. */
 import type {
+  ClaimRequest,
+  ClaimResult,
+  CompletionLedger,
+  CompletionRunEnd,
+  CompletionRunRepository,
+  CompletionRunStart,
+  LedgerState,
   MarkFinishedResult,
   NotificationFailure,
   NotificationResult,
+  NotifyOptions,
   Order,
   OrderNotifier,
   OrderRepository,
@@ -11,8 +19,6 @@ import type {
 export class InMemoryOrderRepository implements OrderRepository {
   readonly orders = new Map<number, Order>();
   readonly findCalls: number[][] = [];
-  readonly markFinishedCalls: number[][] = [];
-  failMarkFinishedWith: Error | null = null;
 
   constructor(orders: Order[]) {
     for (const order of orders) this.orders.set(order.id, structuredClone(order));
@@ -26,15 +32,8 @@ export class InMemoryOrderRepository implements OrderRepository {
     });
   }
 
-  async markFinished(ids: readonly number[], _at: Date): Promise<MarkFinishedResult> {
-    this.markFinishedCalls.push([...ids]);
-    if (this.failMarkFinishedWith) throw this.failMarkFinishedWith;
-    const updatedIds = ids.filter((id) => this.orders.get(id)?.state === 'SUBMITTED');
-    for (const id of updatedIds) {
-      const order = this.orders.get(id);
-      if (order) order.state = 'FINISHED';
-    }
-    return { updatedIds };
+  async markFinished(): Promise<MarkFinishedResult> {
+    throw new Error('the use case finishes through the ledger');
   }
 
   async findPendingIds(): Promise<never> {
@@ -46,18 +45,138 @@ export class InMemoryOrderRepository implements OrderRepository {
   }
 }
 
-export class RecordingNotifier implements OrderNotifier {
-  readonly notified: number[] = [];
-  readonly calls: number[][] = [];
-  readonly failures = new Map<number, NotificationFailure>();
+export interface LedgerRow {
+  state: LedgerState;
+  runId: string;
+  leaseUntil: number;
+}
 
-  async notifyCompleted(orders: readonly Order[]): Promise<NotificationResult[]> {
-    this.calls.push(orders.map((o) => o.id));
-    return orders.map((order): NotificationResult => {
-      const reason = this.failures.get(order.id);
-      if (reason) return { orderId: order.id, ok: false, reason };
-      this.notified.push(order.id);
-      return { orderId: order.id, ok: true, attempts: 1 };
-    });
+/** The ledger's rules over a Map, finishing orders in the repository it is given. */
+export class InMemoryLedger implements CompletionLedger {
+  readonly rows = new Map<number, LedgerRow>();
+  failFinishWith: Error | null = null;
+  /** Called inside `finish`, before anything changes (e.g. to let another caller interfere). */
+  beforeFinish: (() => void) | null = null;
+
+  constructor(private readonly repository: InMemoryOrderRepository) {}
+
+  async claim({ runId, orderIds, now, leaseUntil }: ClaimRequest): Promise<ClaimResult> {
+    const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
+    for (const id of [...orderIds].sort((a, b) => a - b)) {
+      const row = this.rows.get(id);
+      if (!row) {
+        this.rows.set(id, { state: 'claimed', runId, leaseUntil: leaseUntil.getTime() });
+      } else if (row.runId !== runId && row.leaseUntil <= now.getTime()) {
+        row.runId = runId;
+        row.leaseUntil = leaseUntil.getTime();
+      }
+      const current = this.rows.get(id) as LedgerRow;
+      if (current.runId !== runId) result.claimedElsewhere.push(id);
+      else if (current.state === 'claimed') result.toNotify.push(id);
+      else result.alreadyNotified.push(id);
+    }
+    return result;
+  }
+
+  async markNotified(runId: string, orderIds: readonly number[]): Promise<void> {
+    for (const id of orderIds) {
+      const row = this.rows.get(id);
+      if (row?.runId === runId && row.state === 'claimed') row.state = 'notified';
+    }
+  }
+
+  async release(runId: string, orderIds: readonly number[]): Promise<void> {
+    for (const id of orderIds) {
+      const row = this.rows.get(id);
+      if (row?.runId === runId && row.state === 'claimed') this.rows.delete(id);
+    }
+  }
+
+  async finish(runId: string, orderIds: readonly number[]): Promise<{ updatedIds: number[] }> {
+    this.beforeFinish?.();
+    if (this.failFinishWith) throw this.failFinishWith;
+    const updatedIds: number[] = [];
+    for (const id of orderIds) {
+      const order = this.repository.orders.get(id);
+      if (order?.state === 'SUBMITTED') {
+        order.state = 'FINISHED';
+        updatedIds.push(id);
+      }
+      const row = this.rows.get(id);
+      if (row?.runId === runId) row.state = 'finished';
+    }
+    return { updatedIds };
+  }
+
+  stateOf(id: number): LedgerState | undefined {
+    return this.rows.get(id)?.state;
+  }
+}
+
+export interface RecordedRun extends CompletionRunStart {
+  end?: CompletionRunEnd;
+}
+
+export class InMemoryRuns implements Pick<CompletionRunRepository, 'start' | 'complete'> {
+  readonly runs = new Map<string, RecordedRun>();
+  failStartWith: Error | null = null;
+
+  async start(run: CompletionRunStart): Promise<void> {
+    if (this.failStartWith) throw this.failStartWith;
+    this.runs.set(run.id, { ...run });
+  }
+
+  async complete(id: string, end: CompletionRunEnd): Promise<void> {
+    const run = this.runs.get(id);
+    if (run) run.end = structuredClone(end);
+  }
+}
+
+export interface ScriptedFailure {
+  reason: NotificationFailure;
+  /** The request may have reached the service. */
+  maybeDelivered: boolean;
+}
+
+/**
+ * A notification service and its client in one: `received` is what the service got, in order.
+ * `gate`, when set, holds every notification until it resolves, to look at the world mid-call.
+ */
+export class FakeNotifier implements OrderNotifier {
+  readonly received: number[] = [];
+  readonly failures = new Map<number, ScriptedFailure>();
+  gate: Promise<void> | null = null;
+
+  async notifyCompleted(
+    orders: readonly Order[],
+    options: NotifyOptions = {},
+  ): Promise<NotificationResult[]> {
+    const results: NotificationResult[] = [];
+    for (const order of orders) {
+      if (options.signal?.aborted) {
+        results.push({
+          orderId: order.id,
+          ok: false,
+          maybeDelivered: false,
+          reason: { kind: 'cancelled', message: 'cancelled', attempts: 0 },
+        });
+        continue;
+      }
+      const failure = this.failures.get(order.id);
+      if (!failure || failure.maybeDelivered) this.received.push(order.id);
+      if (this.gate && results.length > 0) await this.gate;
+      const result: NotificationResult = failure
+        ? { orderId: order.id, ok: false, ...failure }
+        : { orderId: order.id, ok: true, attempts: 1 };
+      options.onResult?.(result);
+      results.push(result);
+      // Let the use case's acknowledgement writer run between results, as real I/O would.
+      await Promise.resolve();
+    }
+    return results;
+  }
+
+  timesReceived(id: number): number {
+    return this.received.filter((r) => r === id).length;
   }
 }

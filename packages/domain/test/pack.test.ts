@@ -55,16 +55,22 @@ describe('the packed @ocs/domain', () => {
       import { CompleteOrders, NoOrdersFoundError, completeOrderResponseSchema, silentLogger } from '@ocs/domain';
       const order = { id: 1, orderDate: new Date('2020-01-01'), state: 'SUBMITTED', lines: [] };
       const useCase = new CompleteOrders({
-        repository: {
-          findByIds: async (ids) => ids.includes(1) ? [order] : [],
-          markFinished: async (ids) => ({ updatedIds: [...ids] }),
+        repository: { findByIds: async (ids) => ids.includes(1) ? [order] : [] },
+        ledger: {
+          claim: async ({ orderIds }) => ({ toNotify: [...orderIds], alreadyNotified: [], claimedElsewhere: [] }),
+          markNotified: async () => {},
+          release: async () => {},
+          finish: async (_run, ids) => ({ updatedIds: [...ids] }),
         },
+        runs: { start: async () => {}, complete: async () => {} },
         notifier: { notifyCompleted: async (os) => os.map((o) => ({ orderId: o.id, ok: true, attempts: 1 })) },
         requirements: [],
         clock: { now: () => new Date() },
         logger: silentLogger,
+        newRunId: () => 'run-1',
+        claimLeaseMs: 60000,
       });
-      const response = await useCase.execute([1, 2]);
+      const { response } = await useCase.execute([1, 2]);
       completeOrderResponseSchema.parse(response);
       const error = await useCase.execute([3]).catch((e) => e);
       console.log(JSON.stringify({ response, notFound: error instanceof NoOrdersFoundError, code: error.code }));
@@ -80,6 +86,7 @@ describe('the packed @ocs/domain', () => {
         unsuccessfulOrders: [],
         unsuccessfullyNotifiedOrders: [],
         unsuccessfullyUpdatedOrders: [],
+        claimedElsewhereOrders: [],
       },
       notFound: true,
       code: 'ORDERS.NONE_FOUND',

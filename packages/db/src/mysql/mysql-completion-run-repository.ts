@@ -1,9 +1,10 @@
-/** CompletionRunRepository on MySQL/MariaDB: the run row with its response, plus one row per order. */
-import { desc, eq, getTableColumns, lt } from 'drizzle-orm';
+/** CompletionRunRepository on mysql: the run row, plus one row per order that did not complete. */
+import type { CompletionRunStart } from '@ocs/domain';
+import { and, asc, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import { mysqlMaxPlaceholders } from '../chunks.js';
-import { CompletionRunRepositoryBase } from '../completion-run-repository-base.js';
-import type { RunOrderRow, RunRow } from '../mapping.js';
-import { completionRunOrders, completionRuns } from '../schema/mysql-schema.js';
+import { CompletionRunRepositoryBase, type RunEndRow } from '../completion-run-repository-base.js';
+import type { RunOrderRow } from '../mapping.js';
+import { completionLedger, completionRunOrders, completionRuns } from '../schema/mysql-schema.js';
 import type { MySqlDatabase } from './mysql-order-repository.js';
 
 const { response: _response, ...summaryColumns } = getTableColumns(completionRuns);
@@ -16,16 +17,47 @@ export class MySqlCompletionRunRepository extends CompletionRunRepositoryBase {
     this.#db = db;
   }
 
-  protected async insertRun(run: RunRow, orderRowChunks: RunOrderRow[][]): Promise<void> {
+  protected async insertRun(run: CompletionRunStart): Promise<void> {
+    await this.#db.insert(completionRuns).values({
+      id: run.id,
+      startedAt: run.startedAt,
+      requestedCount: run.requestedCount,
+      outcome: 'RUNNING',
+      completedCount: 0,
+      failedCount: 0,
+    });
+  }
+
+  protected async updateRun(id: string, end: RunEndRow, failureChunks: RunOrderRow[][]) {
     await this.#db.transaction(async (tx) => {
-      await tx.insert(completionRuns).values(run);
-      for (const rows of orderRowChunks) await tx.insert(completionRunOrders).values(rows);
+      await tx.update(completionRuns).set(end).where(eq(completionRuns.id, id));
+      for (const rows of failureChunks) await tx.insert(completionRunOrders).values(rows);
     });
   }
 
   protected async selectRun(id: string) {
     const [row] = await this.#db.select().from(completionRuns).where(eq(completionRuns.id, id));
     return row;
+  }
+
+  protected selectFailures(id: string) {
+    return this.#db
+      .select({
+        orderId: completionRunOrders.orderId,
+        outcome: completionRunOrders.outcome,
+        reason: completionRunOrders.reason,
+      })
+      .from(completionRunOrders)
+      .where(eq(completionRunOrders.runId, id))
+      .orderBy(asc(completionRunOrders.orderId)) as Promise<Omit<RunOrderRow, 'runId'>[]>;
+  }
+
+  protected async selectFinishedIds(id: string) {
+    const rows = await this.#db
+      .select({ orderId: completionLedger.orderId })
+      .from(completionLedger)
+      .where(and(eq(completionLedger.runId, id), eq(completionLedger.state, 'finished')));
+    return rows.map((row) => row.orderId);
   }
 
   protected selectSummaries(before: string | undefined, limit: number) {

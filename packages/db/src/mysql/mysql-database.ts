@@ -6,6 +6,9 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { createPool, type Pool } from 'mysql2/promise';
 import { mysqlMaxPlaceholders, type OrderRepositoryOptions } from '../chunks.js';
+import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
+import { mySqlExecutor, type SqlExecutor } from '../ledger/sql-executor.js';
+import { SqlLeaseRepository } from '../ledger/sql-leases.js';
 import * as schema from '../schema/mysql-schema.js';
 import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { MySqlCompletionRunRepository } from './mysql-completion-run-repository.js';
@@ -23,6 +26,9 @@ export interface MySqlConnection {
   db: MySqlDatabase;
   orders: MySqlOrderRepository;
   runs: MySqlCompletionRunRepository;
+  ledger: SqlCompletionLedger;
+  leases: SqlLeaseRepository;
+  executor: SqlExecutor;
   seedWriter: SeedWriter;
   migrate(): Promise<void>;
 }
@@ -30,11 +36,16 @@ export interface MySqlConnection {
 export function connectMySql(url: string, options: MySqlConnectionOptions = {}): MySqlConnection {
   const pool = createPool({ uri: url, connectionLimit: options.connectionLimit ?? 10 });
   const db = drizzle(pool, { schema, mode: 'default' });
+  const orders = new MySqlOrderRepository(db, options);
+  const executor = mySqlExecutor(db);
   return {
     pool,
     db,
-    orders: new MySqlOrderRepository(db, options),
+    orders,
     runs: new MySqlCompletionRunRepository(db),
+    ledger: new SqlCompletionLedger(executor, orders.chunkSize),
+    leases: new SqlLeaseRepository(executor),
+    executor,
     seedWriter: mySqlSeedWriter(db),
     migrate: () => migrate(db, { migrationsFolder: mysqlMigrationsFolder }),
   };

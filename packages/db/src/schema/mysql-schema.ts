@@ -4,6 +4,7 @@
  */
 import { relations } from 'drizzle-orm';
 import {
+  bigint,
   datetime,
   index,
   int,
@@ -61,16 +62,25 @@ export const orderLinesRelations = relations(orderLines, ({ one }) => ({
   product: one(products, { fields: [orderLines.productId], references: [products.id] }),
 }));
 
-/** One completion call. `response` is the full CompleteOrderResponse as JSON text. */
+/**
+ * One completion call, written when it starts (outcome RUNNING, no finished_at) and completed
+ * when it ends. `response` is only set by runs recorded before the ledger (0002); newer runs
+ * keep counts here and one completion_run_orders row per failed id.
+ */
 export const completionRuns = mysqlTable('completion_runs', {
   id: varchar('id', { length: 64 }).primaryKey(),
   startedAt: datetime('started_at', { mode: 'date', fsp: 3 }).notNull(),
-  finishedAt: datetime('finished_at', { mode: 'date', fsp: 3 }).notNull(),
+  finishedAt: datetime('finished_at', { mode: 'date', fsp: 3 }),
   requestedCount: int('requested_count').notNull(),
   outcome: varchar('outcome', { length: 32 }).notNull(),
   completedCount: int('completed_count').notNull(),
   failedCount: int('failed_count').notNull(),
-  response: longtext('response').notNull(),
+  notFoundCount: int('not_found_count').notNull().default(0),
+  failedRequirementsCount: int('failed_requirements_count').notNull().default(0),
+  notNotifiedCount: int('not_notified_count').notNull().default(0),
+  notUpdatedCount: int('not_updated_count').notNull().default(0),
+  claimedElsewhereCount: int('claimed_elsewhere_count').notNull().default(0),
+  response: longtext('response'),
 });
 
 /**
@@ -104,3 +114,41 @@ export const completionRunOrdersRelations = relations(completionRunOrders, ({ on
     references: [completionRuns.id],
   }),
 }));
+
+/**
+ * The completion ledger: one row per order this service has claimed, with its notification
+ * state (`claimed` → `notified` → `finished`), the run holding it and the lease end. Times are
+ * epoch milliseconds, so one set of statements serves both dialects.
+ */
+export const completionLedger = mysqlTable(
+  'completion_ledger',
+  {
+    orderId: int('order_id').primaryKey(),
+    state: varchar('state', { length: 16 }).notNull(),
+    runId: varchar('run_id', { length: 64 }).notNull(),
+    leaseUntil: bigint('lease_until', { mode: 'number' }).notNull(),
+    claimedAt: bigint('claimed_at', { mode: 'number' }).notNull(),
+    notifiedAt: bigint('notified_at', { mode: 'number' }),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+    /** How many calls have claimed it: above 1 means a lease ran out at least once. */
+    claims: int('claims').notNull().default(1),
+  },
+  (table) => [
+    index('completion_ledger_run_id_idx').on(table.runId),
+    index('completion_ledger_state_lease_idx').on(table.state, table.leaseUntil),
+  ],
+);
+
+/** Named leases, e.g. the scheduler's single-runner lock. */
+export const leases = mysqlTable('leases', {
+  name: varchar('name', { length: 64 }).primaryKey(),
+  holder: varchar('holder', { length: 128 }).notNull(),
+  leaseUntil: bigint('lease_until', { mode: 'number' }).notNull(),
+  acquiredAt: bigint('acquired_at', { mode: 'number' }).notNull(),
+});
+
+/** Settings this service keeps in its database, e.g. its installation id. */
+export const serviceSettings = mysqlTable('service_settings', {
+  name: varchar('name', { length: 64 }).primaryKey(),
+  value: varchar('value', { length: 255 }).notNull(),
+});

@@ -58,12 +58,17 @@ export const orderLinesRelations = relations(orderLines, ({ one }) => ({
 export const completionRuns = sqliteTable('completion_runs', {
   id: text('id', { length: 64 }).primaryKey(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
-  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }).notNull(),
+  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
   requestedCount: integer('requested_count').notNull(),
   outcome: text('outcome', { length: 32 }).notNull(),
   completedCount: integer('completed_count').notNull(),
   failedCount: integer('failed_count').notNull(),
-  response: text('response').notNull(),
+  notFoundCount: integer('not_found_count').notNull().default(0),
+  failedRequirementsCount: integer('failed_requirements_count').notNull().default(0),
+  notNotifiedCount: integer('not_notified_count').notNull().default(0),
+  notUpdatedCount: integer('not_updated_count').notNull().default(0),
+  claimedElsewhereCount: integer('claimed_elsewhere_count').notNull().default(0),
+  response: text('response'),
 });
 
 /**
@@ -97,3 +102,36 @@ export const completionRunOrdersRelations = relations(completionRunOrders, ({ on
     references: [completionRuns.id],
   }),
 }));
+
+/** The completion ledger (see the MySQL schema). Times are epoch milliseconds. */
+export const completionLedger = sqliteTable(
+  'completion_ledger',
+  {
+    orderId: integer('order_id').primaryKey(),
+    state: text('state', { length: 16 }).notNull(),
+    runId: text('run_id', { length: 64 }).notNull(),
+    leaseUntil: integer('lease_until').notNull(),
+    claimedAt: integer('claimed_at').notNull(),
+    notifiedAt: integer('notified_at'),
+    finishedAt: integer('finished_at'),
+    claims: integer('claims').notNull().default(1),
+  },
+  (table) => [
+    index('completion_ledger_run_id_idx').on(table.runId),
+    index('completion_ledger_state_lease_idx').on(table.state, table.leaseUntil),
+  ],
+);
+
+/** Named leases, e.g. the scheduler's single-runner lock. */
+export const leases = sqliteTable('leases', {
+  name: text('name', { length: 64 }).primaryKey(),
+  holder: text('holder', { length: 128 }).notNull(),
+  leaseUntil: integer('lease_until').notNull(),
+  acquiredAt: integer('acquired_at').notNull(),
+});
+
+/** Settings this service keeps in its database, e.g. its installation id. */
+export const serviceSettings = sqliteTable('service_settings', {
+  name: text('name', { length: 64 }).primaryKey(),
+  value: text('value', { length: 255 }).notNull(),
+});

@@ -1,9 +1,10 @@
-/** CompletionRunRepository on the embedded SQLite database: the run row with its response, plus one row per order. */
-import { desc, eq, getTableColumns, lt } from 'drizzle-orm';
+/** CompletionRunRepository on sqlite: the run row, plus one row per order that did not complete. */
+import type { CompletionRunStart } from '@ocs/domain';
+import { and, asc, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import { sqliteMaxVariables } from '../chunks.js';
-import { CompletionRunRepositoryBase } from '../completion-run-repository-base.js';
-import type { RunOrderRow, RunRow } from '../mapping.js';
-import { completionRunOrders, completionRuns } from '../schema/sqlite-schema.js';
+import { CompletionRunRepositoryBase, type RunEndRow } from '../completion-run-repository-base.js';
+import type { RunOrderRow } from '../mapping.js';
+import { completionLedger, completionRunOrders, completionRuns } from '../schema/sqlite-schema.js';
 import type { SqliteDatabase } from './sqlite-order-repository.js';
 import { noWriteLock, type WriteLock } from './write-lock.js';
 
@@ -19,11 +20,24 @@ export class SqliteCompletionRunRepository extends CompletionRunRepositoryBase {
     this.#writeLock = writeLock;
   }
 
-  protected async insertRun(run: RunRow, orderRowChunks: RunOrderRow[][]): Promise<void> {
+  protected async insertRun(run: CompletionRunStart): Promise<void> {
+    await this.#writeLock(() =>
+      this.#db.insert(completionRuns).values({
+        id: run.id,
+        startedAt: run.startedAt,
+        requestedCount: run.requestedCount,
+        outcome: 'RUNNING',
+        completedCount: 0,
+        failedCount: 0,
+      }),
+    );
+  }
+
+  protected async updateRun(id: string, end: RunEndRow, failureChunks: RunOrderRow[][]) {
     await this.#writeLock(() =>
       this.#db.transaction(async (tx) => {
-        await tx.insert(completionRuns).values(run);
-        for (const rows of orderRowChunks) await tx.insert(completionRunOrders).values(rows);
+        await tx.update(completionRuns).set(end).where(eq(completionRuns.id, id));
+        for (const rows of failureChunks) await tx.insert(completionRunOrders).values(rows);
       }),
     );
   }
@@ -31,6 +45,26 @@ export class SqliteCompletionRunRepository extends CompletionRunRepositoryBase {
   protected async selectRun(id: string) {
     const [row] = await this.#db.select().from(completionRuns).where(eq(completionRuns.id, id));
     return row;
+  }
+
+  protected selectFailures(id: string) {
+    return this.#db
+      .select({
+        orderId: completionRunOrders.orderId,
+        outcome: completionRunOrders.outcome,
+        reason: completionRunOrders.reason,
+      })
+      .from(completionRunOrders)
+      .where(eq(completionRunOrders.runId, id))
+      .orderBy(asc(completionRunOrders.orderId)) as Promise<Omit<RunOrderRow, 'runId'>[]>;
+  }
+
+  protected async selectFinishedIds(id: string) {
+    const rows = await this.#db
+      .select({ orderId: completionLedger.orderId })
+      .from(completionLedger)
+      .where(and(eq(completionLedger.runId, id), eq(completionLedger.state, 'finished')));
+    return rows.map((row) => row.orderId);
   }
 
   protected selectSummaries(before: string | undefined, limit: number) {

@@ -7,6 +7,9 @@ import { count, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { type OrderRepositoryOptions, sqliteMaxVariables } from '../chunks.js';
+import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
+import { type SqlExecutor, sqliteExecutor } from '../ledger/sql-executor.js';
+import { SqlLeaseRepository } from '../ledger/sql-leases.js';
 import * as schema from '../schema/sqlite-schema.js';
 import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { SqliteCompletionRunRepository } from './sqlite-completion-run-repository.js';
@@ -22,6 +25,9 @@ export interface SqliteConnection {
   db: SqliteDatabase;
   orders: SqliteOrderRepository;
   runs: SqliteCompletionRunRepository;
+  ledger: SqlCompletionLedger;
+  leases: SqlLeaseRepository;
+  executor: SqlExecutor;
   seedWriter: SeedWriter;
   migrate(): Promise<void>;
 }
@@ -48,11 +54,16 @@ export function connectSqlite(
   // transaction, so overlapping write transactions wait for each other instead of failing.
   const client = createClient({ url, timeout: options.busyTimeoutMs ?? 5_000 });
   const db = drizzle(client, { schema });
+  const orders = new SqliteOrderRepository(db, { ...options, writeLock });
+  const executor = sqliteExecutor(db, writeLock);
   return {
     client,
     db,
-    orders: new SqliteOrderRepository(db, { ...options, writeLock }),
+    orders,
     runs: new SqliteCompletionRunRepository(db, writeLock),
+    ledger: new SqlCompletionLedger(executor, orders.chunkSize),
+    leases: new SqlLeaseRepository(executor),
+    executor,
     seedWriter: sqliteSeedWriter(db, writeLock),
     migrate: () =>
       writeLock(async () => {

@@ -1,4 +1,9 @@
-import type { CompletionRun, CompletionRunSummary } from '../completion-run.js';
+import type {
+  CompletionRun,
+  CompletionRunEnd,
+  CompletionRunStart,
+  CompletionRunSummary,
+} from '../completion-run.js';
 
 export interface CompletionRunPage {
   runs: CompletionRunSummary[];
@@ -7,7 +12,10 @@ export interface CompletionRunPage {
 }
 
 export interface CompletionRunRepository {
-  save(run: CompletionRun): Promise<void>;
+  /** Records a call as it starts: outcome `RUNNING`, no finish time. */
+  start(run: CompletionRunStart): Promise<void>;
+  /** Records how the call ended: counts, and one row per id that did not complete. */
+  complete(id: string, end: CompletionRunEnd): Promise<void>;
   findById(id: string): Promise<CompletionRun | null>;
   /** Newest first. */
   list(query: { before?: string | undefined; limit: number }): Promise<CompletionRunPage>;

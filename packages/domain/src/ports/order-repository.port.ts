@@ -24,8 +24,12 @@ export interface OrderRepository {
    * SUBMITTED (or do not exist) are left alone and are not in `updatedIds`.
    */
   markFinished(ids: readonly OrderId[], at: Date): Promise<MarkFinishedResult>;
-  /** Ids of SUBMITTED orders, ascending, after the cursor. */
-  findPendingIds(query: { afterId?: OrderId | undefined; limit: number }): Promise<IdPage>;
+  /** Ids of SUBMITTED orders no live call has claimed (as of `now`), ascending, after the cursor. */
+  findPendingIds(query: {
+    afterId?: OrderId | undefined;
+    limit: number;
+    now?: Date | undefined;
+  }): Promise<IdPage>;
   /** Orders ascending by id, optionally of one state, after the cursor. */
   list(query: {
     state?: OrderState | undefined;

@@ -1,0 +1,128 @@
+/**
+ * The completion ledger on either dialect (see the port in @ocs/domain for the states).
+ *
+ * Claims are guarded inserts, not locks held across the notification: per chunk of ids,
+ * `INSERT IGNORE` a `claimed` row for each order nobody holds, take over rows whose lease has
+ * ended (or that say `finished` while ORDERS says SUBMITTED), then read who holds each one.
+ * Every statement is atomic on its own, so two calls racing for an order both see the row
+ * the winner wrote; a crash between statements leaves claims that simply expire.
+ */
+import type { ClaimRequest, ClaimResult, CompletionLedger, OrderId } from '@ocs/domain';
+import { sql } from 'drizzle-orm';
+import { chunk } from '../chunks.js';
+import { resolveStateIds, type StateIds, sortedUniqueIds } from '../mapping.js';
+import { idList, type SqlExecutor } from './sql-executor.js';
+
+interface LedgerRow {
+  order_id: number;
+  state: string;
+  run_id: string;
+}
+
+export class SqlCompletionLedger implements CompletionLedger {
+  readonly #db: SqlExecutor;
+  readonly #chunkSize: number;
+  #states: Promise<StateIds> | undefined;
+
+  constructor(db: SqlExecutor, chunkSize: number) {
+    this.#db = db;
+    this.#chunkSize = chunkSize;
+  }
+
+  async claim({ runId, orderIds, now, leaseUntil }: ClaimRequest): Promise<ClaimResult> {
+    const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
+    const nowMs = now.getTime();
+    const untilMs = leaseUntil.getTime();
+    for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
+      const rows = await this.#db.write(async (db) => {
+        const values = sql.join(
+          part.map((id) => sql`(${id}, 'claimed', ${runId}, ${untilMs}, ${nowMs}, 1)`),
+          sql`, `,
+        );
+        await db.run(
+          sql`${db.insertIgnore} completion_ledger (order_id, state, run_id, lease_until, claimed_at, claims) VALUES ${values}`,
+        );
+        await db.run(sql`UPDATE completion_ledger
+          SET run_id = ${runId}, lease_until = ${untilMs}, claimed_at = ${nowMs}, claims = claims + 1
+          WHERE order_id IN (${idList(part)}) AND run_id <> ${runId}
+            AND (lease_until <= ${nowMs} OR state = 'finished')`);
+        return db.all<LedgerRow>(
+          sql`SELECT order_id, state, run_id FROM completion_ledger WHERE order_id IN (${idList(part)})`,
+        );
+      });
+      for (const row of rows) {
+        const orderId = Number(row.order_id);
+        if (row.run_id !== runId) result.claimedElsewhere.push(orderId);
+        else if (row.state === 'claimed') result.toNotify.push(orderId);
+        else result.alreadyNotified.push(orderId);
+      }
+    }
+    return result;
+  }
+
+  async markNotified(runId: string, orderIds: readonly OrderId[], at: Date): Promise<void> {
+    for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
+      await this.#db.write((db) =>
+        db.run(sql`UPDATE completion_ledger SET state = 'notified', notified_at = ${at.getTime()}
+          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+      );
+    }
+  }
+
+  async release(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+    for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
+      await this.#db.write((db) =>
+        db.run(sql`DELETE FROM completion_ledger
+          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+      );
+    }
+  }
+
+  /**
+   * Per chunk, in one transaction: lock the ORDERS rows by primary key (ascending), update the
+   * SUBMITTED ones, and mark this call's ledger rows finished. MySQL has no UPDATE ...
+   * RETURNING, so the locked SUBMITTED ids are the updated ids. The state is deliberately not
+   * in the locking query: filtering there takes gap locks, which deadlock overlapping calls.
+   */
+  async finish(
+    runId: string,
+    orderIds: readonly OrderId[],
+    at: Date,
+  ): Promise<{ updatedIds: OrderId[] }> {
+    const ids = sortedUniqueIds(orderIds);
+    if (ids.length === 0) return { updatedIds: [] };
+    const { submitted, finished } = await this.#stateIds();
+    return this.#db.transaction(async (db) => {
+      const updatedIds: number[] = [];
+      for (const part of chunk(ids, this.#chunkSize)) {
+        const locked = await db.all<{ Id: number; OrderStateId: number }>(
+          sql`SELECT Id, OrderStateId FROM ORDERS WHERE Id IN (${idList(part)}) ORDER BY Id${db.forUpdate}`,
+        );
+        const toFinish = locked
+          .filter((row) => Number(row.OrderStateId) === submitted)
+          .map((row) => Number(row.Id));
+        if (toFinish.length > 0) {
+          await db.run(sql`UPDATE ORDERS SET OrderStateId = ${finished}
+            WHERE Id IN (${idList(toFinish)}) AND OrderStateId = ${submitted}`);
+          updatedIds.push(...toFinish);
+        }
+        await db.run(sql`UPDATE completion_ledger SET state = 'finished', finished_at = ${at.getTime()}
+          WHERE order_id IN (${idList(part)}) AND run_id = ${runId}`);
+      }
+      return { updatedIds };
+    });
+  }
+
+  #stateIds(): Promise<StateIds> {
+    this.#states ??= this.#db
+      .all<{ Id: number; OrderState: string }>(sql`SELECT Id, OrderState FROM ORDER_STATES`)
+      .then((rows) =>
+        resolveStateIds(rows.map((row) => ({ id: Number(row.Id), orderState: row.OrderState }))),
+      )
+      .catch((error: unknown) => {
+        this.#states = undefined;
+        throw error;
+      });
+    return this.#states;
+  }
+}

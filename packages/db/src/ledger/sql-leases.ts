@@ -1,0 +1,61 @@
+/**
+ * Named leases (e.g. the scheduler's single-runner lock) and the installation id, on either
+ * dialect. A lease is held by one holder until it ends; its holder renews it by acquiring
+ * again, and anyone may take it once it has ended, so a crashed holder blocks no one for long.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LeaseRepository, LeaseState } from '@ocs/domain';
+import { sql } from 'drizzle-orm';
+import type { SqlExecutor } from './sql-executor.js';
+
+export class SqlLeaseRepository implements LeaseRepository {
+  readonly #db: SqlExecutor;
+
+  constructor(db: SqlExecutor) {
+    this.#db = db;
+  }
+
+  acquire(name: string, holder: string, now: Date, leaseUntil: Date): Promise<LeaseState> {
+    const nowMs = now.getTime();
+    const untilMs = leaseUntil.getTime();
+    return this.#db.write(async (db) => {
+      await db.run(sql`${db.insertIgnore} leases (name, holder, lease_until, acquired_at)
+        VALUES (${name}, ${holder}, ${untilMs}, ${nowMs})`);
+      await db.run(sql`UPDATE leases SET holder = ${holder}, lease_until = ${untilMs},
+          acquired_at = CASE WHEN holder = ${holder} THEN acquired_at ELSE ${nowMs} END
+        WHERE name = ${name} AND (holder = ${holder} OR lease_until <= ${nowMs})`);
+      const [row] = await db.all<{ holder: string; lease_until: number }>(
+        sql`SELECT holder, lease_until FROM leases WHERE name = ${name}`,
+      );
+      const current = row?.holder ?? holder;
+      return {
+        acquired: current === holder,
+        holder: current,
+        leaseUntil: new Date(Number(row?.lease_until ?? untilMs)),
+      };
+    });
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.#db.write((db) =>
+      db.run(sql`DELETE FROM leases WHERE name = ${name} AND holder = ${holder}`),
+    );
+  }
+}
+
+/** The installation id: `configured` when set, else the one stored at first start. */
+export async function resolveInstallationId(
+  db: SqlExecutor,
+  configured: string | undefined,
+): Promise<string> {
+  if (configured) return configured;
+  return db.write(async (q) => {
+    await q.run(sql`${q.insertIgnore} service_settings (name, value)
+      VALUES ('installation-id', ${randomUUID()})`);
+    const [row] = await q.all<{ value: string }>(
+      sql`SELECT value FROM service_settings WHERE name = 'installation-id'`,
+    );
+    if (!row) throw new Error('service_settings has no installation-id row');
+    return row.value;
+  });
+}

@@ -1,0 +1,46 @@
+import type { OrderId } from '../order.js';
+
+/**
+ * The completion ledger: the database's own record of each order's notification, so that
+ * overlapping calls, replicas and crashes never notify an order twice.
+ *
+ * An order moves `claimed` (a call holds it until its lease ends; its notification may be in
+ * flight) → `notified` (the notification service acknowledged it) → `finished` (ORDERS says
+ * FINISHED, in the same transaction). A claim whose lease ended without an acknowledgement
+ * is taken over by the next call, which sends the notification again: that is the one
+ * window (a request in flight, or an acknowledgement not yet written, when a process died).
+ */
+export type LedgerState = 'claimed' | 'notified' | 'finished';
+
+export interface ClaimRequest {
+  runId: string;
+  /** Unique ids of orders that passed every requirement. */
+  orderIds: readonly OrderId[];
+  now: Date;
+  leaseUntil: Date;
+}
+
+export interface ClaimResult {
+  /** Claimed by this call and not acknowledged before: notify these. */
+  toNotify: OrderId[];
+  /** Claimed by this call, already acknowledged by an earlier one: finish without notifying. */
+  alreadyNotified: OrderId[];
+  /** Held by another call whose lease has not ended: leave them alone. */
+  claimedElsewhere: OrderId[];
+}
+
+export interface CompletionLedger {
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** Records acknowledged notifications of this call's claims (one statement per chunk). */
+  markNotified(runId: string, orderIds: readonly OrderId[], at: Date): Promise<void>;
+  /**
+   * Gives up this call's claims of orders that certainly were not delivered, so the next call
+   * may notify them at once. Acknowledged orders are never released.
+   */
+  release(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  /**
+   * In one transaction: sets the SUBMITTED ones among these acknowledged orders to FINISHED
+   * and their ledger rows to `finished`. Returns the ids whose ORDERS row this call changed.
+   */
+  finish(runId: string, orderIds: readonly OrderId[], at: Date): Promise<{ updatedIds: OrderId[] }>;
+}
