@@ -55,14 +55,34 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
   const expectedAuth = config.authHeader ? Buffer.from(config.authHeader) : undefined;
   let url = '';
 
-  /** Begins a notification request: logged, counted in flight until the response closes. */
+  /** The request-log record of each notification request in progress. */
+  const records = new WeakMap<ServerResponse, RequestRecord>();
+
+  /**
+   * Begins a notification request: logged, counted in flight until the response closes. The
+   * record says whether the answer reached the client (`finish`) or the client had gone.
+   */
   function begin(route: string, res: ServerResponse): RequestRecord {
     const record = store.begin(route, [], Date.now());
+    records.set(res, record);
     res.once('finish', () => {
       record.status = res.statusCode;
+      record.answered = true;
     });
     res.once('close', () => store.end());
     return record;
+  }
+
+  /** Answers, and records the status in the request log even when the client has gone. */
+  function reply(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const record = records.get(res);
+    if (record && record.status === null) record.status = status;
+    sendJson(res, status, body, headers);
   }
 
   /** Injected latency, `down` and auth; false when the request has been answered or dropped. */
@@ -75,7 +95,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       return false;
     }
     if (down === '503') {
-      sendJson(
+      reply(
         res,
         503,
         { error: 'the notification service is down (injected)' },
@@ -84,7 +104,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       return false;
     }
     if (expectedAuth && !sameSecret(req.headers.authorization, expectedAuth)) {
-      sendJson(res, 401, { error: 'missing or wrong Authorization header' });
+      reply(res, 401, { error: 'missing or wrong Authorization header' });
       return false;
     }
     return true;
@@ -92,7 +112,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
 
   function injectedFailure(res: ServerResponse): void {
     const { failStatus, retryAfterSeconds } = faults.get();
-    sendJson(
+    reply(
       res,
       failStatus,
       { error: `injected failure (${failStatus})` },
@@ -115,7 +135,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       idempotencyKey: null,
       protocol: 'legacy',
     });
-    sendJson(res, 200, { orderId, status: 'accepted', notificationId: record.id });
+    reply(res, 200, { orderId, status: 'accepted', notificationId: record.id });
   }
 
   async function v1Notify(req: IncomingMessage, res: ServerResponse) {
@@ -131,6 +151,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       req.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()],
       `${IDEMPOTENCY_KEY_HEADER} header`,
     );
+    request.idempotencyKeys = [key];
     const { orderId } = body.value;
     if (faults.shouldFail(orderId, store.nextAttempt(orderId))) return injectedFailure(res);
     const { record, duplicate } = store.accept({
@@ -138,10 +159,12 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       idempotencyKey: key,
       protocol: 'v1',
     });
-    sendJson(res, duplicate ? 200 : 201, {
+    // The key is echoed so a client can tell a duplicate of its own key from another's.
+    reply(res, duplicate ? 200 : 201, {
       orderId,
       status: duplicate ? 'duplicate' : 'accepted',
       notificationId: record.id,
+      idempotencyKey: record.idempotencyKey ?? key,
     });
   }
 
@@ -150,7 +173,10 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
     const body = await settle(async () =>
       parseWith(batchNotificationRequestSchema, await readJson(req), 'body'),
     );
-    if (body.ok) request.orderIds = body.value.notifications.map((entry) => entry.orderId);
+    if (body.ok) {
+      request.orderIds = body.value.notifications.map((entry) => entry.orderId);
+      request.idempotencyKeys = body.value.notifications.map((entry) => entry.idempotencyKey);
+    }
     if (!(await gate(req, res))) return;
     if (!body.ok) throw body.error;
     const { failStatus } = faults.get();
@@ -159,19 +185,24 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
         return {
           orderId: entry.orderId,
           status: 'failed',
+          idempotencyKey: entry.idempotencyKey,
           error: { status: failStatus, message: `injected failure (${failStatus})` },
         };
       }
-      const { duplicate } = store.accept({
+      const { record, duplicate } = store.accept({
         orderId: entry.orderId,
         event: entry.event,
         occurredAt: entry.occurredAt,
         idempotencyKey: entry.idempotencyKey,
         protocol: 'v1',
       });
-      return { orderId: entry.orderId, status: duplicate ? 'duplicate' : 'accepted' };
+      return {
+        orderId: entry.orderId,
+        status: duplicate ? 'duplicate' : 'accepted',
+        idempotencyKey: record.idempotencyKey ?? entry.idempotencyKey,
+      };
     });
-    sendJson(res, 200, { results });
+    reply(res, 200, { results });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -193,23 +224,23 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       case `POST ${notifierPaths.batch}`:
         return v1Batch(req, res);
       case `GET ${notifierPaths.notifications}`:
-        return sendJson(res, 200, { notifications: store.list(query().orderId) });
+        return reply(res, 200, { notifications: store.list(query().orderId) });
       case `DELETE ${notifierPaths.notifications}`:
         store.clear();
         return sendNoContent(res);
       case 'GET /control/requests':
-        return sendJson(res, 200, { requests: store.requests(query().orderId) });
+        return reply(res, 200, { requests: store.requests(query().orderId) });
       case 'GET /control/faults':
-        return sendJson(res, 200, faults.get());
+        return reply(res, 200, faults.get());
       case 'PUT /control/faults': {
         const next = faults.set(parseWith(faultsSchema, await readJson(req), 'faults'));
         logger.info({ faults: next }, 'faults changed');
-        return sendJson(res, 200, next);
+        return reply(res, 200, next);
       }
       case 'GET /stats':
-        return sendJson(res, 200, store.stats());
+        return reply(res, 200, store.stats());
       case 'GET /health':
-        return sendJson(res, 200, { status: 'ok' });
+        return reply(res, 200, { status: 'ok' });
       default:
         throw new HttpError(404, `no route for ${key}`);
     }
@@ -230,9 +261,9 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
       );
     });
     route(req, res, url).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
+      if (error instanceof HttpError) return reply(res, error.status, { error: error.message });
       logger.error({ err: error }, 'request failed');
-      sendJson(res, 500, { error: 'internal error' });
+      reply(res, 500, { error: 'internal error' });
     });
   });
 

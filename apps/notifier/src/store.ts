@@ -8,10 +8,21 @@ export interface RequestRecord {
   seq: number;
   route: string;
   orderIds: number[];
+  /** The idempotency key of each notification in the request (none for legacy). */
+  idempotencyKeys: string[];
   /** Epoch milliseconds when the request arrived, before any injected latency. */
   receivedAtMs: number;
-  /** Status answered; `null` while pending or when the connection was dropped. */
+  /**
+   * Status the service answered with, recorded as soon as it decided, even when the client
+   * had gone by then; `null` while pending or when the connection was dropped without an answer.
+   */
   status: number | null;
+  /**
+   * Whether the response was actually delivered to the client (fully written to its
+   * connection). `false` with a status: the service had processed the request (a notification
+   * may be stored) but the client had gone away before the answer was finished.
+   */
+  answered: boolean;
 }
 
 export interface NotifierStats {
@@ -51,8 +62,10 @@ export class NotificationStore {
       seq: this.#nextSeq++,
       route,
       orderIds,
+      idempotencyKeys: [],
       receivedAtMs,
       status: null,
+      answered: false,
     };
     this.#requestLog.push(record);
     if (this.#requestLog.length > MAX_REQUEST_LOG) this.#requestLog.shift();

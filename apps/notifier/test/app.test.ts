@@ -3,7 +3,7 @@ import {
   batchNotificationResponseSchema,
   notificationListResponseSchema,
 } from '@ocs/notifier-client/contract';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { useNotifier } from './support.js';
 
@@ -35,9 +35,17 @@ describe('notifier app', () => {
     const again = await call('POST', '/v1/notifications', notification(1), key);
 
     expect(first.status).toBe(201);
-    expect(await first.json()).toMatchObject({ orderId: 1, status: 'accepted' });
+    expect(await first.json()).toMatchObject({
+      orderId: 1,
+      status: 'accepted',
+      idempotencyKey: 'order-completed-1',
+    });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ orderId: 1, status: 'duplicate' });
+    expect(await again.json()).toMatchObject({
+      orderId: 1,
+      status: 'duplicate',
+      idempotencyKey: 'order-completed-1',
+    });
     const list = notificationListResponseSchema.parse(
       await (await call('GET', '/v1/notifications?orderId=1')).json(),
     );
@@ -53,8 +61,55 @@ describe('notifier app', () => {
 
     expect(response.status).toBe(200);
     const { results } = batchNotificationResponseSchema.parse(await response.json());
-    expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'duplicate']);
+    expect(results.map((r) => [r.status, r.idempotencyKey])).toEqual([
+      ['accepted', 'k-1'],
+      ['accepted', 'k-2'],
+      ['duplicate', 'k-1'],
+    ]);
     expect(notifier().store.list()).toHaveLength(2);
+  });
+
+  it('logs each request with its keys and whether the answer reached the client', async () => {
+    await call('POST', '/v1/notifications', notification(1), { 'Idempotency-Key': 'ns:1' });
+    await call('POST', '/v1/notifications/batch', {
+      notifications: [2, 3].map((id) => ({ ...notification(id), idempotencyKey: `ns:${id}` })),
+    });
+    await call('GET', '/notify/4');
+
+    const { requests } = await json(await call('GET', '/control/requests'));
+    expect(requests).toEqual([
+      expect.objectContaining({
+        orderIds: [1],
+        idempotencyKeys: ['ns:1'],
+        status: 201,
+        answered: true,
+      }),
+      expect.objectContaining({
+        orderIds: [2, 3],
+        idempotencyKeys: ['ns:2', 'ns:3'],
+        status: 200,
+        answered: true,
+      }),
+      expect.objectContaining({ orderIds: [4], idempotencyKeys: [], status: 200, answered: true }),
+    ]);
+  });
+
+  it('records answered: false when the client went away before the answer', async () => {
+    notifier().faults.set({ latencyMs: 200 });
+    const controller = new AbortController();
+    const gone = fetch(`${notifier().url}/notify/5`, { signal: controller.signal }).catch(
+      () => 'aborted',
+    );
+    await vi.waitFor(() => expect(notifier().store.requests(5)).toHaveLength(1));
+    controller.abort();
+    expect(await gone).toBe('aborted');
+
+    // The service still processed it after its latency: status decided, never delivered.
+    await vi.waitFor(() => expect(notifier().store.requests(5)[0]?.status).toBe(200), {
+      timeout: 5000,
+    });
+    expect(notifier().store.requests(5)[0]).toMatchObject({ status: 200, answered: false });
+    expect(notifier().store.list(5)).toHaveLength(1);
   });
 
   it('serves the legacy GET /notify/{orderId}', async () => {

@@ -17,6 +17,7 @@ const notifier = useNotifier();
 function client(options: Partial<NotifierClientOptionsInput> = {}) {
   return createOrderNotifier({
     baseUrl: notifier().url,
+    keyNamespace: 'test-install',
     initialDelayMs: 2,
     maxDelayMs: 10,
     attemptTimeoutMs: 2000,
@@ -39,8 +40,8 @@ describe('notifier client against the notifier app', () => {
     expect(legacy).toEqual([{ orderId: 3, ok: true, attempts: 1 }]);
     const stored = notifier().store.list();
     expect(stored.map((n) => [n.orderId, n.protocol, n.idempotencyKey])).toEqual([
-      [1, 'v1', 'order-completed-1'],
-      [2, 'v1', 'order-completed-2'],
+      [1, 'v1', 'test-install:order-completed:1'],
+      [2, 'v1', 'test-install:order-completed:2'],
       [3, 'legacy', null],
     ]);
     expect(notifier().store.stats().byRoute).toMatchObject({
@@ -108,6 +109,7 @@ describe('notifier client against the notifier app', () => {
   it('given nothing listening, reports a network error', async () => {
     const closed = createOrderNotifier({
       baseUrl: await closedPortUrl(),
+      keyNamespace: 'test-install',
       maxAttempts: 2,
       initialDelayMs: 1,
       maxDelayMs: 2,
@@ -158,11 +160,13 @@ describe('notifier client against the notifier app', () => {
         orderId: 23,
         ok: false,
         reason: expect.objectContaining({ kind: 'circuit-open', attempts: 0 }),
+        maybeDelivered: false,
       },
       {
         orderId: 24,
         ok: false,
         reason: expect.objectContaining({ kind: 'circuit-open', attempts: 0 }),
+        maybeDelivered: false,
       },
     ]);
     expect(notifier().store.stats().requests).toBe(requestsWhenOpened);
@@ -258,6 +262,7 @@ describe('notifier client against the notifier app', () => {
         orderId: 503,
         ok: false,
         reason: expect.objectContaining({ kind: 'rejected', status: 500, attempts: 3 }),
+        maybeDelivered: false,
       },
     ]);
     expect(
@@ -288,10 +293,15 @@ describe('notifier client against the notifier app', () => {
     try {
       const withAuth = createOrderNotifier({
         baseUrl: url,
+        keyNamespace: 'test-install',
         authHeader: 'Bearer t0ken',
         batchSize: 1,
       });
-      const without = createOrderNotifier({ baseUrl: url, batchSize: 1 });
+      const without = createOrderNotifier({
+        baseUrl: url,
+        keyNamespace: 'test-install',
+        batchSize: 1,
+      });
 
       expect(await withAuth.notifyCompleted(ordersWithIds([700]))).toEqual([
         { orderId: 700, ok: true, attempts: 1 },

@@ -15,6 +15,7 @@ async function unnotifiedAfter(maxAttempts: number) {
   const client = createOrderNotifier({
     baseUrl: notifier().url,
     protocol: 'legacy',
+    keyNamespace: 'test-install',
     maxAttempts,
     initialDelayMs: 1,
     maxDelayMs: 4,

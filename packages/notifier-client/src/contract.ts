@@ -15,6 +15,14 @@ export const MAX_BATCH_SIZE = 500;
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const idempotencyKeySchema = z.string().min(1).max(200);
 
+/**
+ * The namespace of our idempotency keys (the installation id): two installations sharing one
+ * notification service never send the same key for their own order 42.
+ */
+export const keyNamespaceSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1..64 characters of A-Z, a-z, 0-9, ".", "_", "-"');
+
 export const notifierPaths = {
   /** The original API: `GET /notify/{orderId}`, success = any 2xx. */
   legacyNotify: (orderId: number) => `/notify/${orderId}`,
@@ -44,11 +52,16 @@ export type BatchNotificationRequest = z.infer<typeof batchNotificationRequestSc
 export const notificationStatusSchema = z.enum(['accepted', 'duplicate', 'failed']);
 export type NotificationStatus = z.infer<typeof notificationStatusSchema>;
 
-/** Answer of `POST /v1/notifications` (201 accepted, 200 duplicate) and of the legacy call. */
+/**
+ * Answer of `POST /v1/notifications` (201 accepted, 200 duplicate) and of the legacy call. v1
+ * echoes the request's `idempotencyKey`, so a client can tell a duplicate of its own key from one
+ * of another installation's; legacy has none.
+ */
 export const notificationResponseSchema = z.object({
   orderId: orderIdSchema,
   status: z.enum(['accepted', 'duplicate']),
   notificationId: z.number().int().positive(),
+  idempotencyKey: idempotencyKeySchema.optional(),
 });
 export type NotificationResponse = z.infer<typeof notificationResponseSchema>;
 
@@ -59,6 +72,8 @@ export type NotificationResponse = z.infer<typeof notificationResponseSchema>;
 export const batchNotificationResultSchema = z.object({
   orderId: orderIdSchema,
   status: notificationStatusSchema,
+  /** The entry's key, echoed (optional for older services). */
+  idempotencyKey: idempotencyKeySchema.optional(),
   error: z.object({ status: z.number().int().min(400).max(599), message: z.string() }).optional(),
 });
 export type BatchNotificationResult = z.infer<typeof batchNotificationResultSchema>;

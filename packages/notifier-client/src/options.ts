@@ -1,6 +1,6 @@
 /** The client's settings: one zod schema with the defaults, parsed once at construction. */
 import { z } from 'zod';
-import { MAX_BATCH_SIZE } from './contract.js';
+import { keyNamespaceSchema, MAX_BATCH_SIZE } from './contract.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -13,11 +13,27 @@ export const notifierClientOptionsSchema = z.strictObject({
       'must not contain credentials; use authHeader',
     ),
   protocol: z.enum(['v1', 'legacy']).default('v1'),
+  /**
+   * Required: the installation id, the namespace of every idempotency key
+   * (`${keyNamespace}:order-completed:${orderId}`).
+   */
+  keyNamespace: keyNamespaceSchema,
   /** Total attempts per notification, the first one included (cockatiel counts retries). */
   maxAttempts: positiveInt().max(100).default(4),
   initialDelayMs: z.number().int().nonnegative().default(200),
   maxDelayMs: z.number().int().nonnegative().default(5000),
+  /** Timeout of each v1 attempt (v1 retries a timeout: the key makes the resend harmless). */
   attemptTimeoutMs: positiveInt().default(5000),
+  /**
+   * Deadline of each legacy `GET /notify/{id}`. Longer than the v1 one: a legacy request that
+   * timed out cannot be resent safely, so a slow but working service is waited for.
+   */
+  legacyTimeoutMs: positiveInt().default(30_000),
+  /**
+   * Legacy only: also retry a request that may have reached the service (a timeout, or a
+   * connection dropped after it was sent). Off by default: that retry may notify twice.
+   */
+  retryUnconfirmed: z.boolean().default(false),
   /** Consecutive failed attempts (across all calls) that open the circuit. */
   breakerThreshold: positiveInt().default(10),
   halfOpenAfterMs: z.number().int().nonnegative().default(10_000),

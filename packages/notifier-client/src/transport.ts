@@ -1,10 +1,17 @@
 /**
- * One HTTP attempt per call, in either protocol. No retries or timeouts here: ky's own are
- * off so the cockatiel policies around these calls are the only ones (attempts never
- * multiply) and the per-attempt timeout cancels through the signal it passes in.
+ * One v1 HTTP attempt per call (legacy has its own transport, `legacy-transport.ts`). No
+ * retries or timeouts here: ky's own are off so the cockatiel policies around these calls are
+ * the only ones (attempts never multiply) and the per-attempt timeout cancels through the
+ * signal it passes in.
  */
 import ky, { type KyInstance } from 'ky';
-import { ContractError, HttpStatusError, NetworkError } from './attempt-errors.js';
+import {
+  ContractError,
+  ForeignDuplicateError,
+  HttpStatusError,
+  isNotSentCode,
+  NetworkError,
+} from './attempt-errors.js';
 import {
   type BatchNotificationEntry,
   type BatchNotificationResult,
@@ -30,17 +37,6 @@ export class NotifierTransport {
     });
   }
 
-  /** Legacy: `GET /notify/{orderId}`; any 2xx is success. */
-  async notifyLegacy(orderId: number, signal: AbortSignal): Promise<void> {
-    const response = await this.#request(
-      notifierPaths.legacyNotify(orderId),
-      { method: 'get' },
-      signal,
-    );
-    await this.#ensureOk(response);
-    await response.arrayBuffer();
-  }
-
   async notifyV1(
     body: NotificationRequest,
     idempotencyKey: string,
@@ -52,7 +48,13 @@ export class NotifierTransport {
       signal,
     );
     await this.#ensureOk(response);
-    await response.arrayBuffer();
+    // 201 accepted, 200 duplicate. A duplicate counts as delivered only for our own key: the
+    // service echoes the key it matched; without an echo, the request carried ours.
+    const answer = await response.text().catch(() => '');
+    const echoed = echoedDuplicateKey(answer);
+    if (echoed !== undefined && echoed !== idempotencyKey) {
+      throw new ForeignDuplicateError(idempotencyKey, echoed);
+    }
   }
 
   async notifyBatch(
@@ -80,7 +82,7 @@ export class NotifierTransport {
       return await this.#http(path.replace(/^\//, ''), { ...options, signal });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new NetworkError(describe(error));
+      throw new NetworkError(describeError(error), !isNotSentCode(causeCode(error)));
     }
   }
 
@@ -99,12 +101,32 @@ export class NotifierTransport {
       return await response.json();
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new ContractError(`the body is not JSON (${describe(error)})`);
+      throw new ContractError(`the body is not JSON (${describeError(error)})`);
     }
   }
 }
 
-function errorDetail(text: string): string {
+/** The echoed key of a "duplicate" answer, when the body is one and carries it. */
+function echoedDuplicateKey(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (
+      body &&
+      typeof body === 'object' &&
+      'status' in body &&
+      body.status === 'duplicate' &&
+      'idempotencyKey' in body &&
+      typeof body.idempotencyKey === 'string'
+    ) {
+      return body.idempotencyKey;
+    }
+  } catch {
+    // not JSON: a 2xx without a readable body is an acceptance
+  }
+  return undefined;
+}
+
+export function errorDetail(text: string): string {
   try {
     const body: unknown = JSON.parse(text);
     if (body && typeof body === 'object' && 'error' in body && typeof body.error === 'string') {
@@ -116,12 +138,21 @@ function errorDetail(text: string): string {
   return text.slice(0, MAX_DETAIL_LENGTH);
 }
 
-function describe(error: unknown): string {
+function causeCode(error: unknown): unknown {
+  if (!(error instanceof Error)) return undefined;
+  const cause = error.cause as (Error & { code?: unknown }) | undefined;
+  return cause?.code ?? (error as Error & { code?: unknown }).code;
+}
+
+export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause;
   if (cause instanceof Error) {
     const code = (cause as Error & { code?: unknown }).code;
     return `${error.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
   }
-  return error.message;
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code)
+    ? `${error.message} (${code})`
+    : error.message;
 }
