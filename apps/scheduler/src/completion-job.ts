@@ -1,13 +1,15 @@
 /**
- * One scheduled run: page through the pending orders, complete them in batches, retry the
- * ids that can still succeed with backoff, and summarise each id's last outcome.
+ * One scheduled run: hold the single-runner lock, stream the pending orders page by page,
+ * complete them in batches (a bounded number in flight), retry the ids that can still succeed
+ * with backoff, and count each id's last outcome.
  *
- * Never sends an id twice when the first request's outcome is unknown (a timeout or a
- * dropped connection after the request left): the server may still be notifying it. Those
- * ids are left for the next run. Ids whose request never reached the server (connection
- * refused) are safe to retry.
+ * Re-sending an id is always safe: the server's completion ledger skips orders another call
+ * holds (CLAIMED_ELSEWHERE) and finishes acknowledged ones without notifying again. So a batch
+ * whose answer was lost (timeout, dropped connection, a 5xx) is retried like any other
+ * transient failure. Memory stays flat: only the ids still to retry are kept.
  */
-import { type CompleteOrderResponse, retryableOrderIds } from '@ocs/domain';
+import { hostname } from 'node:os';
+import type { CompleteOrderResponse } from '@ocs/domain';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Logger } from 'pino';
 import { isServerError, type ServerClient } from './client.js';
@@ -15,15 +17,20 @@ import { isServerError, type ServerClient } from './client.js';
 export interface CompletionJobOptions {
   pageSize: number;
   batchSize: number;
+  /** Batches in flight at once. */
+  batchConcurrency: number;
   /** Rounds after the first for the ids that can still succeed. */
   retryAttempts: number;
   retryInitialDelayMs: number;
   retryMaxDelayMs: number;
+  /** Lease of the single-runner lock; renewed every third of it while the run lasts. */
+  lockTtlMs: number;
 }
 
 export interface Progress {
-  start(total: number): void;
-  advance(done: number, summary: RunSummary): void;
+  start(): void;
+  /** `pending`: ids seen so far (grows while pages stream in); `settled`: ids with an outcome. */
+  advance(settled: number, pending: number, summary: RunSummary): void;
   stop(): void;
 }
 
@@ -35,19 +42,29 @@ export interface RunSummary {
   failedRequirementOrders: number;
   /** Requirement failures by code, e.g. `{ 'ORDER.TOO_RECENT': 3 }`. */
   failedRequirements: Record<string, number>;
+  /** Finished by another call meanwhile: done, but not by this run. */
+  finishedElsewhere: number;
   notNotified: number;
   notUpdated: number;
-  /** Ids whose request never reached the server, after every round. */
+  /** Held by another call (or a crashed one, until its lease ends). */
+  claimedElsewhere: number;
+  /** The request failed after it was sent (5xx, timeout, dropped connection). */
+  requestFailed: number;
+  /** The request never reached the server. */
   unreachable: number;
-  /** Ids whose request failed after it was sent (timeout, 5xx): left for the next run. */
-  outcomeUnknown: number;
+  /** Ids that could still succeed but were left undone after every round. */
+  leftUndone: number;
   rounds: number;
   durationMs: number;
 }
 
-type Outcome =
-  | { kind: 'completed' | 'notFound' | 'notNotified' | 'notUpdated' | 'unreachable' | 'unknown' }
-  | { kind: 'failedRequirements'; codes: string[] };
+type RetryableKind =
+  | 'notNotified'
+  | 'notUpdated'
+  | 'claimedElsewhere'
+  | 'requestFailed'
+  | 'unreachable';
+type FinalKind = 'completed' | 'notFound' | 'finishedElsewhere';
 
 /** The server could not be reached or refused the scheduler's token. */
 export class ServerUnavailableError extends Error {
@@ -65,6 +82,17 @@ export class BatchRejectedError extends Error {
   override name = 'BatchRejectedError';
 }
 
+/** Another scheduler holds the single-runner lock. */
+export class LockHeldError extends Error {
+  override name = 'LockHeldError';
+  constructor(
+    readonly holder: string,
+    readonly leaseUntil: string,
+  ) {
+    super(`Another scheduler (${holder}) is running; its lock lasts until ${leaseUntil}`);
+  }
+}
+
 class RetryableIdsRemain extends Error {}
 
 function connectionRefused(error: unknown): boolean {
@@ -74,7 +102,63 @@ function connectionRefused(error: unknown): boolean {
   return false;
 }
 
+const alreadyFinished = 'ORDER.ALREADY_FINISHED';
+
+/** Counts of one run; `retryable` holds the ids still to try with their last outcome. */
+class Tally {
+  readonly final: Record<FinalKind, number> = { completed: 0, notFound: 0, finishedElsewhere: 0 };
+  failedRequirementOrders = 0;
+  readonly failedRequirements: Record<string, number> = {};
+  readonly retryable = new Map<number, RetryableKind>();
+  pending = 0;
+  settled = 0;
+
+  settle(id: number, kind: FinalKind | RetryableKind) {
+    const wasRetryable = this.retryable.delete(id);
+    if (!wasRetryable) this.settled += 1;
+    if (kind === 'completed' || kind === 'notFound' || kind === 'finishedElsewhere') {
+      this.final[kind] += 1;
+    } else {
+      this.retryable.set(id, kind);
+    }
+  }
+
+  failRequirements(id: number, codes: string[]) {
+    if (codes.length === 1 && codes[0] === alreadyFinished) {
+      this.settle(id, 'finishedElsewhere');
+      return;
+    }
+    if (!this.retryable.delete(id)) this.settled += 1;
+    this.failedRequirementOrders += 1;
+    for (const code of codes)
+      this.failedRequirements[code] = (this.failedRequirements[code] ?? 0) + 1;
+  }
+
+  summary(rounds: number, started: number): RunSummary {
+    const by = (kind: RetryableKind) =>
+      [...this.retryable.values()].filter((k) => k === kind).length;
+    return {
+      pending: this.pending,
+      completed: this.final.completed,
+      notFound: this.final.notFound,
+      failedRequirementOrders: this.failedRequirementOrders,
+      failedRequirements: { ...this.failedRequirements },
+      finishedElsewhere: this.final.finishedElsewhere,
+      notNotified: by('notNotified'),
+      notUpdated: by('notUpdated'),
+      claimedElsewhere: by('claimedElsewhere'),
+      requestFailed: by('requestFailed'),
+      unreachable: by('unreachable'),
+      leftUndone: this.retryable.size,
+      rounds,
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
 export class CompletionJob {
+  readonly #holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+
   constructor(
     private readonly client: ServerClient,
     private readonly options: CompletionJobOptions,
@@ -84,61 +168,114 @@ export class CompletionJob {
 
   async run(): Promise<RunSummary> {
     const started = Date.now();
-    const pending = await this.pendingIds();
-    const outcomes = new Map<number, Outcome>();
-    let rounds = 0;
-    this.progress.start(pending.length);
-    let remaining = pending;
-
-    const policy = retry(
-      handleWhen((e) => e instanceof RetryableIdsRemain),
-      {
-        maxAttempts: this.options.retryAttempts,
-        backoff: new ExponentialBackoff({
-          initialDelay: this.options.retryInitialDelayMs,
-          maxDelay: this.options.retryMaxDelayMs,
-        }),
-      },
-    );
-    policy.onRetry(({ delay }) =>
-      this.logger.info({ ids: remaining.length, delayMs: Math.round(delay) }, 'retrying ids'),
-    );
-
-    try {
-      await policy.execute(async () => {
-        rounds += 1;
-        for (let i = 0; i < remaining.length; i += this.options.batchSize) {
-          await this.completeBatch(remaining.slice(i, i + this.options.batchSize), outcomes);
-        }
-        remaining = remaining.filter((id) => {
-          const kind = outcomes.get(id)?.kind;
-          return kind === 'notNotified' || kind === 'notUpdated' || kind === 'unreachable';
-        });
-        this.progress.advance(
-          pending.length - remaining.length,
-          summarise(pending, outcomes, rounds, started),
+    await this.#acquireLock();
+    const renew = setInterval(
+      () => {
+        this.#acquireLock().catch((error: unknown) =>
+          this.logger.error({ err: error }, 'could not renew the single-runner lock'),
         );
-        if (remaining.length > 0) throw new RetryableIdsRemain();
-      });
-    } catch (error) {
-      if (!(error instanceof RetryableIdsRemain)) throw error;
+      },
+      Math.max(1000, Math.floor(this.options.lockTtlMs / 3)),
+    );
+    renew.unref();
+    try {
+      return await this.#run(started);
+    } finally {
+      clearInterval(renew);
+      await this.call(() =>
+        this.client.scheduler.releaseLock.mutate({ holder: this.#holder }),
+      ).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not release the lock; it ends with its lease'),
+      );
+    }
+  }
+
+  async #run(started: number): Promise<RunSummary> {
+    const tally = new Tally();
+    let rounds = 1;
+    this.progress.start();
+    try {
+      await this.#firstRound(tally, started);
+      const policy = retry(
+        handleWhen((e) => e instanceof RetryableIdsRemain),
+        {
+          maxAttempts: this.options.retryAttempts,
+          backoff: new ExponentialBackoff({
+            initialDelay: this.options.retryInitialDelayMs,
+            maxDelay: this.options.retryMaxDelayMs,
+          }),
+        },
+      );
+      policy.onRetry(({ delay }) =>
+        this.logger.info({ ids: tally.retryable.size, delayMs: Math.round(delay) }, 'retrying ids'),
+      );
+      if (tally.retryable.size > 0 && this.options.retryAttempts > 0) {
+        await policy
+          .execute(async ({ attempt }) => {
+            if (attempt === 0) throw new RetryableIdsRemain(); // the first round was the stream
+            rounds += 1;
+            await this.#completeAll([...tally.retryable.keys()], tally, started, rounds);
+            if (tally.retryable.size > 0) throw new RetryableIdsRemain();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof RetryableIdsRemain)) throw error;
+          });
+      }
     } finally {
       this.progress.stop();
     }
-    return summarise(pending, outcomes, rounds, started);
+    return tally.summary(rounds, started);
   }
 
-  private async pendingIds(): Promise<number[]> {
-    const ids: number[] = [];
+  /** Streams pending ids and completes them, `batchConcurrency` batches at a time. */
+  async #firstRound(tally: Tally, started: number) {
     let cursor: number | null = null;
+    let nextPage = this.#page(cursor);
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | null = null;
+    let buffer: number[] = [];
+    const launch = async (ids: number[]) => {
+      while (inFlight.size >= this.options.batchConcurrency) await Promise.race(inFlight);
+      if (failure) throw failure.error;
+      const batch: Promise<void> = this.completeBatch(ids, tally)
+        .then(
+          () => this.progress.advance(tally.settled, tally.pending, tally.summary(1, started)),
+          (error: unknown) => {
+            failure ??= { error }; // a fatal answer (e.g. a refused token) ends the run
+          },
+        )
+        .finally(() => inFlight.delete(batch));
+      inFlight.add(batch);
+    };
+    do {
+      const page = await nextPage;
+      cursor = page.nextCursor;
+      // Fetch the next page while this one's batches are in flight.
+      if (cursor !== null) nextPage = this.#page(cursor);
+      tally.pending += page.ids.length;
+      buffer.push(...page.ids);
+      while (buffer.length >= this.options.batchSize) {
+        await launch(buffer.slice(0, this.options.batchSize));
+        buffer = buffer.slice(this.options.batchSize);
+      }
+    } while (cursor !== null);
+    if (buffer.length > 0) await launch(buffer);
+    await Promise.all(inFlight);
+    if (failure) throw (failure as { error: unknown }).error;
+  }
+
+  async #completeAll(ids: number[], tally: Tally, started: number, round: number) {
+    for (let i = 0; i < ids.length; i += this.options.batchSize) {
+      await this.completeBatch(ids.slice(i, i + this.options.batchSize), tally);
+      this.progress.advance(tally.settled, tally.pending, tally.summary(round, started));
+    }
+  }
+
+  async #page(cursor: number | null) {
     try {
-      do {
-        const page = await this.call(() =>
-          this.client.orders.pendingCompletion.query({ cursor, limit: this.options.pageSize }),
-        );
-        ids.push(...page.ids);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      return await this.call(() =>
+        this.client.orders.pendingCompletion.query({ cursor, limit: this.options.pageSize }),
+      );
     } catch (error) {
       // No answer at all (as opposed to an error response): the server is not there.
       if (isServerError(error) && !error.data) {
@@ -149,11 +286,31 @@ export class CompletionJob {
       }
       throw error;
     }
-    return ids;
+  }
+
+  async #acquireLock() {
+    let lease: Awaited<ReturnType<ServerClient['scheduler']['acquireLock']['mutate']>>;
+    try {
+      lease = await this.call(() =>
+        this.client.scheduler.acquireLock.mutate({
+          holder: this.#holder,
+          ttlMs: this.options.lockTtlMs,
+        }),
+      );
+    } catch (error) {
+      if (isServerError(error) && !error.data) {
+        throw new ServerUnavailableError(
+          `Cannot reach the server: ${error.message}`,
+          'unreachable',
+        );
+      }
+      throw error;
+    }
+    if (!lease.acquired) throw new LockHeldError(lease.holder, String(lease.leaseUntil));
   }
 
   /** Records each id's outcome; the server's 400 with a response is an outcome too. */
-  private async completeBatch(orderIds: number[], outcomes: Map<number, Outcome>) {
+  private async completeBatch(orderIds: number[], tally: Tally) {
     let response: CompleteOrderResponse;
     try {
       response = await this.call(() => this.client.orders.complete.mutate({ orderIds }));
@@ -165,26 +322,35 @@ export class CompletionJob {
       } else if (isServerError(error) && error.data?.code === 'BAD_REQUEST') {
         throw new BatchRejectedError(`The server rejected a batch: ${error.message}`);
       } else {
-        const kind = connectionRefused(error) ? 'unreachable' : 'unknown';
-        this.logger.warn({ err: error, ids: orderIds.length, kind }, 'completion request failed');
-        for (const id of orderIds) outcomes.set(id, { kind });
+        // Safe to send again: the ledger keeps every order notified once.
+        const kind = connectionRefused(error) ? 'unreachable' : 'requestFailed';
+        this.logger.warn(
+          { err: error, ids: orderIds.length, kind },
+          'completion request failed; the ids are retried',
+        );
+        for (const id of orderIds) tally.settle(id, kind);
         return;
       }
     }
-    for (const id of response.completedOrderIds) outcomes.set(id, { kind: 'completed' });
-    for (const id of response.notFoundOrderIds) outcomes.set(id, { kind: 'notFound' });
+    for (const id of response.completedOrderIds) tally.settle(id, 'completed');
+    for (const id of response.notFoundOrderIds) tally.settle(id, 'notFound');
     for (const { orderId, reasons } of response.unsuccessfulOrders) {
-      outcomes.set(orderId, { kind: 'failedRequirements', codes: reasons.map((r) => r.code) });
+      tally.failRequirements(
+        orderId,
+        reasons.map((r) => r.code),
+      );
     }
     for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
-      outcomes.set(orderId, { kind: 'notNotified' });
+      tally.settle(orderId, 'notNotified');
       this.logger.debug({ orderId, reason }, 'order not notified');
     }
-    const retryable = new Set(retryableOrderIds(response));
     for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
       // An order another caller finished is done, not a failure to retry.
-      outcomes.set(orderId, { kind: retryable.has(orderId) ? 'notUpdated' : 'completed' });
+      tally.settle(orderId, reason.code === 'UPDATE.FAILED' ? 'notUpdated' : 'finishedElsewhere');
       this.logger.debug({ orderId, reason }, 'order not updated by this run');
+    }
+    for (const { orderId } of response.claimedElsewhereOrders ?? []) {
+      tally.settle(orderId, 'claimedElsewhere');
     }
   }
 
@@ -205,41 +371,4 @@ export class CompletionJob {
       throw error;
     }
   }
-}
-
-function summarise(
-  pending: number[],
-  outcomes: Map<number, Outcome>,
-  rounds: number,
-  started: number,
-): RunSummary {
-  const summary: RunSummary = {
-    pending: pending.length,
-    completed: 0,
-    notFound: 0,
-    failedRequirementOrders: 0,
-    failedRequirements: {},
-    notNotified: 0,
-    notUpdated: 0,
-    unreachable: 0,
-    outcomeUnknown: 0,
-    rounds,
-    durationMs: Date.now() - started,
-  };
-  for (const outcome of outcomes.values()) {
-    switch (outcome.kind) {
-      case 'failedRequirements':
-        summary.failedRequirementOrders += 1;
-        for (const code of outcome.codes) {
-          summary.failedRequirements[code] = (summary.failedRequirements[code] ?? 0) + 1;
-        }
-        break;
-      case 'unknown':
-        summary.outcomeUnknown += 1;
-        break;
-      default:
-        summary[outcome.kind] += 1;
-    }
-  }
-  return summary;
 }

@@ -1,11 +1,18 @@
 /**
- * `tsx src/main.ts run-once`: one run, then exit (0 when the run ended, 2 when the server
- * could not be reached or refused the token). Without arguments: stay up and run on the
- * cron schedule (and once at start with RUN_ON_START=true).
+ * `tsx src/main.ts run-once`: one run, then exit: 0 when every pending order got a final
+ * outcome (completed, or a permanent failure such as a requirement), 1 on an error, 2 when the
+ * server could not be reached or refused the token, 3 when ids that can still succeed were
+ * left undone, 4 when another scheduler holds the single-runner lock. Without arguments: stay
+ * up and run on the cron schedule (and once at start with RUN_ON_START=true).
  */
 import { pino } from 'pino';
 import { createServerClient, waitForServer } from './client.js';
-import { BatchRejectedError, CompletionJob, ServerUnavailableError } from './completion-job.js';
+import {
+  BatchRejectedError,
+  CompletionJob,
+  LockHeldError,
+  ServerUnavailableError,
+} from './completion-job.js';
 import { ConfigError, loadConfig, type SchedulerConfig } from './config.js';
 import { createProgress } from './progress.js';
 import { Scheduler } from './scheduler.js';
@@ -37,6 +44,8 @@ const job = new CompletionJob(
   {
     pageSize: config.PAGE_SIZE,
     batchSize: config.BATCH_SIZE,
+    batchConcurrency: config.BATCH_CONCURRENCY,
+    lockTtlMs: config.SCHEDULER_LOCK_TTL_MS,
     retryAttempts: config.RETRY_ATTEMPTS,
     retryInitialDelayMs: config.RETRY_INITIAL_DELAY_MS,
     retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
@@ -55,6 +64,11 @@ function reportFailure(error: unknown): number {
     console.error(error.message);
     return 2;
   }
+  if (error instanceof LockHeldError) {
+    logger.warn({ holder: error.holder, leaseUntil: error.leaseUntil }, error.message);
+    console.error(error.message);
+    return 4;
+  }
   if (error instanceof BatchRejectedError) {
     logger.error(error.message);
     console.error(`${error.message} (is BATCH_SIZE above the server's MAX_IDS_PER_CALL?)`);
@@ -67,8 +81,9 @@ function reportFailure(error: unknown): number {
 if (mode === 'run-once') {
   try {
     const summary = await scheduler.runNow();
-    // The run ended; but ids the server never received mean it went away: not a success.
-    process.exit(summary && summary.unreachable > 0 ? 2 : 0);
+    // The run ended; ids the server never received mean it went away; ids left to retry
+    // mean the job is not done: neither is a success.
+    process.exit(!summary ? 0 : summary.unreachable > 0 ? 2 : summary.leftUndone > 0 ? 3 : 0);
   } catch (error) {
     process.exit(reportFailure(error));
   }

@@ -1,23 +1,37 @@
-/** A progress bar on a terminal, log lines otherwise (CI, files, pipes). */
+/** A progress bar on a terminal, a log line every few seconds otherwise (CI, files, pipes). */
 import { Presets, SingleBar } from 'cli-progress';
 import type { Logger } from 'pino';
 import type { Progress, RunSummary } from './completion-job.js';
 
-export function createProgress(logger: Logger, isTTY = process.stdout.isTTY === true): Progress {
-  return isTTY ? new BarProgress() : new LogProgress(logger);
+export function createProgress(
+  logger: Logger,
+  isTTY = process.stdout.isTTY === true,
+  logEveryMs = 5000,
+): Progress {
+  return isTTY ? new BarProgress() : new LogProgress(logger, logEveryMs);
 }
 
 class BarProgress implements Progress {
   readonly #bar = new SingleBar(
-    { format: 'completing {bar} {value}/{total} settled | {completed} completed | eta {eta}s' },
+    {
+      format:
+        'completing {bar} {value}/{total} settled | {completed} completed | {rate}/s | eta {eta}s',
+    },
     Presets.shades_classic,
   );
+  #started = Date.now();
 
-  start(total: number) {
-    this.#bar.start(total, 0, { completed: 0 });
+  start() {
+    this.#started = Date.now();
+    this.#bar.start(0, 0, { completed: 0, rate: 0 });
   }
-  advance(done: number, summary: RunSummary) {
-    this.#bar.update(done, { completed: summary.completed });
+  advance(settled: number, pending: number, summary: RunSummary) {
+    const seconds = Math.max(0.001, (Date.now() - this.#started) / 1000);
+    this.#bar.setTotal(pending);
+    this.#bar.update(settled, {
+      completed: summary.completed,
+      rate: Math.round(settled / seconds),
+    });
   }
   stop() {
     this.#bar.stop();
@@ -25,16 +39,28 @@ class BarProgress implements Progress {
 }
 
 class LogProgress implements Progress {
-  #total = 0;
-  constructor(private readonly logger: Logger) {}
+  #last = 0;
+  constructor(
+    private readonly logger: Logger,
+    private readonly everyMs: number,
+  ) {}
 
-  start(total: number) {
-    this.#total = total;
-    this.logger.info({ pending: total }, 'run started');
+  start() {
+    this.#last = 0; // the first batch is logged at once, then one line per period
+    this.logger.info('run started');
   }
-  advance(done: number, summary: RunSummary) {
+  advance(settled: number, pending: number, summary: RunSummary) {
+    const now = Date.now();
+    if (now - this.#last < this.everyMs) return;
+    this.#last = now;
     this.logger.info(
-      { settled: done, total: this.#total, completed: summary.completed, round: summary.rounds },
+      {
+        settled,
+        pendingSoFar: pending,
+        completed: summary.completed,
+        leftToRetry: summary.leftUndone,
+        round: summary.rounds,
+      },
       'progress',
     );
   }

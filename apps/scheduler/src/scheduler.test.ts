@@ -10,10 +10,13 @@ const summary: RunSummary = {
   notFound: 1,
   failedRequirementOrders: 2,
   failedRequirements: { 'ORDER.TOO_RECENT': 2, 'ORDER.NOT_FULLY_DELIVERED': 1 },
+  finishedElsewhere: 0,
   notNotified: 1,
   notUpdated: 0,
+  claimedElsewhere: 0,
+  requestFailed: 0,
   unreachable: 0,
-  outcomeUnknown: 0,
+  leftUndone: 1,
   rounds: 2,
   durationMs: 1234,
 };
@@ -67,7 +70,8 @@ describe('formatSummary', () => {
     expect(text).toContain('failed requirements:   2 orders');
     expect(text).toContain('ORDER.NOT_FULLY_DELIVERED: 1');
     expect(text).toContain('ORDER.TOO_RECENT: 2');
-    expect(text).toContain('not notified:          1');
+    expect(text).toContain('not notified:        1');
+    expect(text).toContain('left undone:           1');
     expect(text).toContain('1.2 s, 2 rounds');
   });
 });

@@ -5,6 +5,7 @@ import { CompleteOrders, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
 import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
 import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
 import type { Config } from './config.js';
@@ -20,7 +21,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   logger.info({ database: db.redactedUrl, dialect: db.dialect }, 'database opened');
   let notifier: ReturnType<typeof createOrderNotifier>;
   try {
-    notifier = createOrderNotifier(config.notifier, { logger });
     if (config.database.migrateOnStart) {
       await db.migrate();
       logger.info('migrations applied');
@@ -30,6 +30,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const seeded = await db.seedDemo(systemClock.now());
       logger.info({ seeded }, 'demo orders checked');
     }
+    const installationId = await db.installationId(config.installationId);
+    notifier = createOrderNotifier(
+      { ...config.notifier, keyNamespace: installationId },
+      { logger },
+    );
+    logger.info({ installationId }, 'idempotency keys namespaced by installation id');
   } catch (error) {
     await db.close();
     throw error;
@@ -37,18 +43,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const completeOrders = new CompleteOrders({
     repository: db.orders,
+    ledger: db.ledger,
+    runs: db.runs,
     notifier,
     requirements: defaultRequirements(config.requirements),
     clock: systemClock,
     logger,
+    // UUIDv7: ordered by creation time, so runs page newest-first by id.
+    newRunId: uuidv7,
+    claimLeaseMs: config.completion.claimLeaseMs,
   });
-  const completion = new CompletionService(completeOrders, db.runs, systemClock, logger);
+  const completion = new CompletionService(completeOrders, logger);
   const server = createHttpServer({
     authenticator: new TokenAuthenticator(config.auth.tokens),
     context: {
       completion,
       orders: db.orders,
       runs: db.runs,
+      leases: db.leases,
       pingDatabase: () => db.ping(),
     },
     logger,
@@ -71,8 +83,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   return {
     url: serverUrl,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections, no new calls (keep-alive clients get 503 and `Connection: close`),
+      // then the calls in flight finish or give their claims back, then the pool closes.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await completion.drain(config.shutdownGraceMs);
       server.closeAllConnections();
+      await closed;
       await db.close();
     },
   };

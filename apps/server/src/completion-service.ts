@@ -1,106 +1,84 @@
 /**
- * Runs the use case for one call and records it as a completion run, for both the tRPC
- * procedure and the original's POST /orders route.
+ * Runs completion calls for both the tRPC procedure and the original's POST /orders route,
+ * and lets shutdown drain them: no new call once it starts, a grace period for calls in
+ * flight, then their notifications are stopped (they still finish what was acknowledged,
+ * release what was never sent and record their runs) before the process exits.
  */
 import {
-  type Clock,
-  type CompleteOrderResponse,
   type CompleteOrders,
-  type CompletionRun,
-  type CompletionRunOutcome,
-  type CompletionRunRepository,
-  emptyCompleteOrderResponse,
+  type CompletionResult,
   isCompletionError,
   type Logger,
   type OrderId,
 } from '@ocs/domain';
-import { v7 as uuidv7 } from 'uuid';
 
-export interface CompletionResult {
-  runId: string;
-  response: CompleteOrderResponse;
+/** A call that did not complete for a reason a retry can fix; the ledger makes retrying safe. */
+export class RetryableCallError extends Error {
+  override name = 'RetryableCallError';
+  constructor(
+    message: string,
+    readonly status: 500 | 503,
+  ) {
+    super(message);
+  }
 }
 
 export class CompletionService {
-  constructor(
-    private readonly completeOrders: CompleteOrders,
-    private readonly runs: CompletionRunRepository,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  readonly #completeOrders: CompleteOrders;
+  readonly #logger: Logger;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #stop = new AbortController();
+  #draining = false;
 
-  /** Resolves with the response, or rejects with the use case's error after recording it. */
+  constructor(completeOrders: CompleteOrders, logger: Logger) {
+    this.#completeOrders = completeOrders;
+    this.#logger = logger;
+  }
+
+  get accepting(): boolean {
+    return !this.#draining;
+  }
+
+  /**
+   * Resolves with the response, or rejects with the use case's completion error, or with a
+   * RetryableCallError when the call failed part-way or the server is shutting down.
+   */
   async complete(orderIds: readonly OrderId[]): Promise<CompletionResult> {
-    // UUIDv7: ordered by creation time, so runs page newest-first by id.
-    const runId = uuidv7();
-    const startedAt = this.clock.now();
-    const requestedCount = new Set(orderIds).size;
-    let outcome: CompletionRunOutcome = 'COMPLETED';
-    let response: CompleteOrderResponse | null = null;
+    if (this.#draining) {
+      throw new RetryableCallError('The server is shutting down; retry on another replica', 503);
+    }
+    const call = this.#completeOrders.execute(orderIds, { signal: this.#stop.signal });
+    this.#inFlight.add(call);
     try {
-      response = await this.completeOrders.execute(orderIds);
-      return { runId, response };
+      return await call;
     } catch (error) {
-      if (isCompletionError(error)) {
-        outcome = error.code;
-        response = error.response;
-      } else {
-        outcome = 'FAILED';
-        this.logger.error({ runId, err: error }, 'completion run failed unexpectedly');
-      }
-      throw error;
+      if (isCompletionError(error)) throw error;
+      // Logged by the use case with its run id; the caller only learns it may retry.
+      throw new RetryableCallError(
+        'The call failed part-way (see the server log); nothing was notified twice, retry it',
+        500,
+      );
     } finally {
-      const finishedAt = this.clock.now();
-      const recorded = response ?? emptyCompleteOrderResponse();
-      await this.record({
-        id: runId,
-        startedAt,
-        finishedAt,
-        requestedCount,
-        outcome,
-        completedCount: recorded.completedOrderIds.length,
-        failedCount: requestedCount - recorded.completedOrderIds.length,
-        response: recorded,
-      });
+      this.#inFlight.delete(call);
     }
   }
 
-  private async record(run: CompletionRun) {
-    const { response } = run;
-    this.logger.info(
-      {
-        runId: run.id,
-        outcome: run.outcome,
-        requested: run.requestedCount,
-        completed: run.completedCount,
-        notFound: response.notFoundOrderIds.length,
-        failedRequirements: response.unsuccessfulOrders.length,
-        notNotified: response.unsuccessfullyNotifiedOrders.length,
-        notUpdated: response.unsuccessfullyUpdatedOrders.length,
-        durationMs: run.finishedAt.getTime() - run.startedAt.getTime(),
-      },
-      'completion run',
-    );
-    for (const orderId of response.notFoundOrderIds) {
-      this.logger.debug({ runId: run.id, orderId, reason: 'not found' }, 'order not completed');
-    }
-    for (const { orderId, reasons } of response.unsuccessfulOrders) {
-      this.logger.debug(
-        { runId: run.id, orderId, reasons: reasons.map((r) => r.code) },
-        'order not completed',
+  /** Stops taking calls and waits for those in flight, stopping their notifications after `graceMs`. */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight.size === 0) return;
+    this.#logger.info({ calls: this.#inFlight.size, graceMs }, 'waiting for calls in flight');
+    const timer = setTimeout(() => {
+      this.#logger.warn(
+        { calls: this.#inFlight.size },
+        'shutdown grace over: stopping notifications of calls in flight',
       );
-    }
-    for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
-      this.logger.debug({ runId: run.id, orderId, reason }, 'order not notified');
-    }
-    for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
-      this.logger.debug({ runId: run.id, orderId, reason }, 'order notified but not updated');
-    }
+      this.#stop.abort();
+    }, graceMs);
     try {
-      await this.runs.save(run);
-    } catch (error) {
-      // The orders' outcome stands; losing the audit row must not turn it into a failure.
-      this.logger.error({ runId: run.id, err: error }, 'could not record the completion run');
+      await Promise.allSettled([...this.#inFlight]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

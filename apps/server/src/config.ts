@@ -88,23 +88,56 @@ const databaseSchema = z
   });
 
 // The notifier client owns its options and their limits; the server only adds a default URL.
-const notifierSchema = notifierClientOptionsSchema.extend({
+// The idempotency keys' namespace is the installation id, resolved at start-up.
+const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).extend({
   baseUrl: notifierClientOptionsSchema.shape.baseUrl.default('http://127.0.0.1:5002'),
 });
 
-export const configSchema = z.object({
-  host: z.string().default('127.0.0.1'),
-  port: int(0).max(65535).default(5000),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  database: databaseSchema,
-  notifier: notifierSchema,
-  requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
-  limits: z.object({
-    maxIdsPerCall: int(1).default(10000),
-    bodyLimitBytes: int(1024).default(1024 * 1024),
-  }),
-  auth: z.object({ tokens: tokensSchema }),
-});
+export const configSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: int(0).max(65535).default(5000),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    /**
+     * Namespace of the idempotency keys. Two installations sharing one notification service
+     * must differ; when unset, an id generated at the first start is kept in the database.
+     */
+    installationId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores')
+      .optional(),
+    /** How long SIGTERM waits for calls in flight before it stops their notifications. */
+    shutdownGraceMs: int(0).default(20_000),
+    database: databaseSchema,
+    notifier: notifierSchema,
+    completion: z.object({
+      /** How long a call's claims keep other calls (and replicas) away from its orders. */
+      claimLeaseMs: int(1000).default(600_000),
+    }),
+    requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
+    limits: z.object({
+      maxIdsPerCall: int(1).default(10000),
+      bodyLimitBytes: int(1024).default(1024 * 1024),
+    }),
+    auth: z.object({ tokens: tokensSchema }),
+  })
+  .superRefine((config, ctx) => {
+    // A lease that ends while its call is still notifying lets another call send again.
+    const { notifier } = config;
+    const perAttempt =
+      notifier.protocol === 'legacy' ? notifier.legacyTimeoutMs : notifier.attemptTimeoutMs;
+    const worstOrder = notifier.maxAttempts * (perAttempt + notifier.maxDelayMs);
+    const floor = Math.max(2 * worstOrder, config.shutdownGraceMs + 1000);
+    if (config.completion.claimLeaseMs < floor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['completion', 'claimLeaseMs'],
+        message: `must be at least ${floor} ms: twice one order's worst notification time (maxAttempts x (timeout + maxDelay) = ${worstOrder} ms) and more than SHUTDOWN_GRACE_MS`,
+      });
+    }
+  });
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
@@ -118,6 +151,9 @@ export const envKeys = {
   HOST: 'host',
   PORT: 'port',
   LOG_LEVEL: 'logLevel',
+  INSTALLATION_ID: 'installationId',
+  SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  CLAIM_LEASE_MS: 'completion.claimLeaseMs',
   DATABASE_URL: 'database.url',
   DB_HOST: 'database.host',
   DB_PORT: 'database.port',
@@ -141,14 +177,22 @@ export const envKeys = {
   NOTIFIER_BATCH_SIZE: 'notifier.batchSize',
   NOTIFIER_MAX_RETRY_AFTER_MS: 'notifier.maxRetryAfterMs',
   NOTIFIER_AUTH_HEADER: 'notifier.authHeader',
+  NOTIFIER_RETRY_UNCONFIRMED: 'notifier.retryUnconfirmed',
+  NOTIFIER_LEGACY_TIMEOUT_MS: 'notifier.legacyTimeoutMs',
   MINIMUM_AGE_MONTHS: 'requirements.minimumAgeMonths',
   MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
   BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
   AUTH_TOKENS: 'auth.tokens',
 } as const;
 
-/** The notifier client's schema takes numbers, not strings: env values are converted here. */
+/** The notifier client's schema takes numbers and booleans: env values are converted here. */
 const numeric = /^-?\d+(\.\d+)?$/;
+
+function notifierValue(value: string): unknown {
+  if (numeric.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const keys = path.split('.');
@@ -186,13 +230,13 @@ function describeKey(path: string): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = env.SETTINGS_FILE ? readSettingsFile(env.SETTINGS_FILE) : {};
-  for (const key of ['database', 'notifier', 'requirements', 'limits', 'auth']) {
+  for (const key of ['database', 'notifier', 'completion', 'requirements', 'limits', 'auth']) {
     raw[key] ??= {};
   }
   for (const [name, path] of Object.entries(envKeys)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, path, name.startsWith('NOTIFIER_') && numeric.test(value) ? Number(value) : value);
+    setPath(raw, path, name.startsWith('NOTIFIER_') ? notifierValue(value) : value);
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {

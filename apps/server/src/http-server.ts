@@ -7,6 +7,7 @@ import { isCompletionError, type Logger } from '@ocs/domain';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { z } from 'zod';
 import type { TokenAuthenticator } from './auth.js';
+import { RetryableCallError } from './completion-service.js';
 import { type AppRouter, createAppRouter } from './router/index.js';
 import { completeInputSchema } from './router/orders.js';
 import type { Context } from './trpc.js';
@@ -77,6 +78,10 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
     const principal = authenticator.authenticate(req.headers.authorization);
     // Both roles may complete orders, so there is no 403 here (unlike the admin reads).
     if (!principal) throw new HttpError(401, 'A valid bearer token is required');
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
+      throw new HttpError(415, 'The request body must be JSON (Content-Type: application/json)');
+    }
     const text = await readBody(req, deps.bodyLimitBytes);
     let body: unknown;
     try {
@@ -100,12 +105,23 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
       const { runId, response } = await deps.context.completion.complete(parsed.data.orderIds);
       sendJson(res, 200, { runId, ...response });
     } catch (error) {
+      if (error instanceof RetryableCallError) {
+        sendJson(res, error.status, { error: error.message, retryable: true });
+        return;
+      }
       if (!isCompletionError(error)) throw error;
-      sendJson(res, 400, { error: error.message, code: error.code, ...error.response });
+      sendJson(res, 400, {
+        error: error.message,
+        code: error.code,
+        runId: error.runId,
+        ...error.response,
+      });
     }
   }
 
   return createServer((req, res) => {
+    // Shutting down: answer this request, then close the connection, keep-alive or not.
+    if (!deps.context.completion.accepting) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/trpc/')) {
       trpcHandler(req, res);

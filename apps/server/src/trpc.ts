@@ -4,12 +4,13 @@ import {
   type CompletionErrorCode,
   type CompletionRunRepository,
   isCompletionError,
+  type LeaseRepository,
   type OrderRepository,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from './auth.js';
-import type { CompletionService } from './completion-service.js';
+import { type CompletionService, RetryableCallError } from './completion-service.js';
 import type { Role } from './config.js';
 
 export interface Context {
@@ -17,6 +18,7 @@ export interface Context {
   completion: CompletionService;
   orders: OrderRepository;
   runs: CompletionRunRepository;
+  leases: LeaseRepository;
   /** Throws when the database cannot be reached. */
   pingDatabase: () => Promise<void>;
 }
@@ -40,11 +42,14 @@ const t = initTRPC.context<Context>().create({
       message:
         cause instanceof z.ZodError
           ? cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
-          : error.code === 'INTERNAL_SERVER_ERROR'
-            ? // The cause may be a driver error quoting SQL; it is logged, never sent.
-              'Internal server error'
-            : shape.message,
-      data: { ...shape.data, completion, zodError },
+          : cause instanceof RetryableCallError
+            ? cause.message
+            : error.code === 'INTERNAL_SERVER_ERROR'
+              ? // The cause may be a driver error quoting SQL; it is logged, never sent.
+                'Internal server error'
+              : shape.message,
+      // true: the call did not complete, and repeating it is safe (the ledger keeps it exactly-once).
+      data: { ...shape.data, completion, zodError, retryable: cause instanceof RetryableCallError },
     };
   },
 });

@@ -451,11 +451,13 @@ export function describeRepositoryContract(
           await target.clearFailures();
         }
         expect((await db.orders.findByIds(part)).every((o) => o.state === 'SUBMITTED')).toBe(true);
+        // Handed over: the next call takes them at once and finishes them without notifying.
+        await db.ledger.handOver('ledger-f', part);
         const retry = await db.ledger.claim({
           runId: 'ledger-g',
           orderIds: part,
-          now: lease(now, 2000),
-          leaseUntil: lease(now, 3000),
+          now,
+          leaseUntil: lease(now, 1000),
         });
         expect(retry).toEqual({ toNotify: [], alreadyNotified: part, claimedElsewhere: [] });
       });

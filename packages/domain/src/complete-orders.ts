@@ -90,6 +90,7 @@ export class CompleteOrders {
       throw error;
     } finally {
       const finishedAt = clock.now();
+      logFailures(logger, runId, response);
       logger.info(
         {
           runId,
@@ -208,6 +209,12 @@ export class CompleteOrders {
         { runId, err: error, notified: notifiedIds.length },
         'marking orders finished failed',
       );
+      try {
+        await ledger.handOver(runId, notifiedIds);
+      } catch (handOverError) {
+        // Then they wait for the lease to end; still finished without a second notification.
+        logger.warn({ runId, err: handOverError }, 'could not hand over the notified orders');
+      }
       throw new NoOrdersSuccessfullyUpdatedError(
         'The notified orders could not be updated',
         response,
@@ -282,5 +289,24 @@ export class CompleteOrders {
       }
     }
     return failed;
+  }
+}
+
+/** One debug line per id that did not complete, so an operator can grep an order's fate. */
+function logFailures(logger: Logger, runId: string, response: CompleteOrderResponse): void {
+  for (const orderId of response.notFoundOrderIds) {
+    logger.debug({ runId, orderId, reason: 'not found' }, 'order not completed');
+  }
+  for (const { orderId, reasons } of response.unsuccessfulOrders) {
+    logger.debug({ runId, orderId, reasons: reasons.map((r) => r.code) }, 'order not completed');
+  }
+  for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
+    logger.debug({ runId, orderId, reason }, 'order not notified');
+  }
+  for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
+    logger.debug({ runId, orderId, reason }, 'order notified but not updated');
+  }
+  for (const { orderId } of response.claimedElsewhereOrders) {
+    logger.debug({ runId, orderId }, 'order claimed by another call');
   }
 }

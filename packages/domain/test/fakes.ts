@@ -92,6 +92,13 @@ export class InMemoryLedger implements CompletionLedger {
     }
   }
 
+  async handOver(runId: string, orderIds: readonly number[]): Promise<void> {
+    for (const id of orderIds) {
+      const row = this.rows.get(id);
+      if (row?.runId === runId && row.state === 'notified') row.leaseUntil = 0;
+    }
+  }
+
   async finish(runId: string, orderIds: readonly number[]): Promise<{ updatedIds: number[] }> {
     this.beforeFinish?.();
     if (this.failFinishWith) throw this.failFinishWith;

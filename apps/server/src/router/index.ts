@@ -3,11 +3,13 @@ import { TRPCError } from '@trpc/server';
 import { publicProcedure, router } from '../trpc.js';
 import { ordersRouter } from './orders.js';
 import { runsRouter } from './runs.js';
+import { schedulerRouter } from './scheduler.js';
 
 export function createAppRouter(options: { maxIdsPerCall: number }) {
   return router({
     orders: router(ordersRouter(options.maxIdsPerCall)),
     runs: router(runsRouter),
+    scheduler: router(schedulerRouter),
     /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
     health: publicProcedure.query(async ({ ctx }) => {
       try {

@@ -1,6 +1,7 @@
 import { isCompletionError, orderIdSchema, orderStateSchema } from '@ocs/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { RetryableCallError } from '../completion-service.js';
 import { authorizedProcedure } from '../trpc.js';
 
 /** The input of `orders.complete`, with the per-call limit from configuration. */
@@ -33,11 +34,21 @@ export function ordersRouter(maxIdsPerCall: number) {
           if (isCompletionError(error)) {
             throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
           }
+          if (error instanceof RetryableCallError) {
+            throw new TRPCError({
+              code: error.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+              message: error.message,
+              cause: error,
+            });
+          }
           throw error;
         }
       }),
 
-    /** SUBMITTED order ids, ascending; the requirements decide later which can complete. */
+    /**
+     * SUBMITTED order ids that no live call has claimed, ascending; the requirements decide
+     * later which can complete.
+     */
     pendingCompletion: authorizedProcedure('scheduler', 'admin')
       .input(pageSchema)
       .query(({ ctx, input }) =>

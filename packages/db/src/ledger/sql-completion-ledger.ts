@@ -78,6 +78,15 @@ export class SqlCompletionLedger implements CompletionLedger {
     }
   }
 
+  async handOver(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+    for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
+      await this.#db.write((db) =>
+        db.run(sql`UPDATE completion_ledger SET lease_until = 0
+          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'notified'`),
+      );
+    }
+  }
+
   /**
    * Per chunk, in one transaction: lock the ORDERS rows by primary key (ascending), update the
    * SUBMITTED ones, and mark this call's ledger rows finished. MySQL has no UPDATE ...

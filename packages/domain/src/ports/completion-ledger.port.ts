@@ -39,6 +39,11 @@ export interface CompletionLedger {
    */
   release(runId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
+   * Ends this call's lease on acknowledged orders it could not finish, so the next call
+   * finishes them at once (without notifying) instead of waiting for the lease.
+   */
+  handOver(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  /**
    * In one transaction: sets the SUBMITTED ones among these acknowledged orders to FINISHED
    * and their ledger rows to `finished`. Returns the ids whose ORDERS row this call changed.
    */

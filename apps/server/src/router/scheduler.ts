@@ -1,0 +1,34 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { authorizedProcedure } from '../trpc.js';
+
+/** The one lease every scheduler competes for, so two never work the same run. */
+export const schedulerLockName = 'scheduler';
+
+const holderSchema = z.string().min(1).max(128);
+
+export const schedulerRouter = {
+  /**
+   * Takes (or renews) the single-runner lock for `ttlMs`. Answers who holds it; a holder that
+   * dies keeps it only until its lease ends.
+   */
+  acquireLock: authorizedProcedure('scheduler')
+    .input(z.object({ holder: holderSchema, ttlMs: z.number().int().min(1000).max(3_600_000) }))
+    .mutation(async ({ ctx, input }) => {
+      const now = new Date();
+      const lease = await ctx.leases.acquire(
+        schedulerLockName,
+        input.holder,
+        now,
+        new Date(now.getTime() + input.ttlMs),
+      );
+      return { ...lease, leaseUntil: lease.leaseUntil.toISOString() };
+    }),
+
+  releaseLock: authorizedProcedure('scheduler')
+    .input(z.object({ holder: holderSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.leases.release(schedulerLockName, input.holder);
+      return { released: true as const };
+    }),
+} satisfies TRPCRouterRecord;
