@@ -54,5 +54,6 @@ if (process.argv[2] === 'server') {
       medianCpuUsPerRequest: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
     }),
   );
+  await notifier.close();
   child.disconnect();
 }

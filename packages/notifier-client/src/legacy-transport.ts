@@ -40,9 +40,15 @@ export class LegacyTransport {
   constructor(baseUrl: string, authHeader: string | undefined, maxSockets: number) {
     const url = new URL(baseUrl);
     const secure = url.protocol === 'https:';
-    const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+    // `timeout` closes idle kept-alive sockets (Node lowers it to a server's keep-alive hint);
+    // on a socket in use it only emits 'timeout', which the request's own deadline ignores.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: maxSockets,
+      timeout: IDLE_SOCKET_MS,
+    };
     this.#agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.#agent.on('free', (socket) => socket.setTimeout(IDLE_SOCKET_MS));
     this.#request = secure ? https.request : http.request;
     this.#hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.#port = url.port;
