@@ -51,6 +51,19 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Once shutdown has begun, every response (including one to a request that arrived before)
+ * says `Connection: close`, so a keep-alive client cannot go on sending calls. Node writes
+ * the head through `writeHead` even for implicit headers, so that is where it is decided.
+ */
+function closeWhenShuttingDown(res: ServerResponse, accepting: () => boolean) {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    if (!accepting() && !res.headersSent) res.setHeader('connection', 'close');
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
+}
+
 export function createHttpServer(deps: HttpServerDependencies): Server {
   const { authenticator, logger } = deps;
   const appRouter: AppRouter = createAppRouter({ maxIdsPerCall: deps.maxIdsPerCall });
@@ -120,8 +133,7 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
   }
 
   return createServer((req, res) => {
-    // Shutting down: answer this request, then close the connection, keep-alive or not.
-    if (!deps.context.completion.accepting) res.setHeader('connection', 'close');
+    closeWhenShuttingDown(res, () => deps.context.completion.accepting);
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/trpc/')) {
       trpcHandler(req, res);
