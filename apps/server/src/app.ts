@@ -1,7 +1,7 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from '@ocs/db/client';
-import { CompleteOrders, systemClock } from '@ocs/domain';
+import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
 import type { Logger } from 'pino';
@@ -41,12 +41,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
 
+  const requirements = defaultRequirements(config.requirements);
   const completeOrders = new CompleteOrders({
     repository: db.orders,
     ledger: db.ledger,
     runs: db.runs,
     notifier,
-    requirements: defaultRequirements(config.requirements),
+    requirements,
     clock: systemClock,
     logger,
     // UUIDv7: ordered by creation time, so runs page newest-first by id.
@@ -61,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       orders: db.orders,
       runs: db.runs,
       leases: db.leases,
+      pendingHints: (now) => pendingHints(requirements, { now }),
       pingDatabase: () => db.ping(),
     },
     logger,

@@ -6,6 +6,7 @@ import {
   isCompletionError,
   type LeaseRepository,
   type OrderRepository,
+  type PendingHint,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ export interface Context {
   orders: OrderRepository;
   runs: CompletionRunRepository;
   leases: LeaseRepository;
+  /** What the requirements let the database skip when listing pending orders. */
+  pendingHints: (now: Date) => PendingHint[];
   /** Throws when the database cannot be reached. */
   pingDatabase: () => Promise<void>;
 }

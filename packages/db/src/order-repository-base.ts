@@ -11,8 +11,9 @@ import type {
   OrderPage,
   OrderRepository,
   OrderState,
+  PendingHint,
 } from '@ocs/domain';
-import { and, type Column, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, eq, gt, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { chunk } from './chunks.js';
 import {
   type OrderLineRow,
@@ -28,6 +29,7 @@ import { keysetPage } from './paging.js';
 export interface OrderColumns {
   id: Column;
   orderStateId: Column;
+  orderDate: Column;
 }
 
 export abstract class OrderRepositoryBase implements OrderRepository {
@@ -105,6 +107,7 @@ export abstract class OrderRepositoryBase implements OrderRepository {
     afterId?: number | undefined;
     limit: number;
     now?: Date | undefined;
+    hints?: readonly PendingHint[] | undefined;
   }): Promise<IdPage> {
     const { submitted } = await this.stateIds();
     const nowMs = (query.now ?? new Date()).getTime();
@@ -114,6 +117,7 @@ export abstract class OrderRepositoryBase implements OrderRepository {
         this.#after(query.afterId),
         // Claimed by a live call: it is being completed right now, so not pending.
         sql`NOT EXISTS (SELECT 1 FROM completion_ledger l WHERE l.order_id = ${this.#orders.id} AND l.state <> 'finished' AND l.lease_until > ${nowMs})`,
+        ...(query.hints ?? []).map((hint) => this.#hintCondition(hint)),
       ),
       query.limit + 1,
     );
@@ -143,6 +147,16 @@ export abstract class OrderRepositoryBase implements OrderRepository {
     );
     const page = keysetPage(found, query.limit, (order) => order.id);
     return { orders: page.rows, nextCursor: page.nextCursor };
+  }
+
+  /** The SQL twin of a requirement's hint; the requirement still checks every order. */
+  #hintCondition(hint: PendingHint): SQL {
+    switch (hint.kind) {
+      case 'ordered-on-or-before':
+        return lte(this.#orders.orderDate, hint.date);
+      case 'fully-delivered':
+        return sql`EXISTS (SELECT 1 FROM ORDER_LINES l WHERE l.OrderId = ${this.#orders.id}) AND NOT EXISTS (SELECT 1 FROM ORDER_LINES l WHERE l.OrderId = ${this.#orders.id} AND (l.DeliveredQuantity IS NULL OR l.DeliveredQuantity < l.OrderedQuantity))`;
+    }
   }
 
   #after(afterId: number | undefined): SQL | undefined {

@@ -508,6 +508,29 @@ export function describeRepositoryContract(
         expect((await db.leases.acquire('scheduler', 'holder-c', now, now)).acquired).toBe(true);
       });
 
+      it('leaves out pending orders the hints rule out: too recent, not fully delivered, no lines', async () => {
+        const mixed = await generate(50, {
+          eligible: 1,
+          'too-recent': 1,
+          'not-delivered': 1,
+          'no-lines': 1,
+        });
+        const first = mixed.ids[0] as number;
+        const hints = [
+          { kind: 'fully-delivered' as const },
+          { kind: 'ordered-on-or-before' as const, date: monthsBefore(now, 6) },
+        ];
+        const page = await db.orders.findPendingIds({
+          afterId: first - 1,
+          limit: 1000,
+          now,
+          hints,
+        });
+        expect(page.ids.filter((id) => mixed.ids.includes(id))).toEqual(mixed.idsByKind.eligible);
+        const unhinted = await db.orders.findPendingIds({ afterId: first - 1, limit: 1000, now });
+        expect(unhinted.ids.filter((id) => mixed.ids.includes(id))).toHaveLength(mixed.ids.length);
+      });
+
       it('keeps one installation id, unless configuration names one', async () => {
         const first = await db.installationId();
         expect(first).toMatch(/^[0-9a-f-]{36}$/);

@@ -1,4 +1,4 @@
-import type { OrderRequirement } from '@ocs/domain';
+import type { OrderRequirementWithHint } from '@ocs/domain';
 
 const failure = (code: string, message: string) => ({
   requirement: 'fully-delivered',
@@ -7,8 +7,9 @@ const failure = (code: string, message: string) => ({
 });
 
 /** At least one line, and every line delivered in full (over-delivery counts as full). */
-export const fullyDelivered: OrderRequirement = {
+export const fullyDelivered: OrderRequirementWithHint = {
   name: 'fully-delivered',
+  pendingHint: () => ({ kind: 'fully-delivered' }),
   check: (order) => {
     if (order.lines.length === 0) {
       return failure('ORDER.NO_LINES', `Order ${order.id} has no lines`);

@@ -1,13 +1,17 @@
-import { type OrderRequirement, subtractCalendarMonths } from '@ocs/domain';
+import { type OrderRequirementWithHint, subtractCalendarMonths } from '@ocs/domain';
 
 export interface OrderAgeOptions {
   /** Calendar months an order must be old; the boundary is inclusive. */
   minimumAgeMonths: number;
 }
 
-export function orderAge({ minimumAgeMonths }: OrderAgeOptions): OrderRequirement {
+export function orderAge({ minimumAgeMonths }: OrderAgeOptions): OrderRequirementWithHint {
   return {
     name: 'order-age',
+    pendingHint: ({ now }) => ({
+      kind: 'ordered-on-or-before',
+      date: subtractCalendarMonths(now, minimumAgeMonths),
+    }),
     check: (order, { now }) => {
       const latestAllowed = subtractCalendarMonths(now, minimumAgeMonths);
       if (order.orderDate.getTime() <= latestAllowed.getTime()) return null;

@@ -1,4 +1,4 @@
-import { type Order, type OrderLine, subtractCalendarMonths } from '@ocs/domain';
+import { type Order, type OrderLine, pendingHints, subtractCalendarMonths } from '@ocs/domain';
 import { describe, expect, it } from 'vitest';
 import { defaultRequirements } from './default-requirements.js';
 import { fullyDelivered } from './fully-delivered.js';
@@ -112,5 +112,22 @@ describe('defaultRequirements', () => {
   });
   it('rejects a negative age with a message naming the key', () => {
     expect(() => defaultRequirements({ minimumAgeMonths: -1 })).toThrow(/minimumAgeMonths/);
+  });
+});
+
+describe('pending hints', () => {
+  it('tell the database the age limit and full delivery, matching what check decides', () => {
+    const hints = pendingHints(defaultRequirements({ minimumAgeMonths: 6 }), context);
+    expect(hints).toEqual([
+      { kind: 'fully-delivered' },
+      { kind: 'ordered-on-or-before', date: subtractCalendarMonths(now, 6) },
+    ]);
+    // The boundary is the same as the check's: an order placed exactly then passes both.
+    const boundary = order({ orderDate: subtractCalendarMonths(now, 6) });
+    expect(orderAge({ minimumAgeMonths: 6 }).check(boundary, context)).toBeNull();
+  });
+
+  it('come only from requirements that give one', () => {
+    expect(pendingHints([orderNotFinished], context)).toEqual([]);
   });
 });

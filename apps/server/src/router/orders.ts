@@ -46,14 +46,20 @@ export function ordersRouter(maxIdsPerCall: number) {
       }),
 
     /**
-     * SUBMITTED order ids that no live call has claimed, ascending; the requirements decide
-     * later which can complete.
+     * SUBMITTED order ids that no live call has claimed and that the requirements' hints do
+     * not rule out (too recent, not delivered), ascending; the requirements decide for good.
      */
     pendingCompletion: authorizedProcedure('scheduler', 'admin')
       .input(pageSchema)
-      .query(({ ctx, input }) =>
-        ctx.orders.findPendingIds({ afterId: input.cursor ?? undefined, limit: input.limit }),
-      ),
+      .query(({ ctx, input }) => {
+        const now = new Date();
+        return ctx.orders.findPendingIds({
+          afterId: input.cursor ?? undefined,
+          limit: input.limit,
+          now,
+          hints: ctx.pendingHints(now),
+        });
+      }),
 
     list: authorizedProcedure('admin')
       .input(

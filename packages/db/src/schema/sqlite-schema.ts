@@ -24,17 +24,22 @@ export const products = sqliteTable('PRODUCTS', {
   productName: text('ProductName', { length: 200 }).notNull(),
 });
 
-export const orderLines = sqliteTable('ORDER_LINES', {
-  id: integer('Id').primaryKey({ autoIncrement: true }),
-  orderId: integer('OrderId')
-    .notNull()
-    .references(() => orders.id),
-  productId: integer('ProductId')
-    .notNull()
-    .references(() => products.id),
-  orderedQuantity: integer('OrderedQuantity').notNull(),
-  deliveredQuantity: integer('DeliveredQuantity'),
-});
+export const orderLines = sqliteTable(
+  'ORDER_LINES',
+  {
+    id: integer('Id').primaryKey({ autoIncrement: true }),
+    orderId: integer('OrderId')
+      .notNull()
+      .references(() => orders.id),
+    productId: integer('ProductId')
+      .notNull()
+      .references(() => products.id),
+    orderedQuantity: integer('OrderedQuantity').notNull(),
+    deliveredQuantity: integer('DeliveredQuantity'),
+  },
+  // MySQL indexes a foreign key by itself; SQLite does not, and lines are read by order.
+  (table) => [index('ORDER_LINES_OrderId_idx').on(table.orderId)],
+);
 
 export const orderStatesRelations = relations(orderStates, ({ many }) => ({
   orders: many(orders),
@@ -54,7 +59,7 @@ export const orderLinesRelations = relations(orderLines, ({ one }) => ({
   product: one(products, { fields: [orderLines.productId], references: [products.id] }),
 }));
 
-/** One completion call. `response` is the full CompleteOrderResponse as JSON text. */
+/** One completion call (see the MySQL schema). */
 export const completionRuns = sqliteTable('completion_runs', {
   id: text('id', { length: 64 }).primaryKey(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),

@@ -1,4 +1,5 @@
 import type { Order, OrderId, OrderState } from '../order.js';
+import type { PendingHint } from './order-requirement.port.js';
 
 export interface MarkFinishedResult {
   /** Ids whose state this call changed from SUBMITTED to FINISHED. */
@@ -24,11 +25,15 @@ export interface OrderRepository {
    * SUBMITTED (or do not exist) are left alone and are not in `updatedIds`.
    */
   markFinished(ids: readonly OrderId[], at: Date): Promise<MarkFinishedResult>;
-  /** Ids of SUBMITTED orders no live call has claimed (as of `now`), ascending, after the cursor. */
+  /**
+   * Ids of SUBMITTED orders no live call has claimed (as of `now`), ascending, after the
+   * cursor, leaving out those the hints say cannot pass yet.
+   */
   findPendingIds(query: {
     afterId?: OrderId | undefined;
     limit: number;
     now?: Date | undefined;
+    hints?: readonly PendingHint[] | undefined;
   }): Promise<IdPage>;
   /** Orders ascending by id, optionally of one state, after the cursor. */
   list(query: {
