@@ -95,7 +95,8 @@ describe('notifier app', () => {
   });
 
   it('records answered: false when the client went away before the answer', async () => {
-    notifier().faults.set({ latencyMs: 200 });
+    // The answer comes after 1 s; the client leaves as soon as the request is in the log.
+    notifier().faults.set({ latencyMs: 1000 });
     const controller = new AbortController();
     const gone = fetch(`${notifier().url}/notify/5`, { signal: controller.signal }).catch(
       () => 'aborted',
@@ -106,7 +107,7 @@ describe('notifier app', () => {
 
     // The service still processed it after its latency: status decided, never delivered.
     await vi.waitFor(() => expect(notifier().store.requests(5)[0]?.status).toBe(200), {
-      timeout: 5000,
+      timeout: 3000,
     });
     expect(notifier().store.requests(5)[0]).toMatchObject({ status: 200, answered: false });
     expect(notifier().store.list(5)).toHaveLength(1);

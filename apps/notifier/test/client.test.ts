@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import { createOrderNotifier, type NotifierClientOptionsInput } from '@ocs/notifier-client';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createNotifierServer } from '../src/app.js';
 import { ordersWithIds, range, useNotifier } from './support.js';
 
@@ -315,18 +315,26 @@ describe('notifier client against the notifier app', () => {
   });
 
   it('cancels through the AbortSignal: in-flight and queued orders end as cancelled', async () => {
-    notifier().faults.set({ latencyMs: 300 });
+    notifier().faults.set({ latencyMs: 2000 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
 
-    const results = await client({ batchSize: 1, concurrency: 2 }).notifyCompleted(
+    const call = client({ batchSize: 1, concurrency: 2 }).notifyCompleted(
       ordersWithIds(range(800, 10)),
       { signal: controller.signal },
     );
+    // Abort once the two that hold a concurrency slot are at the service.
+    await vi.waitFor(() => expect(notifier().store.stats().requests).toBe(2));
+    controller.abort();
+    const results = await call;
 
     expect(results).toHaveLength(10);
     expect(results.every((r) => !r.ok && r.reason.kind === 'cancelled')).toBe(true);
-    // Only the two that held a concurrency slot reached the service.
+    // In flight when aborted: may have been delivered; never sent: certainly not.
+    expect(results.map((r) => !r.ok && r.maybeDelivered)).toEqual([
+      true,
+      true,
+      ...Array(8).fill(false),
+    ]);
     expect(notifier().store.stats().requests).toBe(2);
   });
 

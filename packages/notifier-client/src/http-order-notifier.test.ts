@@ -59,9 +59,9 @@ function fakeTimeouts(): Partial<NotifierClientOptionsInput> {
   return { initialDelayMs: 0, maxDelayMs: 0 };
 }
 
-/** Lets the server receive request `n`, then runs its attempt's timeout. */
-async function timeOutRequest(n: number, ms: number): Promise<void> {
-  await server.waitForRequests(n);
+/** Lets the server receive the order's request, then runs its attempt's timeout. */
+async function timeOutRequest(orderId: number, ms: number): Promise<void> {
+  await server.waitForRequests(1, orderId);
   await vi.advanceTimersByTimeAsync(ms);
 }
 
@@ -142,15 +142,17 @@ describe('idempotency keys', () => {
 });
 
 describe('legacy: a request that may have been delivered is not sent again', () => {
+  // Long enough never to fire on a slow machine unless a test runs it on fake timers.
+  const LEGACY_TIMEOUT = 10_000;
   const legacy = (options: Partial<NotifierClientOptionsInput> = {}) =>
-    client({ protocol: 'legacy', maxAttempts: 4, legacyTimeoutMs: 50, ...options });
+    client({ protocol: 'legacy', maxAttempts: 4, legacyTimeoutMs: LEGACY_TIMEOUT, ...options });
 
   it('does not retry a timeout: the server saw exactly one request', async () => {
     server.script(10, 'hang');
     const notifier = legacy(fakeTimeouts());
 
     const call = notifier.notifyCompleted(orders(10));
-    await timeOutRequest(1, 50);
+    await timeOutRequest(10, LEGACY_TIMEOUT);
     const [result] = await call;
     await notifier.close(); // nothing left that could still send
 
@@ -181,7 +183,7 @@ describe('legacy: a request that may have been delivered is not sent again', () 
     server.script(12, 'hang', 'destroy');
 
     const call = legacy({ retryUnconfirmed: true, ...fakeTimeouts() }).notifyCompleted(orders(12));
-    await timeOutRequest(1, 50);
+    await timeOutRequest(12, LEGACY_TIMEOUT);
     const [result] = await call;
 
     expect(result).toEqual({ orderId: 12, ok: true, attempts: 3 });
@@ -253,7 +255,7 @@ describe('v1 retries what may have been delivered, under the same key', () => {
     const call = client({ batchSize: 1, attemptTimeoutMs: 50, ...fakeTimeouts() }).notifyCompleted(
       orders(20),
     );
-    await timeOutRequest(1, 50);
+    await timeOutRequest(20, 50);
     const [result] = await call;
 
     expect(result).toEqual({ orderId: 20, ok: true, attempts: 2 });
@@ -270,7 +272,7 @@ describe('v1 retries what may have been delivered, under the same key', () => {
       maxAttempts: 3,
       ...fakeTimeouts(),
     }).notifyCompleted(orders(21));
-    await timeOutRequest(1, 50);
+    await timeOutRequest(21, 50);
     const [result] = await call;
 
     expect(result).toMatchObject({
@@ -341,7 +343,7 @@ describe('onResult and cancellation', () => {
 
       await first; // 30 is final while 31 still hangs
       expect(resolved).toBe(false);
-      await server.waitForRequests(2);
+      await server.waitForRequests(1, 31);
       controller.abort();
       const results = await call;
 
@@ -366,7 +368,7 @@ describe('onResult and cancellation', () => {
       const call = notifier.notifyCompleted(orders(40, 41, 42, 43), {
         signal: controller.signal,
       });
-      await server.waitForRequests(1);
+      await server.waitForRequests(1, 40);
       controller.abort();
       const results = await call;
       await notifier.close(); // every unit has wound down: nothing else will be sent
@@ -401,7 +403,7 @@ describe('onResult and cancellation', () => {
     });
 
     const call = notifier.notifyCompleted(orders(50), { signal: controller.signal });
-    await server.waitForRequests(1);
+    await server.waitForRequests(1, 50);
     controller.abort();
     const [result] = await call;
 
@@ -419,13 +421,29 @@ describe('onResult and cancellation', () => {
     const notifier = client({ protocol: 'legacy', concurrency: 1 });
 
     const aborted = notifier.notifyCompleted(orders(70, 71, 72), { signal: controller.signal });
-    await server.waitForRequests(1);
+    await server.waitForRequests(1, 70);
     const next = notifier.notifyCompleted(orders(73)); // queued behind the aborted call's orders
     controller.abort();
 
     expect((await aborted).every((result) => !result.ok)).toBe(true);
     expect(await next).toEqual([{ orderId: 73, ok: true, attempts: 1 }]);
     expect(server.requests.map((request) => request.orderIds)).toEqual([[70], [73]]);
+  });
+
+  it('keeps every result when onResult throws', async () => {
+    const seen: number[] = [];
+    const results = await client({ protocol: 'legacy' }).notifyCompleted(orders(80, 81), {
+      onResult: (result) => {
+        seen.push(result.orderId);
+        throw new Error('the caller failed to record it');
+      },
+    });
+
+    expect(results).toEqual([
+      { orderId: 80, ok: true, attempts: 1 },
+      { orderId: 81, ok: true, attempts: 1 },
+    ]);
+    expect(seen.sort()).toEqual([80, 81]);
   });
 
   it('sends nothing when the signal is already aborted', async () => {

@@ -89,7 +89,8 @@ export class LegacyTransport {
         if (!socket.connecting) connected = true;
         else socket.once('connect', () => (connected = true));
       });
-      req.once('error', (error: Error & { code?: unknown }) =>
+      // `on`, not `once`: destroying the request after a timeout can emit one more error.
+      req.on('error', (error: Error & { code?: unknown }) =>
         end(new NetworkError(describeError(error), connected || !isNotSentCode(error.code))),
       );
       req.once('response', (res) => {
@@ -119,7 +120,7 @@ export class LegacyTransport {
         });
         res.once('end', answered);
         // The status line is the answer even if the body is cut off.
-        res.once('error', answered);
+        res.on('error', answered);
         res.once('aborted', answered);
       });
       req.end();

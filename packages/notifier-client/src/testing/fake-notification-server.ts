@@ -57,8 +57,11 @@ export interface FakeNotificationServer {
   defaultOutcome: ScriptedOutcome;
   /** Keys stored (accepted), in order. */
   readonly storedKeys: readonly string[];
-  /** Resolves once at least `count` requests have arrived (event-driven, no polling). */
-  waitForRequests(count: number): Promise<void>;
+  /**
+   * Resolves once at least `count` requests have arrived, or `count` requests carrying
+   * `orderId` when given (event-driven, no polling).
+   */
+  waitForRequests(count: number, orderId?: number): Promise<void>;
   /** Forgets requests, scripts and stored keys; hung requests are dropped. */
   reset(): void;
   close(): Promise<void>;
@@ -72,7 +75,11 @@ export async function startFakeNotificationServer(
   const stored = new Map<string, number>();
   let storedKeys: string[] = [];
   const hung = new Set<ServerResponse>();
-  let waiters: { count: number; resolve: () => void }[] = [];
+  let waiters: { count: number; orderId: number | undefined; resolve: () => void }[] = [];
+  const countOf = (orderId: number | undefined) =>
+    orderId === undefined
+      ? requests.length
+      : requests.filter((request) => request.orderIds.includes(orderId)).length;
   let nextSeq = 1;
   let nextNotificationId = 1;
 
@@ -88,7 +95,7 @@ export async function startFakeNotificationServer(
     const request: FakeRequest = { ...entry, seq: nextSeq++, outcome: 'pending' };
     requests.push(request);
     waiters = waiters.filter((waiter) => {
-      if (requests.length < waiter.count) return true;
+      if (countOf(waiter.orderId) < waiter.count) return true;
       waiter.resolve();
       return false;
     });
@@ -275,9 +282,9 @@ export async function startFakeNotificationServer(
     get storedKeys() {
       return storedKeys;
     },
-    waitForRequests(count) {
-      if (requests.length >= count) return Promise.resolve();
-      return new Promise<void>((resolve) => waiters.push({ count, resolve }));
+    waitForRequests(count, orderId) {
+      if (countOf(orderId) >= count) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ count, orderId, resolve }));
     },
     reset() {
       for (const res of hung) res.destroy();
