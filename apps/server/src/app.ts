@@ -1,6 +1,6 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
-import { openDatabase } from '@ocs/db/client';
+import { isTransientDatabaseError, openDatabase } from '@ocs/db/client';
 import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
@@ -53,6 +53,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // UUIDv7: ordered by creation time, so runs page newest-first by id.
     newRunId: uuidv7,
     claimLeaseMs: config.completion.claimLeaseMs,
+    isTransientError: isTransientDatabaseError,
+    ledgerWriteRetryMs: config.completion.ledgerWriteRetryMs,
   });
   const completion = new CompletionService(completeOrders, logger);
   const server = createHttpServer({

@@ -115,6 +115,11 @@ export const configSchema = z
     completion: z.object({
       /** How long a call's claims keep other calls (and replicas) away from its orders. */
       claimLeaseMs: int(1000).default(600_000),
+      /**
+       * How long a call keeps retrying the ledger writes of notifications it already sent
+       * while the database is unreachable (giving up means sending them again later).
+       */
+      ledgerWriteRetryMs: int(0).default(60_000),
     }),
     requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
     limits: z.object({
@@ -129,12 +134,16 @@ export const configSchema = z
     const perAttempt =
       notifier.protocol === 'legacy' ? notifier.legacyTimeoutMs : notifier.attemptTimeoutMs;
     const worstOrder = notifier.maxAttempts * (perAttempt + notifier.maxDelayMs);
-    const floor = Math.max(2 * worstOrder, config.shutdownGraceMs + 1000);
+    const floor = Math.max(
+      2 * worstOrder,
+      config.shutdownGraceMs + 1000,
+      2 * config.completion.ledgerWriteRetryMs,
+    );
     if (config.completion.claimLeaseMs < floor) {
       ctx.addIssue({
         code: 'custom',
         path: ['completion', 'claimLeaseMs'],
-        message: `must be at least ${floor} ms: twice one order's worst notification time (maxAttempts x (timeout + maxDelay) = ${worstOrder} ms) and more than SHUTDOWN_GRACE_MS`,
+        message: `must be at least ${floor} ms: twice one order's worst notification time (maxAttempts x (timeout + maxDelay) = ${worstOrder} ms), more than SHUTDOWN_GRACE_MS and twice LEDGER_WRITE_RETRY_MS`,
       });
     }
   });
@@ -154,6 +163,7 @@ export const envKeys = {
   INSTALLATION_ID: 'installationId',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   CLAIM_LEASE_MS: 'completion.claimLeaseMs',
+  LEDGER_WRITE_RETRY_MS: 'completion.ledgerWriteRetryMs',
   DATABASE_URL: 'database.url',
   DB_HOST: 'database.host',
   DB_PORT: 'database.port',

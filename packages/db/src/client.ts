@@ -47,6 +47,7 @@ export {
   sqliteMigrationsFolder,
 } from './sqlite/sqlite-database.js';
 export { type SqliteDatabase, SqliteOrderRepository } from './sqlite/sqlite-order-repository.js';
+export { isTransientDatabaseError } from './transient-errors.js';
 
 export type DatabaseDialect = 'mysql' | 'sqlite';
 

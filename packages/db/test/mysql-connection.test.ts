@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/client.js';
+import { isTransientDatabaseError, openDatabase } from '../src/client.js';
 import { buildMySqlConnectionString } from '../src/connection-string.js';
 import {
   checkMySqlTestServer,
@@ -80,6 +80,44 @@ describe.skipIf(!server.available)('a built connection string against MariaDB', 
       expect(db.redactedUrl).not.toContain(encodeURIComponent(password));
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe.skipIf(!server.available)('transient database errors (MariaDB)', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createMySqlTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('a killed connection and a refused one are transient; a bad statement is not', async () => {
+    const connection = await createConnection({ uri: database.url });
+    const admin = await createConnection({ uri: database.url });
+    try {
+      const [[row]] = (await connection.query('SELECT CONNECTION_ID() AS id')) as unknown as [
+        { id: number }[],
+      ];
+      await admin.query(`KILL ${Number(row?.id)}`);
+      const killed = await connection.query('SELECT 1').catch((error: unknown) => error);
+      expect(killed).toBeInstanceOf(Error);
+      expect(isTransientDatabaseError(killed)).toBe(true);
+
+      const refused = await createConnection({ uri: 'mysql://root@127.0.0.1:1' }).catch(
+        (error: unknown) => error,
+      );
+      expect(isTransientDatabaseError(refused)).toBe(true);
+
+      const bad = await admin.query('SELECT * FROM no_such_table').catch((error: unknown) => error);
+      expect(bad).toBeInstanceOf(Error);
+      expect(isTransientDatabaseError(bad)).toBe(false);
+    } finally {
+      connection.destroy();
+      await admin.end();
     }
   });
 });

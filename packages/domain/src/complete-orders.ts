@@ -41,6 +41,15 @@ export interface CompleteOrdersDependencies {
    * when it ends, another call may send the claimed orders' notifications again.
    */
   claimLeaseMs: number;
+  /**
+   * Whether an error means the database is briefly unreachable (a dropped or killed
+   * connection), as opposed to a statement that failed. Writes that record notifications
+   * already sent are retried on such errors for up to `ledgerWriteRetryMs`: this process is
+   * the only one that knows about them, so giving up would mean sending them again.
+   */
+  isTransientError?: (error: unknown) => boolean;
+  /** Default 60,000 ms; keep it well below `claimLeaseMs`. */
+  ledgerWriteRetryMs?: number;
 }
 
 export interface CompleteOrdersOptions {
@@ -102,7 +111,7 @@ export class CompleteOrders {
         'completion run',
       );
       try {
-        await runs.complete(runId, { finishedAt, outcome, response });
+        await this.#durably(() => runs.complete(runId, { finishedAt, outcome, response }));
       } catch (error) {
         // The orders' outcome stands; the run stays RUNNING in the audit, which is visible.
         logger.error({ runId, err: error }, 'could not record the end of the completion run');
@@ -173,7 +182,7 @@ export class CompleteOrders {
       reason: result.reason,
     }));
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
-    if (released.length > 0) await ledger.release(runId, released);
+    if (released.length > 0) await this.#durably(() => ledger.release(runId, released));
     if (notifiedIds.length === 0) {
       const message =
         eligible.length === 0
@@ -196,7 +205,7 @@ export class CompleteOrders {
     // 5. Finish: only what was acknowledged, ORDERS and ledger in one transaction.
     let updatedIds: OrderId[];
     try {
-      ({ updatedIds } = await ledger.finish(runId, notifiedIds, clock.now()));
+      ({ updatedIds } = await this.#durably(() => ledger.finish(runId, notifiedIds, clock.now())));
     } catch (error) {
       // The driver's message may quote the SQL and every id: it goes to the log only.
       const reason = {
@@ -210,7 +219,7 @@ export class CompleteOrders {
         'marking orders finished failed',
       );
       try {
-        await ledger.handOver(runId, notifiedIds);
+        await this.#durably(() => ledger.handOver(runId, notifiedIds));
       } catch (handOverError) {
         // Then they wait for the lease to end; still finished without a second notification.
         logger.warn({ runId, err: handOverError }, 'could not hand over the notified orders');
@@ -242,6 +251,24 @@ export class CompleteOrders {
     }
   }
 
+  /** Runs `write`, retrying with backoff while the database is briefly unreachable. */
+  async #durably<T>(write: () => Promise<T>): Promise<T> {
+    const { isTransientError, ledgerWriteRetryMs = 60_000, logger } = this.#deps;
+    const deadline = Date.now() + ledgerWriteRetryMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isTransientError?.(error) || Date.now() + delay > deadline) throw error;
+        logger.warn(
+          { err: error, retryInMs: delay },
+          'database unreachable; retrying a ledger write',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   /** Notifies `orders`, pushing acknowledged ids into `notifiedIds`; returns the failures. */
   async #notify(
     runId: string,
@@ -252,7 +279,7 @@ export class CompleteOrders {
     if (orders.length === 0) return [];
     const { ledger, notifier, clock, logger } = this.#deps;
     const acknowledgements = new AcknowledgementWriter((ids) =>
-      ledger.markNotified(runId, ids, clock.now()),
+      this.#durably(() => ledger.markNotified(runId, ids, clock.now())),
     );
     const settled = new Set<OrderId>();
     const failed: Extract<NotificationResult, { ok: false }>[] = [];

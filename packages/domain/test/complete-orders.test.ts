@@ -275,6 +275,36 @@ describe('CompleteOrders', () => {
     expect(notifier.received).toEqual([1, 2]);
   });
 
+  it('while the database is briefly unreachable, keeps retrying the writes of what was sent', async () => {
+    const { repository, ledger, notifier } = setup([order(1, 7, [[1, 1]])]);
+    const outage = Object.assign(new Error('connection lost'), { transient: true });
+    let failures = 3;
+    const finish = ledger.finish.bind(ledger);
+    ledger.finish = async (...args) => {
+      if (failures-- > 0) throw outage;
+      return finish(...args);
+    };
+    const retrying = new CompleteOrders({
+      repository,
+      ledger,
+      runs: new InMemoryRuns(),
+      notifier,
+      requirements,
+      clock: { now: () => now },
+      logger: silentLogger,
+      newRunId: () => 'run-outage',
+      claimLeaseMs: leaseMs,
+      isTransientError: (error) => (error as { transient?: boolean }).transient === true,
+      ledgerWriteRetryMs: 5_000,
+    });
+
+    const { response } = await retrying.execute([1]);
+
+    expect(response.completedOrderIds).toEqual([1]);
+    expect(notifier.received).toEqual([1]);
+    expect(failures).toBe(-1);
+  });
+
   it('reports a notified order that another caller finished meanwhile as not updated', async () => {
     const { repository, ledger, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
     ledger.beforeFinish = () => {
