@@ -1,0 +1,265 @@
+/**
+ * One installation under test: a seeded throwaway database, N server replicas (each behind a
+ * counting proxy, so it can be killed and restarted behind a stable URL) sharing the suite's
+ * notifier, and scheduler runs against any replica.
+ */
+import {
+  createSeededDatabase,
+  type FaultDatabase,
+  query,
+  type Snapshot,
+  snapshot,
+} from './database.js';
+import type { InstallationView } from './invariants.js';
+import { type RunningProcess, startApp, startServer, tail } from './processes.js';
+import { type CountingProxy, startProxy } from './proxy.js';
+
+export const schedulerToken = 'faults-scheduler-token-0123456789';
+export const adminToken = 'faults-admin-token-0123456789abc';
+
+export type Protocol = 'legacy' | 'v1';
+
+export interface InstallationOptions {
+  label: string;
+  protocol: Protocol;
+  orders: number;
+  replicas: number;
+  notifierUrl: string;
+  installationId: string;
+  /** Same seed, same data: two installations with equal order ids. */
+  randomSeed?: number;
+  /** Added to (and overriding) the server defaults below. */
+  serverEnv?: Record<string, string>;
+  schedulerEnv?: Record<string, string>;
+}
+
+/** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
+export function defaultServerEnv(options: InstallationOptions): Record<string, string> {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    DB_SEED_DEMO_ON_START: 'false',
+    DB_MIGRATE_ON_START: 'true',
+    AUTH_TOKENS: `${schedulerToken}:scheduler,${adminToken}:admin`,
+    NOTIFIER_BASE_URL: options.notifierUrl,
+    NOTIFIER_PROTOCOL: options.protocol,
+    NOTIFIER_MAX_ATTEMPTS: '3',
+    NOTIFIER_INITIAL_DELAY_MS: '20',
+    NOTIFIER_MAX_DELAY_MS: '200',
+    NOTIFIER_ATTEMPT_TIMEOUT_MS: '2000',
+    NOTIFIER_LEGACY_TIMEOUT_MS: '2000',
+    NOTIFIER_BREAKER_THRESHOLD: '100000',
+    NOTIFIER_HALF_OPEN_AFTER_MS: '1000',
+    NOTIFIER_CONCURRENCY: '8',
+    NOTIFIER_BATCH_SIZE: '50',
+    MAX_IDS_PER_CALL: '10000',
+    INSTALLATION_ID: options.installationId,
+    CLAIM_LEASE_MS: '4000',
+    SHUTDOWN_GRACE_MS: '3000',
+  };
+}
+
+export interface Replica {
+  index: number;
+  proxy: CountingProxy;
+  process: RunningProcess;
+  /** Direct URL of the running process (changes on restart). */
+  directUrl: string;
+  /** Outputs of earlier (killed) processes of this replica. */
+  pastOutputs: string[];
+}
+
+export class Installation {
+  readonly replicas: Replica[] = [];
+  readonly serverKills: number[] = [];
+  readonly schedulerExitCodes: number[] = [];
+  readonly serverEnv: Record<string, string>;
+  before!: Snapshot;
+  after?: Snapshot;
+  private constructor(
+    readonly options: InstallationOptions,
+    readonly db: FaultDatabase,
+  ) {
+    this.serverEnv = {
+      ...defaultServerEnv(options),
+      DATABASE_URL: db.url,
+      ...options.serverEnv,
+    };
+  }
+
+  static async create(options: InstallationOptions): Promise<Installation> {
+    const db = await createSeededDatabase(options.orders, options.randomSeed ?? 1);
+    const installation = new Installation(options, db);
+    try {
+      installation.before = await snapshot(db.url);
+      // The first replica migrates alone; the others start side by side after it.
+      await installation.addReplica();
+      await Promise.all(
+        Array.from({ length: options.replicas - 1 }, () => installation.addReplica()),
+      );
+    } catch (error) {
+      await installation.stop();
+      await db.drop();
+      throw error;
+    }
+    return installation;
+  }
+
+  get eligible(): number[] {
+    return this.db.seed.idsByKind.eligible;
+  }
+
+  get allIds(): number[] {
+    return this.db.seed.ids;
+  }
+
+  private async addReplica(): Promise<Replica> {
+    const index = this.replicas.length;
+    const placeholder = { index } as Replica;
+    this.replicas.push(placeholder);
+    const { process, url } = await startServer(this.serverEnv);
+    const proxy = await startProxy(url);
+    Object.assign(placeholder, { proxy, process, directUrl: url, pastOutputs: [] });
+    return placeholder;
+  }
+
+  replica(index: number): Replica {
+    const replica = this.replicas[index];
+    if (!replica) throw new Error(`no replica ${index}`);
+    return replica;
+  }
+
+  /** `kill -9` of a replica; its proxy drops the connections that were open to it. */
+  async kill9(index: number): Promise<void> {
+    const replica = this.replica(index);
+    await replica.process.kill9();
+    // Requests the process wrote before it died may still be read by the notifier a moment
+    // later: the crash counts from shortly after the exit (a restart takes far longer).
+    this.serverKills.push(Date.now() + 100);
+    replica.pastOutputs.push(replica.process.output());
+  }
+
+  /** Starts the replica again (same settings) behind the same proxy URL. */
+  async restart(index: number): Promise<void> {
+    const replica = this.replica(index);
+    if (replica.process.running) {
+      await replica.process.stop();
+      replica.pastOutputs.push(replica.process.output());
+    }
+    const { process, url } = await startServer(this.serverEnv);
+    replica.process = process;
+    replica.directUrl = url;
+    replica.proxy.upstream = url;
+  }
+
+  /** `run-once` against a replica (through its proxy); resolves with the process. */
+  startScheduler(replicaIndex: number, env: Record<string, string> = {}): RunningProcess {
+    return startApp(
+      'scheduler',
+      {
+        SERVER_URL: this.replica(replicaIndex).proxy.url,
+        SCHEDULER_TOKEN: schedulerToken,
+        LOG_LEVEL: 'warn',
+        PAGE_SIZE: '5000',
+        BATCH_SIZE: '250',
+        RETRY_ATTEMPTS: '5',
+        RETRY_INITIAL_DELAY_MS: '500',
+        RETRY_MAX_DELAY_MS: '3000',
+        SCHEDULER_LOCK_TTL_MS: '10000',
+        ...this.options.schedulerEnv,
+        ...env,
+      },
+      ['run-once'],
+    );
+  }
+
+  async runOnce(replicaIndex = 0, env: Record<string, string> = {}): Promise<number | null> {
+    const scheduler = this.startScheduler(replicaIndex, env);
+    const code = await withTimeout(scheduler.exited, 120_000, async () => {
+      await scheduler.kill9();
+      throw new Error(`run-once did not end within 120 s:\n${tail(scheduler.output())}`);
+    });
+    this.schedulerExitCodes.push(code ?? -1);
+    return code;
+  }
+
+  /** Eligible orders not FINISHED yet (read from the database). */
+  async eligibleLeft(): Promise<number> {
+    const finishedId = this.before.stateIds.FINISHED;
+    const rows = await query<{ n: number } & import('mysql2/promise').RowDataPacket>(
+      this.db.url,
+      'SELECT COUNT(*) AS n FROM ORDERS WHERE OrderStateId <> ? AND Id IN (?)',
+      [finishedId, this.eligible.length > 0 ? this.eligible : [0]],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * After the faults: `run-once` as the daily job would, again while eligible orders are left
+   * (at most `maxRuns`), waiting out the claim lease in between. Resolves with the runs made.
+   */
+  async settle(maxRuns = 3, replicaIndex = 0): Promise<number> {
+    const lease = Number(this.serverEnv.CLAIM_LEASE_MS ?? 4000);
+    let runs = 0;
+    while (runs < maxRuns) {
+      await this.runOnce(replicaIndex);
+      runs++;
+      if ((await this.eligibleLeft()) === 0) break;
+      await sleep(Math.min(lease + 500, 15_000));
+    }
+    return runs;
+  }
+
+  fiveXx(): number {
+    return this.replicas.reduce((sum, r) => sum + (r.proxy?.fiveXx() ?? 0), 0);
+  }
+
+  /** Stops every replica (SIGTERM), then takes the "after" snapshot. */
+  async finish(): Promise<InstallationView> {
+    await this.stop();
+    this.after = await snapshot(this.db.url);
+    return {
+      label: this.options.label,
+      installationId: this.options.installationId,
+      eligible: this.eligible,
+      before: this.before,
+      after: this.after,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.replicas.map(async (r) => {
+        await r.process?.stop();
+        await r.proxy?.close();
+      }),
+    );
+  }
+
+  /** The tail of every server output of this installation, for failure messages. */
+  serverOutputTail(lines = 15): string {
+    return this.replicas
+      .map(
+        (r) =>
+          `--- replica ${r.index}\n${tail([...(r.pastOutputs ?? []), r.process?.output() ?? ''].join('\n'), lines)}`,
+      )
+      .join('\n');
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((done) => {
+    timer = setTimeout(() => done('timeout'), ms);
+  });
+  const result = await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+  return result === 'timeout' ? onTimeout() : (result as T);
+}

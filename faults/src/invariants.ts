@@ -1,0 +1,263 @@
+/**
+ * The four invariants, computed only from what the database and the notification service
+ * show (never from the server's own tables or logs):
+ * 1. no order receives a second notification request after one was acknowledged (a 2xx whose
+ *    response reached the client);
+ * 2. no order is FINISHED without an acknowledged notification;
+ * 3. every eligible order is FINISHED once the faults end;
+ * 4. nothing else in ORDERS / ORDER_LINES / PRODUCTS / ORDER_STATES changes.
+ */
+import { diffSnapshots, type Snapshot } from './database.js';
+import { acknowledged, type RequestRecord, type StoredNotification } from './notifier.js';
+
+export interface InstallationView {
+  label: string;
+  /** INSTALLATION_ID given to its servers; idempotency keys that contain it are its own. */
+  installationId: string;
+  eligible: number[];
+  before: Snapshot;
+  after: Snapshot;
+}
+
+export interface ScenarioEvidence {
+  protocol: 'legacy' | 'v1';
+  installations: InstallationView[];
+  requests: RequestRecord[];
+  stored: StoredNotification[];
+  /** Epoch ms of each `kill -9` of a server (a resend across one is `resentAfterCrash`). */
+  serverKills: number[];
+  /** 5xx answers the server replicas gave (counted by the proxies / direct callers). */
+  fiveXx: number;
+  /** A re-request closer than this after an unanswered one counts as `retriedUnconfirmed`. */
+  unconfirmedRetryWindowMs?: number;
+}
+
+export interface ScenarioCounts {
+  orders: number;
+  eligible: number;
+  finished: number;
+  notificationRequests: number;
+  notifiedTwice: number;
+  finishedWithoutNotification: number;
+  eligibleLeftUnfinished: number;
+  unexpectedChanges: number;
+  fiveXx: number;
+  /**
+   * Information, not an invariant: orders the notification service stored more than once
+   * for one installation (e.g. a legacy request that timed out on our side, then sent again).
+   */
+  storedMoreThanOnce: number;
+  /**
+   * Legacy only: orders whose request went unanswered (it may have reached the service) and
+   * that were requested again within `unconfirmedRetryWindowMs` — retried inside the same call
+   * rather than after a claim's lease, though legacy has no key to make that safe.
+   */
+  retriedUnconfirmed: number;
+  /** Only for `kill -9` of a server: orders re-sent across a crash after an acknowledgement. */
+  resentAfterCrash?: number;
+  /** First examples of each violation, for the failure message. */
+  examples: Record<string, string[]>;
+}
+
+const MAX_EXAMPLES = 5;
+
+function example(examples: Record<string, string[]>, key: string, text: string) {
+  const list = examples[key] ?? [];
+  examples[key] = list;
+  if (list.length < MAX_EXAMPLES) list.push(text);
+}
+
+export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
+  const { installations, requests, stored, serverKills, protocol } = evidence;
+  const examples: Record<string, string[]> = {};
+  const multi = installations.length > 1;
+  const counts: ScenarioCounts = {
+    orders: 0,
+    eligible: 0,
+    finished: 0,
+    notificationRequests: requests.length,
+    notifiedTwice: 0,
+    finishedWithoutNotification: 0,
+    eligibleLeftUnfinished: 0,
+    unexpectedChanges: 0,
+    fiveXx: evidence.fiveXx,
+    storedMoreThanOnce: 0,
+    retriedUnconfirmed: 0,
+    examples,
+  };
+
+  // Which installation sent an entry: by the idempotency key when the log has keys that carry
+  // an installation id; otherwise (one installation, or keys without a namespace) unknown.
+  const ownerOf = (key: string | null | undefined): string | undefined =>
+    key ? installations.find((i) => key.includes(i.installationId))?.label : undefined;
+  const logHasOwners = multi && requests.some((r) => r.idempotencyKeys?.some((k) => ownerOf(k)));
+
+  // Requests per (installation, order), in arrival order.
+  const requestsOf = new Map<string, RequestRecord[]>();
+  const ordered = [...requests].sort((a, b) => a.seq - b.seq);
+  for (const record of ordered) {
+    record.orderIds.forEach((orderId, index) => {
+      const owner = logHasOwners ? ownerOf(record.idempotencyKeys?.[index]) : '*';
+      const key = `${owner}:${orderId}`;
+      const list = requestsOf.get(key) ?? [];
+      list.push(record);
+      requestsOf.set(key, list);
+    });
+  }
+
+  // v1: what the service stored, per order (the customer's view).
+  const storedOf = new Map<number, StoredNotification[]>();
+  for (const notification of stored) {
+    const list = storedOf.get(notification.orderId) ?? [];
+    list.push(notification);
+    storedOf.set(notification.orderId, list);
+  }
+  const keysNamespaced = stored.some((n) => ownerOf(n.idempotencyKey));
+
+  const diffs = installations.map((installation) => ({
+    installation,
+    diff: diffSnapshots(installation.before, installation.after),
+  }));
+  // How many installations finished each order id (ids repeat across installations).
+  const finishedBy = new Map<number, number>();
+  for (const { diff } of diffs) {
+    for (const id of diff.finished) finishedBy.set(id, (finishedBy.get(id) ?? 0) + 1);
+  }
+
+  let resent = 0;
+  const twice = new Set<string>();
+  const notifiedTwice = (key: string, text: string) => {
+    if (twice.has(key)) return;
+    twice.add(key);
+    example(examples, 'notifiedTwice', text);
+  };
+  for (const { installation, diff } of diffs) {
+    const eligible = new Set(installation.eligible);
+    counts.orders += installation.before.tables.ORDERS?.size ?? 0;
+    counts.eligible += eligible.size;
+    counts.finished += diff.finished.size;
+    counts.unexpectedChanges += diff.unexpected.length;
+    for (const text of diff.unexpected) example(examples, 'unexpectedChanges', text);
+    for (const id of diff.finished) {
+      if (!eligible.has(id)) {
+        counts.unexpectedChanges++;
+        example(
+          examples,
+          'unexpectedChanges',
+          `${installation.label}: order ${id} FINISHED but not eligible`,
+        );
+      }
+    }
+    for (const id of eligible) {
+      if (!diff.finished.has(id)) {
+        counts.eligibleLeftUnfinished++;
+        example(examples, 'eligibleLeftUnfinished', `${installation.label}: order ${id}`);
+      }
+    }
+
+    // Invariant 2: FINISHED only with an acknowledged notification of this installation.
+    for (const id of diff.finished) {
+      const owner = logHasOwners ? installation.label : '*';
+      const acked = (requestsOf.get(`${owner}:${id}`) ?? []).some(acknowledged);
+      let notified = acked;
+      if (protocol === 'v1') {
+        // A "duplicate" answer is a 2xx too: only a stored notification under this
+        // installation's own key (or, when keys carry no namespace, one per installation
+        // that finished the order) is a notification the customer got.
+        const mine = storedOf.get(id) ?? [];
+        notified = keysNamespaced
+          ? mine.some((n) => ownerOf(n.idempotencyKey) === installation.label)
+          : acked && mine.length > 0;
+      }
+      if (!notified) {
+        counts.finishedWithoutNotification++;
+        example(examples, 'finishedWithoutNotification', `${installation.label}: order ${id}`);
+      }
+    }
+  }
+  if (protocol === 'v1' && !keysNamespaced && multi) {
+    // Keys without a namespace: each installation that finished an order needs its own
+    // stored notification; the shortfall is orders FINISHED with nobody notified.
+    for (const [id, times] of finishedBy) {
+      const missing = times - (storedOf.get(id)?.length ?? 0);
+      if (missing > 0) {
+        counts.finishedWithoutNotification += missing;
+        example(
+          examples,
+          'finishedWithoutNotification',
+          `order ${id}: ${times} installations finished it, ${storedOf.get(id)?.length ?? 0} notification(s) stored`,
+        );
+      }
+    }
+  }
+
+  const retryWindowMs = evidence.unconfirmedRetryWindowMs ?? 1500;
+  for (const [key, list] of protocol === 'legacy'
+    ? requestsOf
+    : new Map<string, RequestRecord[]>()) {
+    const retried = list.some((record, i) => {
+      const next = list[i + 1];
+      return (
+        record.status === null &&
+        next !== undefined &&
+        next.receivedAtMs - record.receivedAtMs < retryWindowMs &&
+        !serverKills.some((at) => record.receivedAtMs <= at && at <= next.receivedAtMs)
+      );
+    });
+    if (retried) {
+      counts.retriedUnconfirmed++;
+      example(examples, 'retriedUnconfirmed', `order ${key}`);
+    }
+  }
+
+  // Invariant 1: nothing after the first acknowledged request of an order (per installation).
+  const perOrderLimit = multi && !logHasOwners ? installations.length : 1;
+  for (const [key, list] of requestsOf) {
+    if (perOrderLimit > 1) {
+      // Requests of several installations cannot be told apart: more acknowledged requests
+      // than installations is a second notification.
+      const acks = list.filter(acknowledged).length;
+      if (acks > perOrderLimit) notifiedTwice(key, `${key}: ${acks} acknowledged requests`);
+      continue;
+    }
+    const first = list.findIndex(acknowledged);
+    if (first < 0 || first === list.length - 1) continue;
+    const ack = list[first] as RequestRecord;
+    const next = list[first + 1] as RequestRecord;
+    const acrossCrash = serverKills.some((at) => ack.receivedAtMs <= at && at <= next.receivedAtMs);
+    if (acrossCrash) resent++;
+    else {
+      notifiedTwice(
+        key,
+        `order ${key}: request #${ack.seq} acknowledged (${ack.route}), then #${next.seq} ${next.route} ${next.status ?? 'no answer'} (+${next.receivedAtMs - ack.receivedAtMs} ms)`,
+      );
+    }
+  }
+  if (protocol === 'v1') {
+    // With keys, a second *stored* notification for one installation means a retry changed
+    // the key: the customer got two.
+    for (const [id, list] of storedOf) {
+      const byOwner = new Map<string, number>();
+      for (const n of list) {
+        const owner = keysNamespaced ? (ownerOf(n.idempotencyKey) ?? '?') : '*';
+        byOwner.set(owner, (byOwner.get(owner) ?? 0) + 1);
+      }
+      const limit = keysNamespaced ? 1 : installations.length;
+      for (const [owner, n] of byOwner) {
+        if (n > limit)
+          notifiedTwice(`${owner}:${id}`, `order ${owner}:${id}: ${n} notifications stored`);
+      }
+    }
+  }
+  counts.notifiedTwice = twice.size;
+  for (const [, list] of storedOf) {
+    const byOwner = new Map<string, number>();
+    for (const n of list) {
+      const owner = keysNamespaced ? (ownerOf(n.idempotencyKey) ?? '?') : (n.idempotencyKey ?? '*');
+      byOwner.set(owner, (byOwner.get(owner) ?? 0) + 1);
+    }
+    if ([...byOwner.values()].some((n) => n > 1)) counts.storedMoreThanOnce++;
+  }
+  if (serverKills.length > 0) counts.resentAfterCrash = resent;
+  return counts;
+}

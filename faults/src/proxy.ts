@@ -1,0 +1,73 @@
+/**
+ * A counting reverse proxy in front of one replica (the load balancer of a real installation):
+ * the scheduler talks to a fixed URL while the replica behind it is killed and restarted, and
+ * every status the replica answered is counted (5xx included). When the replica dies mid-request
+ * the client's socket is destroyed, as it would be without the proxy.
+ */
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CountingProxy {
+  readonly url: string;
+  /** Where requests go; may be changed while running (a restarted replica). */
+  upstream: string;
+  /** Answers by status, e.g. `{ 200: 12, 503: 1 }`. */
+  readonly statuses: Record<number, number>;
+  fiveXx(): number;
+  close(): Promise<void>;
+}
+
+export async function startProxy(upstream: string): Promise<CountingProxy> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const statuses: Record<number, number> = {};
+  const state = { upstream };
+  const server: Server = createServer((req, res) => {
+    const target = new URL(req.url ?? '/', state.upstream);
+    const upstreamReq = request(
+      target,
+      { method: req.method, headers: { ...req.headers, host: target.host }, agent },
+      (upstreamRes) => {
+        const status = upstreamRes.statusCode ?? 0;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        res.writeHead(status, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', () => res.destroy());
+        upstreamRes.once('aborted', () => res.destroy());
+      },
+    );
+    upstreamReq.once('error', () => {
+      // The replica is gone (refused, reset, killed mid-answer): the client sees a dropped
+      // connection, not an answer from the proxy.
+      res.destroy();
+      req.socket.destroy();
+    });
+    req.pipe(upstreamReq);
+    res.once('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get upstream() {
+      return state.upstream;
+    },
+    set upstream(value: string) {
+      state.upstream = value;
+      agent.destroy();
+    },
+    statuses,
+    fiveXx: () =>
+      Object.entries(statuses)
+        .filter(([status]) => Number(status) >= 500)
+        .reduce((sum, [, n]) => sum + n, 0),
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+        agent.destroy();
+      }),
+  };
+}
