@@ -24,7 +24,7 @@ const schema = z.object({
   PAGE_SIZE: int(1).max(10000).default(5000),
   BATCH_SIZE: int(1).max(10000).default(1000),
   /** Batches in flight at once: the server's database work and notifications overlap. */
-  BATCH_CONCURRENCY: int(1).max(32).default(2),
+  BATCH_CONCURRENCY: int(1).max(32).default(4),
   /** Lease of the single-runner lock, renewed every third of it while a run lasts. */
   SCHEDULER_LOCK_TTL_MS: int(3000).default(60000),
   RETRY_ATTEMPTS: int(0).max(20).default(3),

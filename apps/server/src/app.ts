@@ -94,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await completion.drain(config.shutdownGraceMs);
       server.closeAllConnections();
       await closed;
+      await notifier.close();
       await db.close();
     },
   };

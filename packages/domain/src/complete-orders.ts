@@ -57,6 +57,14 @@ export interface CompleteOrdersOptions {
   signal?: AbortSignal;
 }
 
+/** Milliseconds spent in each step of a call, logged with its run. */
+interface PhaseTimes {
+  fetch?: number;
+  claim?: number;
+  notify?: number;
+  finish?: number;
+}
+
 export interface CompletionResult {
   runId: string;
   response: CompleteOrderResponse;
@@ -85,9 +93,10 @@ export class CompleteOrders {
     await runs.start({ id: runId, startedAt, requestedCount: ids.length });
 
     const response = emptyCompleteOrderResponse();
+    const phases: PhaseTimes = {};
     let outcome: Exclude<CompletionRunOutcome, 'RUNNING'> = 'COMPLETED';
     try {
-      await this.#complete(runId, ids, response, options);
+      await this.#complete(runId, ids, response, options, phases);
       return { runId, response };
     } catch (error) {
       if (isCompletionError(error)) {
@@ -107,6 +116,7 @@ export class CompleteOrders {
           requested: ids.length,
           ...countsOf(response),
           durationMs: finishedAt.getTime() - startedAt.getTime(),
+          phasesMs: phases,
         },
         'completion run',
       );
@@ -124,11 +134,19 @@ export class CompleteOrders {
     ids: OrderId[],
     response: CompleteOrderResponse,
     options: CompleteOrdersOptions,
+    phases: PhaseTimes,
   ): Promise<void> {
     const { repository, ledger, requirements, clock, logger } = this.#deps;
+    let mark = performance.now();
+    const lap = (phase: keyof PhaseTimes) => {
+      const at = performance.now();
+      phases[phase] = Math.round(at - mark);
+      mark = at;
+    };
 
     // 1. Fetch
     const orders = ids.length === 0 ? [] : await repository.findByIds(ids);
+    lap('fetch');
     const found = new Set(orders.map((o) => o.id));
     response.notFoundOrderIds = ids.filter((id) => !found.has(id));
     if (orders.length === 0) {
@@ -160,6 +178,7 @@ export class CompleteOrders {
             now,
             leaseUntil: new Date(now.getTime() + this.#deps.claimLeaseMs),
           });
+    lap('claim');
     response.claimedElsewhereOrders = claim.claimedElsewhere.map((orderId) => ({
       orderId,
       reason: {
@@ -183,6 +202,7 @@ export class CompleteOrders {
     }));
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
     if (released.length > 0) await this.#durably(() => ledger.release(runId, released));
+    lap('notify');
     if (notifiedIds.length === 0) {
       const message =
         eligible.length === 0
@@ -230,6 +250,7 @@ export class CompleteOrders {
         runId,
       );
     }
+    lap('finish');
     const updated = new Set(updatedIds);
     response.completedOrderIds = notifiedIds.filter((id) => updated.has(id)).sort((a, b) => a - b);
     response.unsuccessfullyUpdatedOrders = notifiedIds
