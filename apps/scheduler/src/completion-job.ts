@@ -158,6 +158,8 @@ class Tally {
 
 export class CompletionJob {
   readonly #holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  /** Set when a renewal finds another scheduler holds the lock: no new batch is sent. */
+  #lockLost: LockHeldError | null = null;
 
   constructor(
     private readonly client: ServerClient,
@@ -237,6 +239,7 @@ export class CompletionJob {
     const launch = async (ids: number[]) => {
       while (inFlight.size >= this.options.batchConcurrency) await Promise.race(inFlight);
       if (failure) throw failure.error;
+      if (this.#lockLost) throw this.#lockLost;
       const batch: Promise<void> = this.completeBatch(ids, tally)
         .then(
           () => this.progress.advance(tally.settled, tally.pending, tally.summary(1, started)),
@@ -266,6 +269,7 @@ export class CompletionJob {
 
   async #completeAll(ids: number[], tally: Tally, started: number, round: number) {
     for (let i = 0; i < ids.length; i += this.options.batchSize) {
+      if (this.#lockLost) throw this.#lockLost;
       await this.completeBatch(ids.slice(i, i + this.options.batchSize), tally);
       this.progress.advance(tally.settled, tally.pending, tally.summary(round, started));
     }
