@@ -1,17 +1,26 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CompleteOrders,
   completeOrderResponseSchema,
   NoOrdersFoundError,
   NoOrdersSuccessfullyNotifiedError,
   NoOrdersSuccessfullyUpdatedError,
+  type NotificationResult,
+  type NotifyOptions,
   type Order,
+  type OrderNotifier,
   type OrderRequirement,
   retryableOrderIds,
   silentLogger,
   subtractCalendarMonths,
 } from '../src/index.js';
-import { FakeNotifier, InMemoryLedger, InMemoryOrderRepository, InMemoryRuns } from './fakes.js';
+import {
+  FakeNotifier,
+  InMemoryLedger,
+  InMemoryOrderRepository,
+  InMemoryRuns,
+  RecordingLogger,
+} from './fakes.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const monthsAgo = (months: number) => subtractCalendarMonths(now, months);
@@ -61,12 +70,12 @@ const order = (
 
 const leaseMs = 60_000;
 
-function setup(orders: Order[]) {
+function setup(orders: Order[], notifier: OrderNotifier = new FakeNotifier()) {
   const repository = new InMemoryOrderRepository(orders);
   const ledger = new InMemoryLedger(repository);
   const runs = new InMemoryRuns();
-  const notifier = new FakeNotifier();
   const clock = { at: now, now: () => clock.at };
+  const logs = new RecordingLogger();
   let runNumber = 0;
   const useCase = new CompleteOrders({
     repository,
@@ -75,13 +84,22 @@ function setup(orders: Order[]) {
     notifier,
     requirements,
     clock,
-    logger: silentLogger,
+    logger: logs,
     newRunId: () => `run-${++runNumber}`,
     claimLeaseMs: leaseMs,
   });
   const execute = async (ids: number[], signal?: AbortSignal) =>
     (await useCase.execute(ids, signal ? { signal } : {})).response;
-  return { repository, ledger, runs, notifier, clock, useCase, execute };
+  return {
+    repository,
+    ledger,
+    runs,
+    notifier: notifier as FakeNotifier,
+    clock,
+    logs,
+    useCase,
+    execute,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -401,5 +419,423 @@ describe('CompleteOrders', () => {
       { orderId: 2, reason: expect.objectContaining({ kind: 'http-status' }) },
     ]);
     expect(repository.orders.get(2)?.state).toBe('SUBMITTED');
+  });
+});
+
+/** A notifier that acknowledges in reverse order, and leaves out the ids it is told to. */
+class ScriptedNotifier implements OrderNotifier {
+  constructor(private readonly drop: readonly number[] = []) {}
+
+  async notifyCompleted(
+    orders: readonly Order[],
+    options: NotifyOptions = {},
+  ): Promise<NotificationResult[]> {
+    const results: NotificationResult[] = [...orders]
+      .reverse()
+      .filter((o) => !this.drop.includes(o.id))
+      .map((o) => ({ orderId: o.id, ok: true, attempts: 1 }));
+    for (const result of results) options.onResult?.(result);
+    return results;
+  }
+}
+
+const claimedByAnotherCall = (ledger: InMemoryLedger, id: number) =>
+  ledger.rows.set(id, {
+    state: 'claimed',
+    runId: 'other-call',
+    leaseUntil: now.getTime() + leaseMs,
+  });
+
+describe('CompleteOrders: what the response, the run and the log say', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('logs one line per call with its outcome, counts and duration, and one debug line per id not completed', async () => {
+    const { ledger, repository, notifier, clock, logs, execute } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 0]]),
+      order(3, 7, [[1, 1]]),
+      order(5, 7, [[1, 1]]),
+      order(6, 7, [[1, 1]]),
+    ]);
+    notifier.failures.set(3, serverError);
+    claimedByAnotherCall(ledger, 5);
+    // Each step takes a known time on the fake performance clock.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const taking =
+      <A extends unknown[], R>(ms: number, step: (...args: A) => Promise<R>) =>
+      async (...args: A) => {
+        vi.advanceTimersByTime(ms);
+        return step(...args);
+      };
+    repository.findByIds = taking(10, repository.findByIds.bind(repository));
+    ledger.claim = taking(20, ledger.claim.bind(ledger));
+    notifier.notifyCompleted = taking(30, notifier.notifyCompleted.bind(notifier));
+    ledger.finish = taking(40, ledger.finish.bind(ledger));
+    ledger.beforeFinish = () => {
+      clock.at = new Date(now.getTime() + 1500);
+      const other = repository.orders.get(6);
+      if (other) other.state = 'FINISHED';
+    };
+
+    const response = await execute([1, 2, 3, 4, 5, 6]);
+
+    expect(response.claimedElsewhereOrders).toEqual([
+      {
+        orderId: 5,
+        reason: {
+          code: 'CLAIM.CLAIMED_ELSEWHERE',
+          message: 'Another completion call holds this order; try again later',
+        },
+      },
+    ]);
+    const notSubmitted = {
+      code: 'UPDATE.NOT_SUBMITTED',
+      message: 'The order was no longer SUBMITTED: another call finished it',
+    };
+    expect(response.unsuccessfullyUpdatedOrders).toEqual([{ orderId: 6, reason: notSubmitted }]);
+    expect(logs.withMessage('completion run')).toEqual([
+      {
+        level: 'info',
+        fields: {
+          runId: 'run-1',
+          outcome: 'COMPLETED',
+          requested: 6,
+          completedCount: 1,
+          notFoundCount: 1,
+          failedRequirementsCount: 1,
+          notNotifiedCount: 1,
+          notUpdatedCount: 1,
+          claimedElsewhereCount: 1,
+          durationMs: 1500,
+          phasesMs: { fetch: 10, claim: 20, notify: 30, finish: 40 },
+        },
+      },
+    ]);
+    expect(logs.records.filter((r) => r.level === 'debug')).toEqual([
+      {
+        level: 'debug',
+        msg: 'order not completed',
+        fields: { runId: 'run-1', orderId: 4, reason: 'not found' },
+      },
+      {
+        level: 'debug',
+        msg: 'order not completed',
+        fields: { runId: 'run-1', orderId: 2, reasons: ['ORDER.NOT_FULLY_DELIVERED'] },
+      },
+      {
+        level: 'debug',
+        msg: 'order not notified',
+        fields: { runId: 'run-1', orderId: 3, reason: serverError.reason },
+      },
+      {
+        level: 'debug',
+        msg: 'order notified but not updated',
+        fields: { runId: 'run-1', orderId: 6, reason: notSubmitted },
+      },
+      {
+        level: 'debug',
+        msg: 'order claimed by another call',
+        fields: { runId: 'run-1', orderId: 5 },
+      },
+    ]);
+  });
+
+  it('sorts the completed ids, whatever order the acknowledgements arrive in', async () => {
+    const { execute } = setup(
+      [order(3, 7, [[1, 1]]), order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])],
+      new ScriptedNotifier(),
+    );
+
+    expect((await execute([2, 3, 1])).completedOrderIds).toEqual([1, 2, 3]);
+  });
+
+  it('given no ids, answers NoOrdersFoundError without asking the database', async () => {
+    const { runs, logs, useCase } = setup([order(1, 7, [[1, 1]])]);
+
+    const error = await rejection(useCase.execute([]));
+
+    expect(error).toBeInstanceOf(NoOrdersFoundError);
+    expect((error as Error).message).toBe('None of the requested orders exists');
+    expect([...runs.runs.values()]).toEqual([
+      expect.objectContaining({
+        requestedCount: 0,
+        end: expect.objectContaining({ outcome: 'ORDERS.NONE_FOUND' }),
+      }),
+    ]);
+    expect(logs.withMessage('none of the requested orders exists')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', requested: 0 } },
+    ]);
+  });
+
+  it('when no order passes the requirements, claims nothing and says so', async () => {
+    const { ledger, logs, useCase } = setup([order(1, 1, [[1, 1]])]);
+
+    const error = await rejection(useCase.execute([1]));
+
+    expect(error).toBeInstanceOf(NoOrdersSuccessfullyNotifiedError);
+    expect((error as Error).message).toBe('No order passed the requirements, so none was notified');
+    const { response } = error as NoOrdersSuccessfullyNotifiedError;
+    expect(response.claimedElsewhereOrders).toEqual([]);
+    expect(response.unsuccessfullyNotifiedOrders).toEqual([]);
+    expect(ledger.rows.size).toBe(0);
+    expect(logs.withMessage('No order passed the requirements, so none was notified')).toEqual([
+      {
+        level: 'error',
+        fields: { runId: 'run-1', eligible: 0, failedRequirements: 1, claimedElsewhere: 0 },
+      },
+    ]);
+  });
+
+  it('when every eligible order is claimed by another call, says so and notifies none', async () => {
+    const { ledger, notifier, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+    claimedByAnotherCall(ledger, 1);
+    claimedByAnotherCall(ledger, 2);
+
+    const error = await rejection(useCase.execute([1, 2]));
+
+    expect((error as Error).message).toBe(
+      'Every eligible order is being completed by another call',
+    );
+    const { response } = error as NoOrdersSuccessfullyNotifiedError;
+    expect(response.unsuccessfullyNotifiedOrders).toEqual([]);
+    expect(response.claimedElsewhereOrders.map((o) => o.orderId)).toEqual([1, 2]);
+    expect(notifier.received).toEqual([]);
+  });
+
+  it('when some are claimed elsewhere and the rest fail to notify: "No order could be notified"', async () => {
+    const { ledger, notifier, useCase } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+    claimedByAnotherCall(ledger, 1);
+    notifier.failures.set(2, serverError);
+
+    const error = await rejection(useCase.execute([1, 2]));
+
+    expect((error as Error).message).toBe('No order could be notified');
+  });
+
+  it('when every notified order was finished by another call meanwhile: NoOrdersSuccessfullyUpdatedError', async () => {
+    const { repository, ledger, logs, useCase } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 1]]),
+    ]);
+    ledger.beforeFinish = () => {
+      for (const o of repository.orders.values()) o.state = 'FINISHED';
+    };
+
+    const error = await rejection(useCase.execute([1, 2]));
+
+    expect(error).toBeInstanceOf(NoOrdersSuccessfullyUpdatedError);
+    expect((error as Error).message).toBe('No notified order could be updated');
+    expect(
+      (error as NoOrdersSuccessfullyUpdatedError).response.unsuccessfullyUpdatedOrders,
+    ).toEqual([
+      { orderId: 1, reason: expect.objectContaining({ code: 'UPDATE.NOT_SUBMITTED' }) },
+      { orderId: 2, reason: expect.objectContaining({ code: 'UPDATE.NOT_SUBMITTED' }) },
+    ]);
+    expect(logs.withMessage('no notified order was updated')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', notified: 2 } },
+    ]);
+  });
+
+  it('when the update and the hand-over both fail, still answers with the notified orders', async () => {
+    const { ledger, logs, useCase } = setup([order(1, 7, [[1, 1]])]);
+    const deadlock = new Error('deadlock');
+    const gone = new Error('connection gone');
+    ledger.failFinishWith = deadlock;
+    ledger.handOver = async () => {
+      throw gone;
+    };
+
+    const error = await rejection(useCase.execute([1]));
+
+    expect(error).toBeInstanceOf(NoOrdersSuccessfullyUpdatedError);
+    expect((error as Error).message).toBe('The notified orders could not be updated');
+    expect(ledger.stateOf(1)).toBe('notified');
+    // Without isTransientError nothing is retried, and the driver's own error is what is logged.
+    expect(logs.withMessage('marking orders finished failed')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', err: deadlock, notified: 1 } },
+    ]);
+    expect(logs.withMessage('could not hand over the notified orders')).toEqual([
+      { level: 'warn', fields: { runId: 'run-1', err: gone } },
+    ]);
+  });
+
+  it('reports an order the notifier gave no result for as not sent, and releases its claim', async () => {
+    const { ledger, execute } = setup(
+      [order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])],
+      new ScriptedNotifier([2]),
+    );
+
+    const response = await execute([1, 2]);
+
+    expect(response.completedOrderIds).toEqual([1]);
+    expect(response.unsuccessfullyNotifiedOrders).toEqual([
+      {
+        orderId: 2,
+        reason: { kind: 'rejected', message: 'the notifier returned no result', attempts: 0 },
+      },
+    ]);
+    expect(ledger.stateOf(2)).toBeUndefined();
+  });
+
+  it('when acknowledgements cannot be written, still finishes the acknowledged orders', async () => {
+    const { ledger, logs, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+    const failure = new Error('ledger write failed');
+    ledger.markNotified = async () => {
+      throw failure;
+    };
+
+    const response = await execute([1, 2]);
+
+    expect(response.completedOrderIds).toEqual([1, 2]);
+    expect(ledger.stateOf(1)).toBe('finished');
+    expect(logs.withMessage('could not record acknowledged notifications')).toEqual([
+      { level: 'warn', fields: { runId: 'run-1', err: failure } },
+    ]);
+  });
+
+  it('waits for the acknowledgements to be written before finishing', async () => {
+    const { ledger, execute } = setup([order(1, 7, [[1, 1]])]);
+    const written: string[] = [];
+    const markNotified = ledger.markNotified.bind(ledger);
+    ledger.markNotified = async (...args) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await markNotified(...args);
+      written.push(`notified ${ledger.stateOf(1)}`);
+    };
+    const finish = ledger.finish.bind(ledger);
+    ledger.finish = async (...args) => {
+      written.push(`finish after ${ledger.stateOf(1)}`);
+      return finish(...args);
+    };
+
+    await execute([1]);
+
+    expect(written).toEqual(['notified notified', 'finish after notified']);
+  });
+
+  it('a claim only of orders already notified: finishes them without notifying again', async () => {
+    const { ledger, notifier, execute } = setup([order(1, 7, [[1, 1]])]);
+    ledger.rows.set(1, { state: 'notified', runId: 'crashed-call', leaseUntil: 0 });
+
+    const response = await execute([1]);
+
+    expect(response.completedOrderIds).toEqual([1]);
+    expect(response.unsuccessfullyNotifiedOrders).toEqual([]);
+    expect(notifier.received).toEqual([]);
+  });
+
+  it('an unexpected failure is recorded as FAILED, logged, and rethrown', async () => {
+    const { repository, runs, logs, useCase } = setup([order(1, 7, [[1, 1]])]);
+    const failure = new Error('connection reset');
+    repository.findByIds = async () => {
+      throw failure;
+    };
+
+    await expect(useCase.execute([1])).rejects.toBe(failure);
+
+    expect(runs.runs.get('run-1')?.end?.outcome).toBe('FAILED');
+    expect(logs.withMessage('completion run failed unexpectedly')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', err: failure } },
+    ]);
+    expect(logs.withMessage('completion run')[0]?.fields.outcome).toBe('FAILED');
+  });
+
+  it('when the end of the run cannot be recorded, the response stands and the failure is logged', async () => {
+    const { runs, logs, execute } = setup([order(1, 7, [[1, 1]])]);
+    const failure = new Error('audit table locked');
+    runs.complete = async () => {
+      throw failure;
+    };
+
+    expect((await execute([1])).completedOrderIds).toEqual([1]);
+    expect(logs.withMessage('could not record the end of the completion run')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', err: failure } },
+    ]);
+  });
+});
+
+describe('CompleteOrders: riding out a database outage (fake clock)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The use case with finish failing as "unreachable" for the first `outageMs`. */
+  function withOutage(outageMs: number, ledgerWriteRetryMs: number) {
+    vi.useFakeTimers();
+    const started = Date.now();
+    const repository = new InMemoryOrderRepository([order(1, 7, [[1, 1]])]);
+    const ledger = new InMemoryLedger(repository);
+    const logs = new RecordingLogger();
+    const outage = Object.assign(new Error('connection lost'), { transient: true });
+    const finish = ledger.finish.bind(ledger);
+    ledger.finish = async (...args) => {
+      if (Date.now() - started < outageMs) throw outage;
+      return finish(...args);
+    };
+    const useCase = new CompleteOrders({
+      repository,
+      ledger,
+      runs: new InMemoryRuns(),
+      notifier: new FakeNotifier(),
+      requirements,
+      clock: { now: () => now },
+      logger: logs,
+      newRunId: () => 'run-outage',
+      claimLeaseMs: leaseMs,
+      isTransientError: (error) => (error as { transient?: boolean }).transient === true,
+      ledgerWriteRetryMs,
+    });
+    let settled: { response?: unknown; error?: unknown } | null = null;
+    useCase.execute([1]).then(
+      ({ response }) => {
+        settled = { response };
+      },
+      (error: unknown) => {
+        settled = { error };
+      },
+    );
+    return { logs, outage, settled: () => settled };
+  }
+
+  it('retries after 100, 200, 400 ms: an outage of 700 ms within a 700 ms budget is ridden out', async () => {
+    const { logs, settled } = withOutage(700, 700);
+
+    await vi.advanceTimersByTimeAsync(699);
+    expect(settled()).toBeNull();
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(settled()).toEqual({ response: expect.objectContaining({ completedOrderIds: [1] }) });
+    expect(
+      logs
+        .withMessage('database unreachable; retrying a ledger write')
+        .map((r) => r.fields.retryInMs),
+    ).toEqual([100, 200, 400]);
+  });
+
+  it('gives up when the next retry would end past the budget', async () => {
+    const { outage, logs, settled } = withOutage(10_000, 699);
+
+    await vi.advanceTimersByTimeAsync(300);
+
+    expect(settled()).toEqual({ error: expect.any(NoOrdersSuccessfullyUpdatedError) });
+    expect(logs.withMessage('marking orders finished failed')[0]?.fields.err).toBe(outage);
+  });
+
+  it('doubles the wait up to 5 s', async () => {
+    const { logs, settled } = withOutage(30_000, 60_000);
+
+    // Attempts at 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 11.3, 16.3, 21.3, 26.3 and 31.3 s.
+    await vi.advanceTimersByTimeAsync(31_299);
+    expect(settled()).toBeNull();
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(settled()).toEqual({ response: expect.objectContaining({ completedOrderIds: [1] }) });
+    expect(
+      logs
+        .withMessage('database unreachable; retrying a ledger write')
+        .map((r) => r.fields.retryInMs),
+    ).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000, 5000]);
   });
 });

@@ -7,6 +7,7 @@ import type {
   CompletionRunRepository,
   CompletionRunStart,
   LedgerState,
+  Logger,
   MarkFinishedResult,
   NotificationFailure,
   NotificationResult,
@@ -25,6 +26,7 @@ export class InMemoryOrderRepository implements OrderRepository {
   }
 
   async findByIds(ids: readonly number[]): Promise<Order[]> {
+    noEmptyList('findByIds', ids);
     this.findCalls.push([...ids]);
     return [...new Set(ids)].flatMap((id) => {
       const order = this.orders.get(id);
@@ -61,6 +63,7 @@ export class InMemoryLedger implements CompletionLedger {
   constructor(private readonly repository: InMemoryOrderRepository) {}
 
   async claim({ runId, orderIds, now, leaseUntil }: ClaimRequest): Promise<ClaimResult> {
+    noEmptyList('claim', orderIds);
     const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
     for (const id of [...orderIds].sort((a, b) => a - b)) {
       const row = this.rows.get(id);
@@ -79,6 +82,7 @@ export class InMemoryLedger implements CompletionLedger {
   }
 
   async markNotified(runId: string, orderIds: readonly number[]): Promise<void> {
+    noEmptyList('markNotified', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
       if (row?.runId === runId && row.state === 'claimed') row.state = 'notified';
@@ -86,6 +90,7 @@ export class InMemoryLedger implements CompletionLedger {
   }
 
   async release(runId: string, orderIds: readonly number[]): Promise<void> {
+    noEmptyList('release', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
       if (row?.runId === runId && row.state === 'claimed') this.rows.delete(id);
@@ -93,6 +98,7 @@ export class InMemoryLedger implements CompletionLedger {
   }
 
   async handOver(runId: string, orderIds: readonly number[]): Promise<void> {
+    noEmptyList('handOver', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
       if (row?.runId === runId && row.state === 'notified') row.leaseUntil = 0;
@@ -100,6 +106,7 @@ export class InMemoryLedger implements CompletionLedger {
   }
 
   async finish(runId: string, orderIds: readonly number[]): Promise<{ updatedIds: number[] }> {
+    noEmptyList('finish', orderIds);
     this.beforeFinish?.();
     if (this.failFinishWith) throw this.failFinishWith;
     const updatedIds: number[] = [];
@@ -185,5 +192,45 @@ export class FakeNotifier implements OrderNotifier {
 
   timesReceived(id: number): number {
     return this.received.filter((r) => r === id).length;
+  }
+}
+
+/**
+ * An empty `IN ()` is invalid SQL, and an empty list should never reach the database: the
+ * fakes fail the way a real adapter would.
+ */
+function noEmptyList(operation: string, ids: readonly number[]): void {
+  if (ids.length === 0) throw new Error(`${operation} was given no ids (an empty IN () list)`);
+}
+
+export interface LogRecord {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps what was logged: the operator's view of a call, asserted as output. */
+export class RecordingLogger implements Logger {
+  readonly records: LogRecord[] = [];
+  readonly debug = this.#at('debug');
+  readonly info = this.#at('info');
+  readonly warn = this.#at('warn');
+  readonly error = this.#at('error');
+
+  /** The records with this message. */
+  withMessage(msg: string): Omit<LogRecord, 'msg'>[] {
+    return this.records
+      .filter((record) => record.msg === msg)
+      .map(({ level, fields }) => ({ level, fields }));
+  }
+
+  #at(level: LogRecord['level']) {
+    return (first: object | string, msg?: string) => {
+      this.records.push(
+        typeof first === 'string'
+          ? { level, msg: first, fields: {} }
+          : { level, msg: msg ?? '', fields: { ...first } as Record<string, unknown> },
+      );
+    };
   }
 }

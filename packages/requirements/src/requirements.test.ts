@@ -27,10 +27,11 @@ describe('order-not-finished', () => {
   it('passes a SUBMITTED order', () => {
     expect(orderNotFinished.check(order(), context)).toBeNull();
   });
-  it('fails a FINISHED order with its own code', () => {
-    expect(orderNotFinished.check(order({ state: 'FINISHED' }), context)).toMatchObject({
+  it('fails a FINISHED order with its own code, naming the order and its state', () => {
+    expect(orderNotFinished.check(order({ state: 'FINISHED' }), context)).toEqual({
       requirement: 'order-not-finished',
       code: 'ORDER.ALREADY_FINISHED',
+      message: 'Order 7 is FINISHED, not SUBMITTED',
     });
   });
 });
@@ -49,14 +50,36 @@ describe('fully-delivered', () => {
     expect(result).toMatchObject({ code: 'ORDER.NOT_FULLY_DELIVERED' });
     expect(result?.message).toContain('line 2: delivered 9 of 10');
   });
+  it('names every short line in one message, and the requirement', () => {
+    const result = fullyDelivered.check(
+      order({ lines: [line(10, 9, 1), line(4, 4, 2), line(5, null, 3)] }),
+      context,
+    );
+    expect(result).toEqual({
+      requirement: 'fully-delivered',
+      code: 'ORDER.NOT_FULLY_DELIVERED',
+      message:
+        'Order 7 is not fully delivered (line 1: delivered 9 of 10; line 3: delivered nothing of 5)',
+    });
+  });
+
+  it('counts a line with nothing recorded as delivered as short, even one ordering 0', () => {
+    // null is "not recorded", not 0: such an order waits until the delivery is recorded.
+    const result = fullyDelivered.check(order({ lines: [line(0, null)] }), context);
+    expect(result).toMatchObject({ code: 'ORDER.NOT_FULLY_DELIVERED' });
+    expect(fullyDelivered.check(order({ lines: [line(0, 0)] }), context)).toBeNull();
+  });
+
   it('fails when a delivered quantity is not set', () => {
     const result = fullyDelivered.check(order({ lines: [line(10, null)] }), context);
     expect(result).toMatchObject({ code: 'ORDER.NOT_FULLY_DELIVERED' });
     expect(result?.message).toContain('delivered nothing of 10');
   });
   it('fails an order without lines', () => {
-    expect(fullyDelivered.check(order({ lines: [] }), context)).toMatchObject({
+    expect(fullyDelivered.check(order({ lines: [] }), context)).toEqual({
+      requirement: 'fully-delivered',
       code: 'ORDER.NO_LINES',
+      message: 'Order 7 has no lines',
     });
   });
 });
@@ -70,9 +93,11 @@ describe('order-age (six months)', () => {
   });
   it('fails an order one second younger than six months', () => {
     const orderDate = new Date(sixMonthsBefore.getTime() + 1000);
-    expect(requirement.check(order({ orderDate }), context)).toMatchObject({
+    expect(requirement.check(order({ orderDate }), context)).toEqual({
       requirement: 'order-age',
       code: 'ORDER.TOO_RECENT',
+      message:
+        'Order 7 was placed 2026-05-27T12:00:01.000Z, less than 6 months before 2026-11-27T12:00:00.000Z',
     });
   });
   it('passes an order one second older than six months', () => {
