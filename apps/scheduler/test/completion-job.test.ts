@@ -1,0 +1,458 @@
+/**
+ * The completion job against a real HTTP tRPC server (a stub with the server's procedures and
+ * shapes). Assertions are on outcomes: the run summary, the ids the server received, the lock
+ * as the server holds it, and the error the CLI turns into its exit code.
+ */
+import { createServer } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServerClient } from '../src/client.js';
+import {
+  BatchRejectedError,
+  CompletionJob,
+  type CompletionJobOptions,
+  LockHeldError,
+  type Progress,
+  type RunSummary,
+  ServerUnavailableError,
+} from '../src/completion-job.js';
+import { type StubServer, schedulerToken, startStubServer } from './stub-server.js';
+
+let server: StubServer;
+
+beforeEach(async () => {
+  server = await startStubServer();
+});
+afterEach(() => server.close());
+
+const defaults: CompletionJobOptions = {
+  pageSize: 1000,
+  batchSize: 100,
+  batchConcurrency: 2,
+  retryAttempts: 0,
+  retryInitialDelayMs: 1,
+  retryMaxDelayMs: 2,
+  lockTtlMs: 60_000,
+};
+
+/** What a progress display would show last: settled of pending, and the running summary. */
+function displayedProgress() {
+  const shown = { started: false, stopped: false, settled: 0, pending: 0, completed: 0 };
+  const progress: Progress = {
+    start: () => {
+      shown.started = true;
+    },
+    advance: (settled, pending, summary) => {
+      Object.assign(shown, { settled, pending, completed: summary.completed });
+    },
+    stop: () => {
+      shown.stopped = true;
+    },
+  };
+  return { shown, progress };
+}
+
+function job(
+  options: Partial<CompletionJobOptions> = {},
+  { url = server.url, token = schedulerToken, progress = displayedProgress().progress } = {},
+) {
+  return new CompletionJob(
+    createServerClient(url, token),
+    { ...defaults, ...options },
+    progress,
+    pino({ level: 'silent' }),
+  );
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the run to fail');
+}
+
+const emptySummary: Omit<RunSummary, 'durationMs'> = {
+  pending: 0,
+  completed: 0,
+  notFound: 0,
+  failedRequirementOrders: 0,
+  failedRequirements: {},
+  finishedElsewhere: 0,
+  notNotified: 0,
+  notUpdated: 0,
+  claimedElsewhere: 0,
+  requestFailed: 0,
+  unreachable: 0,
+  leftUndone: 0,
+  rounds: 1,
+};
+
+describe('CompletionJob', () => {
+  it('given pending orders that all complete, sends each id once and counts them completed', async () => {
+    server.addOrders([1, 2, 3]);
+
+    const summary = await job().run();
+
+    expect(summary).toEqual({
+      ...emptySummary,
+      pending: 3,
+      completed: 3,
+      durationMs: expect.any(Number),
+    });
+    expect(server.completeCalls).toEqual([[1, 2, 3]]);
+  });
+
+  it('given no pending orders, sends nothing and reports an empty run', async () => {
+    const summary = await job({ retryAttempts: 3 }).run();
+
+    expect(summary).toMatchObject({ ...emptySummary });
+    expect(server.completeCalls).toEqual([]);
+    expect(server.pageQueries).toEqual([{ cursor: null, limit: 1000 }]);
+  });
+
+  it('streams the pending ids page by page and sends them in batches of batchSize', async () => {
+    server.addOrders(range(1, 7));
+    const { shown, progress } = displayedProgress();
+
+    const summary = await job({ pageSize: 2, batchSize: 3 }, { progress }).run();
+
+    expect(server.pageQueries).toEqual([
+      { cursor: null, limit: 2 },
+      { cursor: 2, limit: 2 },
+      { cursor: 4, limit: 2 },
+      { cursor: 6, limit: 2 },
+    ]);
+    expect(server.completeCalls).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(summary).toMatchObject({ pending: 7, completed: 7, leftUndone: 0 });
+    expect(shown).toEqual({ started: true, stopped: true, settled: 7, pending: 7, completed: 7 });
+  });
+
+  it('counts every outcome of a mixed batch in its own line of the summary', async () => {
+    server.addOrders([1, 2]);
+    server.addOrders([3], { requirements: ['ORDER.TOO_RECENT'] });
+    server.addOrders([4], { requirements: ['ORDER.TOO_RECENT', 'ORDER.NOT_FULLY_DELIVERED'] });
+    server.addOrders([5], { requirements: ['ORDER.ALREADY_FINISHED'] });
+    server.addOrders([6], 'finishedElsewhere');
+    server.addOrders([7], 'notNotified');
+    server.addOrders([8, 9], 'notUpdated');
+    server.addOrders([10], 'claimedElsewhere');
+
+    const summary = await job().run();
+
+    expect(summary).toEqual({
+      pending: 10,
+      completed: 2,
+      notFound: 0,
+      failedRequirementOrders: 2,
+      failedRequirements: { 'ORDER.TOO_RECENT': 2, 'ORDER.NOT_FULLY_DELIVERED': 1 },
+      // An order some other call finished is done, not a failure: no retry, no exit 3.
+      finishedElsewhere: 2,
+      notNotified: 1,
+      notUpdated: 2,
+      claimedElsewhere: 1,
+      requestFailed: 0,
+      unreachable: 0,
+      leftUndone: 4,
+      rounds: 1,
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it('counts ids the server no longer knows as not found, not as left undone', async () => {
+    server.addOrders([1, 2]);
+    server.phantomIds = [3];
+
+    const summary = await job().run();
+
+    expect(server.completeCalls).toEqual([[1, 2, 3]]);
+    expect(summary).toMatchObject({ pending: 3, completed: 2, notFound: 1, leftUndone: 0 });
+  });
+
+  it('retries the ids that can still succeed in later rounds, until they complete', async () => {
+    server.addOrders([1]);
+    server.addOrders([2], 'notNotified', 'complete');
+    server.addOrders([3], 'claimedElsewhere', 'notUpdated', 'complete');
+    server.addOrders([4], { requirements: ['ORDER.TOO_RECENT'] });
+
+    const summary = await job({ retryAttempts: 3 }).run();
+
+    expect(server.completeCalls).toEqual([[1, 2, 3, 4], [2, 3], [3]]);
+    expect(summary).toMatchObject({
+      pending: 4,
+      completed: 3,
+      failedRequirementOrders: 1,
+      notNotified: 0,
+      notUpdated: 0,
+      claimedElsewhere: 0,
+      leftUndone: 0,
+      rounds: 3,
+    });
+  });
+
+  it('after every round, reports what is still undone and by which kind (exit 3)', async () => {
+    server.addOrders([1]);
+    server.addOrders([2], 'notNotified');
+    server.addOrders([3], 'claimedElsewhere');
+
+    const summary = await job({ retryAttempts: 2, batchSize: 1 }).run();
+
+    expect(server.completeCalls).toEqual([[1], [2], [3], [2], [3], [2], [3]]);
+    expect(summary).toMatchObject({
+      pending: 3,
+      completed: 1,
+      notNotified: 1,
+      claimedElsewhere: 1,
+      leftUndone: 2,
+      rounds: 3,
+    });
+  });
+
+  it('does not retry with retryAttempts 0', async () => {
+    server.addOrders([1], 'notNotified', 'complete');
+
+    const summary = await job({ retryAttempts: 0 }).run();
+
+    expect(server.completeCalls).toEqual([[1]]);
+    expect(summary).toMatchObject({ notNotified: 1, leftUndone: 1, rounds: 1 });
+  });
+
+  it('an order that fails a requirement on retry stays counted once, as failed', async () => {
+    server.addOrders([1], 'notNotified', { requirements: ['ORDER.NOT_FULLY_DELIVERED'] });
+
+    const summary = await job({ retryAttempts: 1 }).run();
+
+    expect(summary).toMatchObject({
+      pending: 1,
+      failedRequirementOrders: 1,
+      failedRequirements: { 'ORDER.NOT_FULLY_DELIVERED': 1 },
+      notNotified: 0,
+      leftUndone: 0,
+    });
+  });
+
+  it('retries a batch whose answer was lost: the retry finds it finished, nothing left undone', async () => {
+    server.addOrders([1, 2]);
+    server.loseAnswers = 1;
+    const { shown, progress } = displayedProgress();
+
+    const summary = await job({ retryAttempts: 1 }, { progress }).run();
+
+    expect(server.completeCalls).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    // The first call completed them; the answer to the retry says so.
+    expect(summary).toMatchObject({
+      completed: 0,
+      finishedElsewhere: 2,
+      requestFailed: 0,
+      leftUndone: 0,
+      rounds: 2,
+    });
+    expect(shown).toMatchObject({ settled: 2, pending: 2 });
+  });
+
+  it('counts a batch whose answer never came as request failed when no round is left', async () => {
+    server.addOrders([1, 2, 3]);
+    server.loseAnswers = 1;
+
+    const summary = await job({ batchSize: 2, batchConcurrency: 1 }).run();
+
+    expect(summary).toMatchObject({ completed: 1, requestFailed: 2, leftUndone: 2 });
+  });
+
+  it('retries a batch answered with a 5xx', async () => {
+    server.addOrders([1]);
+    server.failCompletes = ['INTERNAL_SERVER_ERROR'];
+
+    const summary = await job({ retryAttempts: 1 }).run();
+
+    expect(server.completeCalls).toEqual([[1], [1]]);
+    expect(summary).toMatchObject({ completed: 1, requestFailed: 0, leftUndone: 0, rounds: 2 });
+  });
+
+  it('stops at a batch the server rejects as bad input (exit 1)', async () => {
+    server.addOrders([1, 2]);
+    server.failCompletes = ['BAD_REQUEST'];
+
+    const error = await rejection(job({ retryAttempts: 2 }).run());
+
+    expect(error).toBeInstanceOf(BatchRejectedError);
+    expect((error as Error).message).toBe('The server rejected a batch: scripted BAD_REQUEST');
+    expect(server.completeCalls).toEqual([[1, 2]]);
+    expect(server.lock).toBeNull();
+  });
+
+  it('keeps at most batchConcurrency batches in flight', async () => {
+    server.addOrders(range(1, 6));
+    let open: () => void = () => {};
+    server.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+
+    const run = job({ batchSize: 1, batchConcurrency: 2 }).run();
+    await server.waitForInFlight(2);
+    // The job launches batches without waiting: a third would be here by now.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const heldAtOnce = server.inFlight;
+    open();
+    const summary = await run;
+
+    expect(heldAtOnce).toBe(2);
+    expect(server.maxInFlight).toBe(2);
+    expect(summary).toMatchObject({ completed: 6 });
+  });
+
+  describe('the single-runner lock', () => {
+    it('is taken before the first page and released at the end', async () => {
+      server.addOrders([1]);
+
+      await job({ lockTtlMs: 30_000 }).run();
+
+      expect(server.lockRequests).toEqual([{ holder: expect.any(String), ttlMs: 30_000 }]);
+      const holder = server.lockRequests[0]?.holder;
+      expect(holder).toMatch(/^.+:\d+:[a-z0-9]+$/);
+      expect(server.releasedHolders).toEqual([holder]);
+      expect(server.lock).toBeNull();
+    });
+
+    it('held by another scheduler: LockHeldError naming it (exit 4), nothing sent', async () => {
+      server.addOrders([1]);
+      const leaseUntil = new Date(Date.now() + 60_000).toISOString();
+      server.lock = { holder: 'other-host:42:abc', leaseUntil };
+
+      const error = await rejection(job().run());
+
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect(error).toMatchObject({ holder: 'other-host:42:abc', leaseUntil });
+      expect((error as Error).message).toBe(
+        `Another scheduler (other-host:42:abc) is running; its lock lasts until ${leaseUntil}`,
+      );
+      expect(server.pageQueries).toEqual([]);
+      expect(server.completeCalls).toEqual([]);
+      expect(server.lock?.holder).toBe('other-host:42:abc');
+    });
+
+    it('two jobs: each holds its own name, so the second waits for the first to finish', async () => {
+      server.addOrders([1]);
+      let open: () => void = () => {};
+      server.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const first = job().run();
+      await server.waitForInFlight(1);
+
+      const second = await rejection(job().run());
+      open();
+      await first;
+
+      expect(second).toBeInstanceOf(LockHeldError);
+      expect(server.lock).toBeNull();
+      expect(server.lockRequests.map((r) => r.holder)).toHaveLength(2);
+      expect(new Set(server.lockRequests.map((r) => r.holder)).size).toBe(2);
+    });
+
+    it('is renewed while a run lasts', async () => {
+      server.addOrders([1]);
+      let open: () => void = () => {};
+      server.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+
+      const run = job({ lockTtlMs: 3000 }).run();
+      // Renewed every third of the lease (1 s): wait for the renewal, then let the run end.
+      while (server.lockRequests.length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      open();
+      await run;
+
+      const [first, renewal] = server.lockRequests;
+      expect(renewal).toEqual(first);
+      expect(server.lock).toBeNull();
+    });
+  });
+
+  describe('when the server cannot be used', () => {
+    it('refuses the token: ServerUnavailableError "unauthorized" (exit 2), nothing sent', async () => {
+      server.addOrders([1]);
+
+      const error = await rejection(job({}, { token: 'wrong-token-0123456789' }).run());
+
+      expect(error).toBeInstanceOf(ServerUnavailableError);
+      expect(error).toMatchObject({ reason: 'unauthorized' });
+      expect((error as Error).message).toBe(
+        "The server refused the scheduler's token: Unknown token",
+      );
+      expect(server.completeCalls).toEqual([]);
+    });
+
+    it('refuses the token mid-run (a rotated token): the run ends with "unauthorized"', async () => {
+      server.addOrders(range(1, 4));
+      server.onPage = () => {
+        server.token = 'rotated-token-0123456789';
+      };
+
+      const error = await rejection(job({ batchSize: 1, retryAttempts: 2 }).run());
+
+      expect(error).toBeInstanceOf(ServerUnavailableError);
+      expect(error).toMatchObject({ reason: 'unauthorized' });
+      expect(server.completeCalls).toEqual([]);
+    });
+
+    it('is not there: ServerUnavailableError "unreachable" (exit 2)', async () => {
+      const error = await rejection(job({}, { url: await closedPortUrl() }).run());
+
+      expect(error).toBeInstanceOf(ServerUnavailableError);
+      expect(error).toMatchObject({ reason: 'unreachable' });
+      expect((error as Error).message).toMatch(/^Cannot reach the server: /);
+    });
+
+    it('goes away during a run: a dropped batch is retried, then counted unreachable (exit 2)', async () => {
+      server.addOrders([1, 2, 3]);
+      server.onComplete = () => {
+        void server.close();
+      };
+
+      const summary = await job({ retryAttempts: 1 }).run();
+
+      expect(server.completeCalls).toEqual([[1, 2, 3]]);
+      expect(summary).toMatchObject({
+        pending: 3,
+        completed: 0,
+        unreachable: 3,
+        requestFailed: 0,
+        leftUndone: 3,
+        rounds: 2,
+      });
+    });
+
+    it('goes away while paging: ServerUnavailableError "unreachable"', async () => {
+      server.addOrders(range(1, 4));
+      server.onPage = () => {
+        if (server.pageQueries.length === 2) void server.close();
+      };
+
+      const error = await rejection(job({ pageSize: 2, batchSize: 10 }).run());
+
+      expect(error).toBeInstanceOf(ServerUnavailableError);
+      expect(error).toMatchObject({ reason: 'unreachable' });
+      expect(server.completeCalls).toEqual([]);
+    });
+  });
+});
+
+/** A port that was just free: bind it, read it, release it. */
+async function closedPortUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}

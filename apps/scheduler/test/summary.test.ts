@@ -1,0 +1,64 @@
+/** The run summary as printed at the end of a run. */
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../src/completion-job.js';
+import { formatSummary } from '../src/summary.js';
+
+const base: RunSummary = {
+  pending: 12,
+  completed: 5,
+  notFound: 1,
+  failedRequirementOrders: 3,
+  failedRequirements: {
+    'ORDER.TOO_RECENT': 2,
+    'ORDER.NOT_FULLY_DELIVERED': 1,
+    'ORDER.NO_LINES': 1,
+  },
+  finishedElsewhere: 2,
+  notNotified: 1,
+  notUpdated: 0,
+  claimedElsewhere: 2,
+  requestFailed: 3,
+  unreachable: 4,
+  leftUndone: 10,
+  rounds: 4,
+  durationMs: 61_250,
+};
+
+describe('formatSummary', () => {
+  it('prints every count, the requirement codes in order, the duration and the rounds', () => {
+    expect(formatSummary(base)).toBe(
+      [
+        'Run summary (61.3 s, 4 rounds)',
+        '  pending orders:        12',
+        '  completed:             5',
+        '  finished elsewhere:    2',
+        '  not found:             1',
+        '  failed requirements:   3 orders, by reason:',
+        '    ORDER.NO_LINES: 1',
+        '    ORDER.NOT_FULLY_DELIVERED: 1',
+        '    ORDER.TOO_RECENT: 2',
+        '  left undone:           10 (retried by the next run), of which:',
+        '    not notified:        1',
+        '    not updated:         0',
+        '    claimed elsewhere:   2',
+        '    request failed:      3',
+        '    server unreachable:  4',
+      ].join('\n'),
+    );
+  });
+
+  it('says "1 round", and lists no codes when nothing failed a requirement', () => {
+    const text = formatSummary({
+      ...base,
+      failedRequirementOrders: 0,
+      failedRequirements: {},
+      rounds: 1,
+      durationMs: 40,
+    });
+
+    expect(text.split('\n').slice(0, 1)).toEqual(['Run summary (0.0 s, 1 round)']);
+    expect(text).toContain(
+      '  failed requirements:   0 orders, by reason:\n  left undone:           10',
+    );
+  });
+});
