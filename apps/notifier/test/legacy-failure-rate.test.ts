@@ -1,63 +1,96 @@
 /**
  * The original's notification service: legacy protocol, each call fails with probability 1/2.
- * How many of 1,000 orders stay unnotified after n attempts each? Each order fails all n
- * independently with p = 0.5^n, so the count is Binomial(1000, p).
+ * How many orders stay unnotified after n attempts each? The service's coin is a seeded
+ * generator and the client sends one request at a time, so the k-th request gets the k-th
+ * draw: the test replays the same draws to know the exact answer, and checks the statistics
+ * (each order fails all n attempts with p = 0.5^n) only as a sanity bound.
  */
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { describe, expect, it } from 'vitest';
-import { ordersWithIds, range, useNotifier } from './support.js';
+import { ordersWithIds, range, seededRandom, useNotifier } from './support.js';
 
-const notifier = useNotifier();
+const SEED = 20261128;
+let random = seededRandom(SEED);
+const notifier = useNotifier(() => random());
 const ORDERS = 1000;
+/** Fails on every attempt whatever the coin says, so the failure checks never pass vacuously. */
+const ALWAYS_FAILING = 5000;
 
-async function unnotifiedAfter(maxAttempts: number) {
-  notifier().faults.set({ failureRate: 0.5 });
+/** Replays the service's draws: attempts per order until the first success, at most n. */
+function expected(maxAttempts: number, seed: number) {
+  const draw = seededRandom(seed);
+  let unnotified = 0;
+  let requests = 0;
+  for (let order = 0; order < ORDERS; order++) {
+    let delivered = false;
+    for (let attempt = 1; attempt <= maxAttempts && !delivered; attempt++) {
+      requests += 1;
+      delivered = !(draw() < 0.5);
+    }
+    if (!delivered) unnotified += 1;
+  }
+  return { unnotified, requests };
+}
+
+async function runWith(maxAttempts: number) {
+  random = seededRandom(SEED);
+  notifier().faults.set({ failureRate: 0.5, failingOrderIds: [ALWAYS_FAILING] });
   const client = createOrderNotifier({
     baseUrl: notifier().url,
     protocol: 'legacy',
     keyNamespace: 'test-install',
     maxAttempts,
     initialDelayMs: 1,
-    maxDelayMs: 4,
-    concurrency: 32,
-    // At a 50% failure rate a consecutive breaker at, say, 5 would open often: ~2,000
-    // attempts contain many runs of 5 failures (each start has a 1/32 chance). The breaker
-    // is for an unhealthy service, not for a coin flip, so the threshold sits far above any
-    // run a fair coin produces here (a run of 100 has probability ~2,000 × 2^-100).
+    maxDelayMs: 2,
+    // One request at a time, so the k-th request meets the k-th draw.
+    concurrency: 1,
+    // The breaker is for an unhealthy service, not for a coin flip: a run of 100 failures
+    // has probability ~2,000 × 2^-100.
     breakerThreshold: 100,
   });
-  const results = await client.notifyCompleted(ordersWithIds(range(1, ORDERS)));
-  const failed = results.filter((result) => !result.ok);
-  expect(
-    failed.every((r) => !r.ok && r.reason.kind === 'http-status' && r.reason.status === 500),
-  ).toBe(true);
-  expect(failed.every((r) => !r.ok && r.reason.attempts === maxAttempts)).toBe(true);
+  const results = await client.notifyCompleted(
+    ordersWithIds([...range(1, ORDERS), ALWAYS_FAILING]),
+  );
+  await client.close();
+  const sentinel = results.at(-1);
+  expect(sentinel).toEqual({
+    orderId: ALWAYS_FAILING,
+    ok: false,
+    maybeDelivered: false,
+    reason: expect.objectContaining({ kind: 'http-status', status: 500, attempts: maxAttempts }),
+  });
+  expect(notifier().store.requests(ALWAYS_FAILING)).toHaveLength(maxAttempts);
+  const failed = results.slice(0, -1).filter((result) => !result.ok);
+  for (const result of failed) {
+    expect(result).toMatchObject({
+      ok: false,
+      reason: { kind: 'http-status', status: 500, attempts: maxAttempts },
+    });
+  }
   // Every notified order is stored exactly once (legacy has no key; one success per order).
   expect(notifier().store.list()).toHaveLength(ORDERS - failed.length);
-  return failed.length;
+  return {
+    unnotified: failed.length,
+    requests: notifier().store.stats().requests - maxAttempts,
+  };
 }
 
 describe('legacy protocol at a 50% failure rate, 1,000 orders', () => {
-  it('with 5 attempts each, about 31 stay unnotified', async () => {
-    // p = 0.5^5 = 1/32; expected 1000/32 = 31.25, sd = sqrt(1000 · p · (1 − p)) ≈ 5.50.
-    // Bounds 11..60 (about −3.7 sd .. +5.2 sd): exact binomial tails P(X ≤ 10) ≈ 7.5e-6 and
-    // P(X ≥ 61) ≈ 1.0e-6, so a failure means a bug (wrong attempt count), not bad luck.
-    // The lower bound proves attempts are not multiplied (ky's retry is off).
-    const unnotified = await unnotifiedAfter(5);
-    console.info(`5 attempts: ${unnotified} of ${ORDERS} unnotified (expected 31.25)`);
-    expect(unnotified).toBeGreaterThanOrEqual(11);
-    expect(unnotified).toBeLessThanOrEqual(60);
-    // Requests: each order takes attempts until the first success, capped at 5;
-    // E = 2 · (1 − 0.5^5) ≈ 1.94 per order.
-    const requests = notifier().store.stats().requests;
-    expect(requests).toBeGreaterThan(1700);
-    expect(requests).toBeLessThan(2200);
+  it('with 5 attempts each, about 31 stay unnotified', { timeout: 60_000 }, async () => {
+    const outcome = await runWith(5);
+
+    expect(outcome).toEqual(expected(5, SEED));
+    console.info(`5 attempts: ${outcome.unnotified} of ${ORDERS} unnotified (expected 31.25)`);
+    // Binomial(1000, 1/32): mean 31.25, sd 5.5; 11..60 is beyond ±3.7 sd.
+    expect(outcome.unnotified).toBeGreaterThanOrEqual(11);
+    expect(outcome.unnotified).toBeLessThanOrEqual(60);
   });
 
-  it('with 10 attempts each, a handful at most', async () => {
-    // p = 0.5^10 = 1/1024; expected 1000/1024 ≈ 0.98. P(X ≥ 9) ≈ 9.0e-7.
-    const unnotified = await unnotifiedAfter(10);
-    console.info(`10 attempts: ${unnotified} of ${ORDERS} unnotified (expected 0.98)`);
-    expect(unnotified).toBeLessThanOrEqual(8);
+  it('with 10 attempts each, a handful at most', { timeout: 60_000 }, async () => {
+    const outcome = await runWith(10);
+
+    expect(outcome).toEqual(expected(10, SEED));
+    console.info(`10 attempts: ${outcome.unnotified} of ${ORDERS} unnotified (expected 0.98)`);
+    expect(outcome.unnotified).toBeLessThanOrEqual(8);
   });
 });

@@ -132,6 +132,18 @@ describe('idempotency keys', () => {
     },
   );
 
+  it('two notifiers of one installation (replicas, later runs) send the same key: stored once', async () => {
+    const first = await client({ batchSize: 1 }).notifyCompleted(orders(8));
+    const replica = await client({ batchSize: 10 }).notifyCompleted(orders(8));
+
+    expect([...first, ...replica]).toEqual([
+      { orderId: 8, ok: true, attempts: 1 },
+      { orderId: 8, ok: true, attempts: 1 },
+    ]);
+    expect(keysFor(8)).toEqual(['inst-a:order-completed:8', 'inst-a:order-completed:8']);
+    expect(server.storedKeys).toEqual(['inst-a:order-completed:8']);
+  });
+
   it('keeps installations apart: another namespace is not a duplicate of ours', async () => {
     await client({ batchSize: 1 }).notifyCompleted(orders(7));
     const other = await client({ batchSize: 1, keyNamespace: 'inst-b' }).notifyCompleted(orders(7));
