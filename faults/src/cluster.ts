@@ -44,19 +44,24 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
     AUTH_TOKENS: `${schedulerToken}:scheduler,${adminToken}:admin`,
     NOTIFIER_BASE_URL: options.notifierUrl,
     NOTIFIER_PROTOCOL: options.protocol,
-    NOTIFIER_MAX_ATTEMPTS: '3',
+    NOTIFIER_MAX_ATTEMPTS: '2',
     NOTIFIER_INITIAL_DELAY_MS: '20',
-    NOTIFIER_MAX_DELAY_MS: '200',
-    NOTIFIER_ATTEMPT_TIMEOUT_MS: '2000',
-    NOTIFIER_LEGACY_TIMEOUT_MS: '2000',
+    NOTIFIER_MAX_DELAY_MS: '150',
+    // Far above the 20 ms latency: on 2 cores shared by replicas, schedulers and the notifier,
+    // an event loop can lag a few hundred ms, and a timed-out answer is a retry.
+    NOTIFIER_ATTEMPT_TIMEOUT_MS: '1500',
+    NOTIFIER_LEGACY_TIMEOUT_MS: '1500',
     NOTIFIER_BREAKER_THRESHOLD: '100000',
     NOTIFIER_HALF_OPEN_AFTER_MS: '1000',
     NOTIFIER_CONCURRENCY: '8',
     NOTIFIER_BATCH_SIZE: '50',
     MAX_IDS_PER_CALL: '10000',
     INSTALLATION_ID: options.installationId,
-    CLAIM_LEASE_MS: '4000',
-    SHUTDOWN_GRACE_MS: '3000',
+    // The server requires a lease of at least twice one order's worst notification time
+    // (2 x (1500 + 150) ms), SHUTDOWN_GRACE_MS + 1 s and twice LEDGER_WRITE_RETRY_MS.
+    CLAIM_LEASE_MS: '7000',
+    SHUTDOWN_GRACE_MS: '2000',
+    LEDGER_WRITE_RETRY_MS: '1500',
   };
 }
 
@@ -165,8 +170,8 @@ export class Installation {
         BATCH_SIZE: '250',
         RETRY_ATTEMPTS: '5',
         RETRY_INITIAL_DELAY_MS: '500',
-        RETRY_MAX_DELAY_MS: '3000',
-        SCHEDULER_LOCK_TTL_MS: '10000',
+        RETRY_MAX_DELAY_MS: '4000',
+        SCHEDULER_LOCK_TTL_MS: '5000',
         ...this.options.schedulerEnv,
         ...env,
       },
@@ -200,13 +205,16 @@ export class Installation {
    * (at most `maxRuns`), waiting out the claim lease in between. Resolves with the runs made.
    */
   async settle(maxRuns = 3, replicaIndex = 0): Promise<number> {
-    const lease = Number(this.serverEnv.CLAIM_LEASE_MS ?? 4000);
+    const lease = Number(this.serverEnv.CLAIM_LEASE_MS ?? 7000);
+    const lockTtl = Number(this.options.schedulerEnv?.SCHEDULER_LOCK_TTL_MS ?? 5000);
     let runs = 0;
     while (runs < maxRuns) {
-      await this.runOnce(replicaIndex);
+      const code = await this.runOnce(replicaIndex);
       runs++;
       if ((await this.eligibleLeft()) === 0) break;
-      await sleep(Math.min(lease + 500, 15_000));
+      // Claims of a dead or giving-up call end with their lease; a dead scheduler's lock
+      // with its TTL: the next daily run comes after both.
+      await sleep((code === 4 ? Math.max(lease, lockTtl) : lease) + 500);
     }
     return runs;
   }

@@ -8,7 +8,12 @@
  * 4. nothing else in ORDERS / ORDER_LINES / PRODUCTS / ORDER_STATES changes.
  */
 import { diffSnapshots, type Snapshot } from './database.js';
-import { acknowledged, type RequestRecord, type StoredNotification } from './notifier.js';
+import {
+  acknowledged,
+  type RequestRecord,
+  type StoredNotification,
+  unanswered,
+} from './notifier.js';
 
 export interface InstallationView {
   label: string;
@@ -55,6 +60,8 @@ export interface ScenarioCounts {
   retriedUnconfirmed: number;
   /** Only for `kill -9` of a server: orders re-sent across a crash after an acknowledgement. */
   resentAfterCrash?: number;
+  /** `resentAfterCrash` split by the kill it followed (kills in time order). */
+  resentByKill?: number[];
   /** First examples of each violation, for the failure message. */
   examples: Record<string, string[]>;
 }
@@ -125,6 +132,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
   }
 
   let resent = 0;
+  const resentByKill: number[] = serverKills.map(() => 0);
   const twice = new Set<string>();
   const notifiedTwice = (key: string, text: string) => {
     if (twice.has(key)) return;
@@ -198,7 +206,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     const retried = list.some((record, i) => {
       const next = list[i + 1];
       return (
-        record.status === null &&
+        unanswered(record) &&
         next !== undefined &&
         next.receivedAtMs - record.receivedAtMs < retryWindowMs &&
         !serverKills.some((at) => record.receivedAtMs <= at && at <= next.receivedAtMs)
@@ -224,9 +232,15 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     if (first < 0 || first === list.length - 1) continue;
     const ack = list[first] as RequestRecord;
     const next = list[first + 1] as RequestRecord;
-    const acrossCrash = serverKills.some((at) => ack.receivedAtMs <= at && at <= next.receivedAtMs);
-    if (acrossCrash) resent++;
-    else {
+    // The crash between the acknowledgement and the resend (the last one before the resend).
+    const crash = serverKills.findLastIndex(
+      (at) => ack.receivedAtMs <= at && at <= next.receivedAtMs,
+    );
+    const acrossCrash = crash >= 0;
+    if (acrossCrash) {
+      resent++;
+      resentByKill[crash] = (resentByKill[crash] ?? 0) + 1;
+    } else {
       notifiedTwice(
         key,
         `order ${key}: request #${ack.seq} acknowledged (${ack.route}), then #${next.seq} ${next.route} ${next.status ?? 'no answer'} (+${next.receivedAtMs - ack.receivedAtMs} ms)`,
@@ -258,6 +272,9 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     }
     if ([...byOwner.values()].some((n) => n > 1)) counts.storedMoreThanOnce++;
   }
-  if (serverKills.length > 0) counts.resentAfterCrash = resent;
+  if (serverKills.length > 0) {
+    counts.resentAfterCrash = resent;
+    counts.resentByKill = resentByKill;
+  }
   return counts;
 }

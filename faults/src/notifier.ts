@@ -5,7 +5,10 @@ export interface RequestRecord {
   route: string;
   orderIds: number[];
   receivedAtMs: number;
-  /** Status answered; null while pending or when the connection was dropped. */
+  /**
+   * Status the service decided on (newer notifiers record it even when the client had gone);
+   * null while pending or when the connection was dropped without an answer.
+   */
   status: number | null;
   /**
    * Whether the response reached the client (true/false, or the epoch ms it did). Absent on
@@ -106,4 +109,13 @@ export function acknowledged(record: RequestRecord): boolean {
   // Absent: a notifier that does not record it; null or false: the client never read it.
   if (record.answered === undefined) return true;
   return record.answered !== null && record.answered !== false;
+}
+
+/**
+ * No answer reached the client (timed out, dropped): the request may or may not have reached
+ * the service. On a notifier without `answered`, a missing status is the only sign.
+ */
+export function unanswered(record: RequestRecord): boolean {
+  if (record.answered === undefined) return record.status === null;
+  return record.answered === null || record.answered === false;
 }
