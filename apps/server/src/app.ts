@@ -55,6 +55,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     claimLeaseMs: config.completion.claimLeaseMs,
     isTransientError: isTransientDatabaseError,
     ledgerWriteRetryMs: config.completion.ledgerWriteRetryMs,
+    // Without idempotency keys, a request that may have been delivered is never resent on
+    // its own (unless the operator configured NOTIFIER_RETRY_UNCONFIRMED).
+    holdUnconfirmed: config.notifier.protocol === 'legacy' && !config.notifier.retryUnconfirmed,
   });
   const completion = new CompletionService(completeOrders, logger);
   const server = createHttpServer({

@@ -116,7 +116,8 @@ export abstract class OrderRepositoryBase implements OrderRepository {
         eq(this.#orders.orderStateId, submitted),
         this.#after(query.afterId),
         // Claimed by a live call: it is being completed right now, so not pending.
-        sql`NOT EXISTS (SELECT 1 FROM completion_ledger l WHERE l.order_id = ${this.#orders.id} AND l.state <> 'finished' AND l.lease_until > ${nowMs})`,
+        // Held for an operator: not pending until someone releases it.
+        sql`NOT EXISTS (SELECT 1 FROM completion_ledger l WHERE l.order_id = ${this.#orders.id} AND l.state <> 'finished' AND (l.lease_until > ${nowMs} OR l.state = 'unconfirmed'))`,
         ...(query.hints ?? []).map((hint) => this.#hintCondition(hint)),
       ),
       query.limit + 1,

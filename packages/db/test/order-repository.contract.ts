@@ -360,7 +360,7 @@ export function describeRepositoryContract(
       let ids: number[] = [];
 
       beforeAll(async () => {
-        const seeded = await generate(60, { eligible: 1 });
+        const seeded = await generate(62, { eligible: 1 });
         ids = seeded.ids;
       });
 
@@ -460,6 +460,35 @@ export function describeRepositoryContract(
           leaseUntil: lease(now, 1000),
         });
         expect(retry).toEqual({ toNotify: [], alreadyNotified: part, claimedElsewhere: [] });
+      });
+
+      it('a held claim is taken over by no call, even after its lease, and is not pending', async () => {
+        const part = ids.slice(60, 62);
+        await db.ledger.claim({
+          runId: 'held-a',
+          orderIds: part,
+          now,
+          leaseUntil: lease(now, 1000),
+        });
+        await db.ledger.hold('held-a', [part[0] as number]);
+        const later = lease(now, 5000);
+        const again = await db.ledger.claim({
+          runId: 'held-b',
+          orderIds: part,
+          now: later,
+          leaseUntil: lease(later, 1000),
+        });
+        expect(again).toEqual({
+          toNotify: [part[1]],
+          alreadyNotified: [],
+          claimedElsewhere: [part[0]],
+        });
+        const pending = await db.orders.findPendingIds({
+          afterId: (part[0] as number) - 1,
+          limit: 1,
+          now: lease(now, 60_000),
+        });
+        expect(pending.ids).not.toContain(part[0]);
       });
 
       it('overlapping claims of the same orders by many calls give each order to exactly one', async () => {

@@ -50,6 +50,12 @@ export interface CompleteOrdersDependencies {
   isTransientError?: (error: unknown) => boolean;
   /** Default 60,000 ms; keep it well below `claimLeaseMs`. */
   ledgerWriteRetryMs?: number;
+  /**
+   * Hold orders whose notification may have been delivered without an answer for an
+   * operator, instead of sending them again when the lease ends. For a notification service
+   * without idempotency keys (the original `legacy` API).
+   */
+  holdUnconfirmed?: boolean;
 }
 
 export interface CompleteOrdersOptions {
@@ -196,12 +202,21 @@ export class CompleteOrders {
       notifiedIds,
       options,
     );
-    response.unsuccessfullyNotifiedOrders = failed.map((result) => ({
-      orderId: result.orderId,
-      reason: result.reason,
+    const hold = this.#deps.holdUnconfirmed === true;
+    response.unsuccessfullyNotifiedOrders = failed.map(({ orderId, reason, maybeDelivered }) => ({
+      orderId,
+      reason:
+        hold && maybeDelivered
+          ? {
+              ...reason,
+              message: `${reason.message}; it may have been delivered, so it is held for an operator`,
+            }
+          : reason,
     }));
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
     if (released.length > 0) await this.#durably(() => ledger.release(runId, released));
+    const held = hold ? failed.filter((r) => r.maybeDelivered).map((r) => r.orderId) : [];
+    if (held.length > 0) await this.#durably(() => ledger.hold(runId, held));
     lap('notify');
     if (notifiedIds.length === 0) {
       const message =

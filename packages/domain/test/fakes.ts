@@ -69,7 +69,11 @@ export class InMemoryLedger implements CompletionLedger {
       const row = this.rows.get(id);
       if (!row) {
         this.rows.set(id, { state: 'claimed', runId, leaseUntil: leaseUntil.getTime() });
-      } else if (row.runId !== runId && row.leaseUntil <= now.getTime()) {
+      } else if (
+        row.runId !== runId &&
+        row.state !== 'unconfirmed' &&
+        row.leaseUntil <= now.getTime()
+      ) {
         row.runId = runId;
         row.leaseUntil = leaseUntil.getTime();
       }
@@ -94,6 +98,13 @@ export class InMemoryLedger implements CompletionLedger {
     for (const id of orderIds) {
       const row = this.rows.get(id);
       if (row?.runId === runId && row.state === 'claimed') this.rows.delete(id);
+    }
+  }
+
+  async hold(runId: string, orderIds: readonly number[]): Promise<void> {
+    for (const id of orderIds) {
+      const row = this.rows.get(id);
+      if (row?.runId === runId && row.state === 'claimed') row.state = 'unconfirmed';
     }
   }
 

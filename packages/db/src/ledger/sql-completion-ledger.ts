@@ -51,7 +51,7 @@ export class SqlCompletionLedger implements CompletionLedger {
         );
         await db.run(sql`UPDATE completion_ledger
           SET run_id = ${runId}, lease_until = ${untilMs}, claimed_at = ${nowMs}, claims = claims + 1
-          WHERE order_id IN (${inList}) AND run_id <> ${runId}
+          WHERE order_id IN (${inList}) AND run_id <> ${runId} AND state <> 'unconfirmed'
             AND (lease_until <= ${nowMs} OR state = 'finished')`);
         return db.all<LedgerRow>(
           sql`SELECT order_id, state, run_id FROM completion_ledger WHERE order_id IN (${inList})`,
@@ -80,6 +80,15 @@ export class SqlCompletionLedger implements CompletionLedger {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
         db.run(sql`DELETE FROM completion_ledger
+          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+      );
+    }
+  }
+
+  async hold(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+    for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
+      await this.#db.write((db) =>
+        db.run(sql`UPDATE completion_ledger SET state = 'unconfirmed'
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
       );
     }

@@ -9,8 +9,11 @@ import type { OrderId } from '../order.js';
  * FINISHED, in the same transaction). A claim whose lease ended without an acknowledgement
  * is taken over by the next call, which sends the notification again: that is the one
  * window (a request in flight, or an acknowledgement not yet written, when a process died).
+ * `unconfirmed` is a claim held for an operator: a request that may have reached a service
+ * without idempotency keys (the original `legacy` API) and got no answer; no call sends it
+ * again on its own.
  */
-export type LedgerState = 'claimed' | 'notified' | 'finished';
+export type LedgerState = 'claimed' | 'unconfirmed' | 'notified' | 'finished';
 
 export interface ClaimRequest {
   runId: string;
@@ -38,6 +41,11 @@ export interface CompletionLedger {
    * may notify them at once. Acknowledged orders are never released.
    */
   release(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  /**
+   * Holds this call's claims of orders whose request may have been delivered without an
+   * answer, for an operator to decide: no call takes them over when the lease ends.
+   */
+  hold(runId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * Ends this call's lease on acknowledged orders it could not finish, so the next call
    * finishes them at once (without notifying) instead of waiting for the lease.
