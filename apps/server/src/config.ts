@@ -4,6 +4,7 @@
  * A bad value stops start-up with one message naming the key.
  */
 import { readFileSync } from 'node:fs';
+import { roles } from '@ocs/api';
 import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
 import { notifierClientOptionsSchema } from '@ocs/notifier-client';
 import { z } from 'zod';
@@ -14,8 +15,9 @@ const bool = z.union([
 ]);
 const int = (min: number) => z.coerce.number().int().min(min);
 
-const roleSchema = z.enum(['scheduler', 'admin']);
-export type Role = z.infer<typeof roleSchema>;
+const roleSchema = z.enum(roles);
+
+export type { Role } from '@ocs/api';
 
 const tokenSchema = z.object({
   token: z.string().min(16, 'a token needs at least 16 characters'),

@@ -3,17 +3,15 @@
  * existing scheduler keeps working during a migration (DESIGN.md §6).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { appRouter, type Context, completeInputSchema } from '@ocs/api';
 import { isCompletionError, type Logger } from '@ocs/domain';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { z } from 'zod';
 import type { TokenAuthenticator } from './auth.js';
-import { type AppRouter, createAppRouter } from './router/index.js';
-import { completeInputSchema } from './router/orders.js';
-import type { Context } from './trpc.js';
 
 export interface HttpServerDependencies {
   authenticator: TokenAuthenticator;
-  context: Omit<Context, 'principal'>;
+  context: Omit<Context, 'principal' | 'limits'>;
   logger: Logger;
   maxIdsPerCall: number;
   bodyLimitBytes: number;
@@ -52,7 +50,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 export function createHttpServer(deps: HttpServerDependencies): Server {
   const { authenticator, logger } = deps;
-  const appRouter: AppRouter = createAppRouter({ maxIdsPerCall: deps.maxIdsPerCall });
   const inputSchema = completeInputSchema(deps.maxIdsPerCall);
 
   const trpcHandler = createHTTPHandler({
@@ -63,6 +60,7 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
     maxBodySize: deps.bodyLimitBytes,
     createContext: ({ req }): Context => ({
       ...deps.context,
+      limits: { maxIdsPerCall: deps.maxIdsPerCall },
       principal: authenticator.authenticate(req.headers.authorization),
     }),
     onError: ({ error, path }) => {

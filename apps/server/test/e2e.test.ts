@@ -8,6 +8,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createClient } from '@libsql/client';
+import type { AppRouter } from '@ocs/api';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
 import {
   checkMySqlTestServer,
@@ -18,8 +19,8 @@ import {
 import type { CompleteOrderResponse } from '@ocs/domain';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
+import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../src/router/index.js';
 import { type RunningProcess, repoRoot, startApp } from './processes.js';
 
 const schedulerToken = 'e2e-scheduler-token-0123456789';
@@ -79,6 +80,7 @@ const client = (serverUrl: string, token?: string) =>
     links: [
       httpLink({
         url: `${serverUrl}/trpc`,
+        transformer: superjson,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],
@@ -367,7 +369,8 @@ for (const { kind, skip } of suites) {
             'content-type': 'application/json',
             authorization: `Bearer ${schedulerToken}`,
           },
-          body: parsed === undefined ? body : JSON.stringify({ orderIds: parsed }),
+          // superjson's wire format: the input under `json`.
+          body: parsed === undefined ? body : JSON.stringify({ json: { orderIds: parsed } }),
         });
         expect(trpc.status, body.slice(0, 40)).toBe(400);
         const err = (
@@ -484,7 +487,7 @@ for (const { kind, skip } of suites) {
       await rawSql(stack.testDb.url, 'ALTER TABLE completion_runs RENAME TO completion_runs_moved');
       try {
         const res = await fetch(
-          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{}')}`,
+          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{"json":{}}')}`,
           {
             headers: { authorization: `Bearer ${adminToken}` },
           },

@@ -7,6 +7,7 @@ export * from './order.js';
 export * from './ports/clock.port.js';
 export * from './ports/completion-run-repository.port.js';
 export * from './ports/logger.port.js';
+export * from './ports/order-completion.port.js';
 export * from './ports/order-notifier.port.js';
 export * from './ports/order-repository.port.js';
 export * from './ports/order-requirement.port.js';

@@ -4,23 +4,21 @@ import { publicProcedure, router } from '../trpc.js';
 import { ordersRouter } from './orders.js';
 import { runsRouter } from './runs.js';
 
-export function createAppRouter(options: { maxIdsPerCall: number }) {
-  return router({
-    orders: router(ordersRouter(options.maxIdsPerCall)),
-    runs: router(runsRouter),
-    /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
-    health: publicProcedure.query(async ({ ctx }) => {
-      try {
-        await ctx.pingDatabase();
-      } catch {
-        throw new TRPCError({
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'The database is unreachable',
-        });
-      }
-      return { status: 'ok' as const, database: 'up' as const };
-    }),
-  });
-}
+export const appRouter = router({
+  orders: router(ordersRouter),
+  runs: router(runsRouter),
+  /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
+  health: publicProcedure.query(async ({ ctx }) => {
+    try {
+      await ctx.pingDatabase();
+    } catch {
+      throw new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The database is unreachable',
+      });
+    }
+    return { status: 'ok' as const, database: 'up' as const };
+  }),
+});
 
-export type AppRouter = ReturnType<typeof createAppRouter>;
+export type AppRouter = typeof appRouter;

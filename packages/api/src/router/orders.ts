@@ -14,58 +14,72 @@ export function completeInputSchema(maxIdsPerCall: number) {
   });
 }
 
+/** The static schema the router declares (and OpenAPI describes); the limit comes per call. */
+export const completeInput = completeInputSchema(Number.MAX_SAFE_INTEGER);
+
 const pageSchema = z.object({
   cursor: orderIdSchema.nullish(),
   limit: z.number().int().min(1).max(10000).default(1000),
 });
 
-export function ordersRouter(maxIdsPerCall: number) {
-  return {
-    complete: authorizedProcedure('scheduler', 'admin')
-      .input(completeInputSchema(maxIdsPerCall))
-      .mutation(async ({ ctx, input }) => {
-        try {
-          const { runId, response } = await ctx.completion.complete(input.orderIds);
-          return { runId, ...response };
-        } catch (error) {
-          // Nothing completed is the caller's business, not a server fault: 400 with the
-          // response in error.data.completion (see errorFormatter).
-          if (isCompletionError(error)) {
-            throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
-          }
-          throw error;
+export const ordersRouter = {
+  complete: authorizedProcedure('scheduler', 'admin')
+    // The limit lives in the context, so the raw input is checked against it here, with
+    // the same zod messages (and error shape) as the declared input schema.
+    .use(async ({ ctx, getRawInput, next }) => {
+      const limited = completeInputSchema(ctx.limits.maxIdsPerCall).safeParse(await getRawInput());
+      if (!limited.success) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: 'Invalid input',
+          cause: limited.error,
+        });
+      }
+      return next();
+    })
+    .input(completeInput)
+    .mutation(async ({ ctx, input }) => {
+      try {
+        const { runId, response } = await ctx.completion.complete(input.orderIds);
+        return { runId, ...response };
+      } catch (error) {
+        // Nothing completed is the caller's business, not a server fault: 400 with the
+        // response in error.data.completion (see errorFormatter).
+        if (isCompletionError(error)) {
+          throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
         }
+        throw error;
+      }
+    }),
+
+  /** SUBMITTED order ids, ascending; the requirements decide later which can complete. */
+  pendingCompletion: authorizedProcedure('scheduler', 'admin')
+    .input(pageSchema)
+    .query(({ ctx, input }) =>
+      ctx.orders.findPendingIds({ afterId: input.cursor ?? undefined, limit: input.limit }),
+    ),
+
+  list: authorizedProcedure('admin')
+    .input(
+      pageSchema.extend({
+        state: orderStateSchema.optional(),
+        limit: z.number().int().min(1).max(500).default(50),
       }),
-
-    /** SUBMITTED order ids, ascending; the requirements decide later which can complete. */
-    pendingCompletion: authorizedProcedure('scheduler', 'admin')
-      .input(pageSchema)
-      .query(({ ctx, input }) =>
-        ctx.orders.findPendingIds({ afterId: input.cursor ?? undefined, limit: input.limit }),
-      ),
-
-    list: authorizedProcedure('admin')
-      .input(
-        pageSchema.extend({
-          state: orderStateSchema.optional(),
-          limit: z.number().int().min(1).max(500).default(50),
-        }),
-      )
-      .query(({ ctx, input }) =>
-        ctx.orders.list({
-          state: input.state,
-          afterId: input.cursor ?? undefined,
-          limit: input.limit,
-        }),
-      ),
-
-    byId: authorizedProcedure('admin')
-      .input(z.object({ id: orderIdSchema }))
-      .query(async ({ ctx, input }) => {
-        const [order] = await ctx.orders.findByIds([input.id]);
-        if (!order)
-          throw new TRPCError({ code: 'NOT_FOUND', message: `Order ${input.id} not found` });
-        return order;
+    )
+    .query(({ ctx, input }) =>
+      ctx.orders.list({
+        state: input.state,
+        afterId: input.cursor ?? undefined,
+        limit: input.limit,
       }),
-  } satisfies TRPCRouterRecord;
-}
+    ),
+
+  byId: authorizedProcedure('admin')
+    .input(z.object({ id: orderIdSchema }))
+    .query(async ({ ctx, input }) => {
+      const [order] = await ctx.orders.findByIds([input.id]);
+      if (!order)
+        throw new TRPCError({ code: 'NOT_FOUND', message: `Order ${input.id} not found` });
+      return order;
+    }),
+} satisfies TRPCRouterRecord;
