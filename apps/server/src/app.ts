@@ -1,5 +1,6 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@ocs/db/client';
 import { CompleteOrders, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
@@ -9,6 +10,10 @@ import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http-server.js';
+import { ServerMetrics } from './metrics.js';
+
+/** Where `pnpm build` of the admin app puts its files, from src/ or dist/ alike. */
+const defaultStaticDir = fileURLToPath(new URL('../../admin/dist', import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -35,14 +40,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
 
+  const metrics = new ServerMetrics({
+    circuitState: () => notifier.circuitState,
+    poolStats: () => db.poolStats(),
+  });
   const completeOrders = new CompleteOrders({
     repository: db.orders,
-    notifier,
+    notifier: metrics.meterNotifier(notifier),
     requirements: defaultRequirements(config.requirements),
     clock: systemClock,
     logger,
   });
-  const completion = new CompletionService(completeOrders, db.runs, systemClock, logger);
+  const completion = metrics.meterCompletion(
+    new CompletionService(completeOrders, db.runs, systemClock, logger),
+  );
+  let shuttingDown = false;
   const server = createHttpServer({
     authenticator: new TokenAuthenticator(config.auth.tokens),
     context: {
@@ -54,6 +66,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
     bodyLimitBytes: config.limits.bodyLimitBytes,
+    maxBatchSize: config.limits.maxBatchSize,
+    corsOrigins: config.http.corsOrigins,
+    staticDir: config.http.staticDir ?? defaultStaticDir,
+    metrics,
+    isShuttingDown: () => shuttingDown,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -71,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   return {
     url: serverUrl,
     async close() {
+      shuttingDown = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await db.close();

@@ -104,8 +104,26 @@ export const configSchema = z.object({
   limits: z.object({
     maxIdsPerCall: int(1).default(10000),
     bodyLimitBytes: int(1024).default(1024 * 1024),
+    maxBatchSize: int(1).max(100).default(10),
   }),
   auth: z.object({ tokens: tokensSchema }),
+  http: z.object({
+    /** Exact origins (`https://admin.example`) allowed to call from a browser; none = no CORS. */
+    corsOrigins: z
+      .union([
+        z.array(z.string()),
+        z.string().transform((value) =>
+          value
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)))
+      .default([]),
+    /** The admin app's built files; defaults to apps/admin/dist when that exists. */
+    staticDir: z.string().optional(),
+  }),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -146,7 +164,10 @@ export const envKeys = {
   MINIMUM_AGE_MONTHS: 'requirements.minimumAgeMonths',
   MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
   BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
+  MAX_BATCH_SIZE: 'limits.maxBatchSize',
   AUTH_TOKENS: 'auth.tokens',
+  CORS_ORIGINS: 'http.corsOrigins',
+  STATIC_DIR: 'http.staticDir',
 } as const;
 
 /** The notifier client's schema takes numbers, not strings: env values are converted here. */
@@ -188,7 +209,7 @@ function describeKey(path: string): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = env.SETTINGS_FILE ? readSettingsFile(env.SETTINGS_FILE) : {};
-  for (const key of ['database', 'notifier', 'requirements', 'limits', 'auth']) {
+  for (const key of ['database', 'notifier', 'requirements', 'limits', 'auth', 'http']) {
     raw[key] ??= {};
   }
   for (const [name, path] of Object.entries(envKeys)) {

@@ -373,9 +373,12 @@ for (const { kind, skip } of suites) {
           body: parsed === undefined ? body : JSON.stringify({ json: { orderIds: parsed } }),
         });
         expect(trpc.status, body.slice(0, 40)).toBe(400);
+        // superjson's wire format: the error shape under `json`.
         const err = (
-          (await trpc.json()) as { error: { message: string; data: Record<string, unknown> } }
-        ).error;
+          (await trpc.json()) as {
+            error: { json: { message: string; data: Record<string, unknown> } };
+          }
+        ).error.json;
         expect(err.message).not.toMatch(/\bat \S+\.ts:\d+/);
         expect(err.data.stack).toBeUndefined();
         if (parsed !== undefined) {
@@ -495,7 +498,7 @@ for (const { kind, skip } of suites) {
         expect(res.status).toBe(500);
         const text = await res.text();
         expect(text).not.toMatch(/completion_runs|select|\.ts:\d+|"stack"/i);
-        expect(JSON.parse(text).error.message).toBe('Internal server error');
+        expect(JSON.parse(text).error.json.message).toBe('Internal server error');
       } finally {
         await rawSql(
           stack.testDb.url,
