@@ -1,13 +1,14 @@
 /** Starts the notifier: `pnpm --filter @ocs/notifier start`. */
 import { pino } from 'pino';
 import { createNotifierServer } from './app.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (error) {
-  console.error((error as Error).message);
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
   process.exit(1);
 }
 
