@@ -12,7 +12,7 @@ module.exports = {
       comment: 'domain is the core: it must not import any other workspace package or app',
       severity: 'error',
       from: { path: '^packages/domain/' },
-      to: { path: '^(packages/(api|requirements|notifier-client|db)|apps)/' },
+      to: { path: '^(packages/(api|config|requirements|notifier-client|db)|apps)/' },
     },
     {
       name: 'adapters-depend-on-domain-only',
@@ -23,6 +23,13 @@ module.exports = {
         path: '^packages/(api|requirements|notifier-client|db)/',
         pathNot: ['^packages/$1/'],
       },
+    },
+    {
+      name: 'config-depends-on-nothing-of-ours',
+      comment: 'config is shared by the apps only: it must not import any workspace package',
+      severity: 'error',
+      from: { path: '^packages/config/' },
+      to: { path: '^(packages/(?!config/)|apps/)' },
     },
     {
       name: 'no-package-imports-an-app',
