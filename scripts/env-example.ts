@@ -2,6 +2,7 @@
  * Generates each app's `.env.example` and the README's configuration table from the apps'
  * config schemas (`pnpm env:generate`); `--check` fails when a generated file is stale.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeEnv, renderEnvExample } from '@ocs/config';
@@ -40,7 +41,13 @@ const readme = readFileSync(readmePath, 'utf8');
 const from = readme.indexOf(begin);
 const to = readme.indexOf(end);
 if (from < 0 || to < from) throw new Error(`README.md has no ${begin} … ${end} block`);
-outputs.set(readmePath, `${readme.slice(0, from)}${table()}${readme.slice(to + end.length)}`);
+// Formatted as biome formats the README, so `pnpm lint` and --check agree.
+const formatted = execFileSync(
+  join(root, 'node_modules/.bin/biome'),
+  ['format', '--stdin-file-path=README.md'],
+  { input: `${readme.slice(0, from)}${table()}${readme.slice(to + end.length)}`, encoding: 'utf8' },
+);
+outputs.set(readmePath, formatted);
 
 const check = process.argv.includes('--check');
 const stale: string[] = [];

@@ -182,7 +182,8 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
   DB_TLS: 'Connect to MySQL over TLS',
   EMBEDDED_DB_FILE: 'The embedded database file when no MySQL is configured',
   DB_MIGRATE_ON_START: 'Apply pending migrations at start-up',
-  DB_SEED_DEMO_ON_START: 'Load the five demo orders into an empty database (default: embedded only)',
+  DB_SEED_DEMO_ON_START:
+    'Load the five demo orders into an empty database (default: embedded only)',
   DB_CHUNK_SIZE: 'Ids per SQL statement (at most 20000)',
   NOTIFIER_BASE_URL: 'The notification service',
   NOTIFIER_PROTOCOL: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',

@@ -1,6 +1,32 @@
 /** The rows that document an app's variables: the README table and `.env.example`. */
 import type { z } from 'zod';
-import { type AppConfigSource, jsonSchemaAt } from './load-config.js';
+import type { AppConfigSource } from './load-config.js';
+
+interface Def {
+  type: string;
+  shape?: Record<string, { _zod: { def: Def } }>;
+  in?: { _zod: { def: Def } };
+  innerType?: { _zod: { def: Def } };
+  defaultValue?: unknown;
+}
+
+/** The `.default(...)` of a config path, looking through pipes, transforms and optionals. */
+function defaultAt(schema: z.ZodType, path: string): unknown {
+  let def = schema._zod.def as unknown as Def;
+  const unwrap = (d: Def): Def => (d.in ?? d.innerType)?._zod.def ?? d;
+  for (const key of path.split('.')) {
+    while (!def.shape && def !== unwrap(def)) def = unwrap(def);
+    const next = def.shape?.[key];
+    if (!next) return undefined;
+    def = next._zod.def;
+  }
+  for (;;) {
+    if (def.type === 'default') return def.defaultValue;
+    const inner = unwrap(def);
+    if (inner === def) return undefined;
+    def = inner;
+  }
+}
 
 export interface EnvRow {
   name: string;
@@ -12,8 +38,7 @@ export interface EnvRow {
 
 export function describeEnv<S extends z.ZodType>(source: AppConfigSource<S>): EnvRow[] {
   return Object.entries(source.envKeys).map(([name, path]) => {
-    const node = jsonSchemaAt(source.schema, path);
-    const value = node?.default;
+    const value = defaultAt(source.schema, path);
     const description = source.descriptions[name];
     if (!description) throw new Error(`${source.app}: ${name} has no description`);
     return {

@@ -30,8 +30,12 @@ type JsonSchema = {
 };
 
 /** The input JSON schema of a config path, e.g. to know that it takes a number. */
-export function jsonSchemaAt(schema: z.ZodType, path: string): JsonSchema | undefined {
-  let node = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+export function jsonSchemaAt(
+  schema: z.ZodType,
+  path: string,
+  io: 'input' | 'output' = 'input',
+): JsonSchema | undefined {
+  let node = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   for (const key of path.split('.')) {
     const next = node.properties?.[key];
     if (!next) return undefined;
