@@ -1,5 +1,6 @@
 /** Starts the notifier: `pnpm --filter @ocs/notifier start`. */
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { createNotifierServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -12,7 +13,9 @@ try {
   process.exit(1);
 }
 
-const logger = pino({ level: config.logLevel, name: 'notifier' });
+// JSON lines, or pretty lines when stdout is a terminal.
+const options = { level: config.logLevel, name: 'notifier' };
+const logger = process.stdout.isTTY ? pino(options, pretty({ colorize: true })) : pino(options);
 const server = createNotifierServer({
   faults: config.faults,
   authHeader: config.authHeader,

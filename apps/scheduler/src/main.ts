@@ -4,6 +4,7 @@
  * cron schedule (and once at start with RUN_ON_START=true).
  */
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { createServerClient, waitForServer } from './client.js';
 import { BatchRejectedError, CompletionJob, ServerUnavailableError } from './completion-job.js';
 import { ConfigError, loadConfig, type SchedulerConfig } from './config.js';
@@ -26,10 +27,10 @@ try {
   process.exit(1);
 }
 
-// Logs go to stderr so stdout carries the progress bar and the summary.
+// Logs go to stderr so stdout carries the progress bar and the summary; pretty on a terminal.
 const logger = pino(
   { level: config.logLevel, base: { service: 'scheduler' } },
-  pino.destination(2),
+  process.stderr.isTTY ? pretty({ colorize: true, destination: 2 }) : pino.destination(2),
 );
 const client = createServerClient(config.serverUrl, config.schedulerToken);
 const job = new CompletionJob(
