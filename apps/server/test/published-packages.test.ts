@@ -109,6 +109,22 @@ describe('the packed public packages', () => {
   it('a MySQL-only consumer does not get the embedded driver', () => {
     expect(existsSync(join(consumer, 'node_modules/@ocs/db/dist/client.js'))).toBe(true);
     expect(existsSync(join(consumer, 'node_modules/@libsql/client'))).toBe(false);
+    // Importing the client never needs it; opening an embedded database says what to install.
+    const script = `
+      import { openDatabase } from '@ocs/db/client';
+      try {
+        openDatabase({ url: 'file:' + process.env.DB_FILE });
+        console.log('opened');
+      } catch (error) {
+        console.log(error.message);
+      }
+    `;
+    const out = execFileSync('node', ['--input-type=module', '-e', script], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, DB_FILE: join(workDir, 'embedded.db') },
+    });
+    expect(out).toMatch(/needs the optional dependency @libsql\/client/);
   });
 
   describe.skipIf(!mysql.available)('on MariaDB', () => {
