@@ -12,17 +12,24 @@ module.exports = {
       comment: 'domain is the core: it must not import any other workspace package or app',
       severity: 'error',
       from: { path: '^packages/domain/' },
-      to: { path: '^(packages/(requirements|notifier-client|db)|apps)/' },
+      to: { path: '^(packages/(api|config|requirements|notifier-client|db)|apps)/' },
     },
     {
       name: 'adapters-depend-on-domain-only',
-      comment: 'requirements, notifier-client and db depend on domain only, not on each other',
+      comment: 'api, requirements, notifier-client and db depend on domain only, not on each other',
       severity: 'error',
-      from: { path: '^packages/(requirements|notifier-client|db)/' },
+      from: { path: '^packages/(api|requirements|notifier-client|db)/' },
       to: {
-        path: '^packages/(requirements|notifier-client|db)/',
+        path: '^packages/(api|requirements|notifier-client|db)/',
         pathNot: ['^packages/$1/'],
       },
+    },
+    {
+      name: 'config-depends-on-nothing-of-ours',
+      comment: 'config is shared by the apps only: it must not import any workspace package',
+      severity: 'error',
+      from: { path: '^packages/config/' },
+      to: { path: '^(packages/(?!config/)|apps/)' },
     },
     {
       name: 'no-package-imports-an-app',

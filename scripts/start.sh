@@ -3,7 +3,10 @@
 # with the demo orders on first start) and the scheduler with an immediate first run.
 # Demo tokens unless AUTH_TOKENS / SCHEDULER_TOKEN are set; ports from SERVER_PORT and
 # NOTIFIER_PORT (defaults 5000 and 5002, like the original).
+# `pnpm dev` (`start.sh dev`): the same, each app restarting when its code (or a package's) changes.
 set -euo pipefail
+script=start
+if [ "${1:-}" = dev ]; then script=dev; fi
 server_port=${SERVER_PORT:-5000}
 notifier_port=${NOTIFIER_PORT:-5002}
 # Exported, not written into the command lines below: `ps` shows command lines.
@@ -15,6 +18,6 @@ export RUN_ON_START=true
 
 exec concurrently --kill-others --names notifier,server,scheduler \
   --prefix-colors blue,green,magenta \
-  "PORT=$notifier_port pnpm --silent --filter @ocs/notifier start" \
-  "PORT=$server_port pnpm --silent --filter @ocs/server start" \
-  "pnpm --silent --filter @ocs/scheduler start"
+  "PORT=$notifier_port pnpm --silent --filter @ocs/notifier $script" \
+  "PORT=$server_port pnpm --silent --filter @ocs/server $script" \
+  "pnpm --silent --filter @ocs/scheduler $script"

@@ -1,17 +1,21 @@
 /** Starts the notifier: `pnpm --filter @ocs/notifier start`. */
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { createNotifierServer } from './app.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (error) {
-  console.error((error as Error).message);
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
   process.exit(1);
 }
 
-const logger = pino({ level: config.logLevel, name: 'notifier' });
+// JSON lines, or pretty lines when stdout is a terminal.
+const options = { level: config.logLevel, name: 'notifier' };
+const logger = process.stdout.isTTY ? pino(options, pretty({ colorize: true })) : pino(options);
 const server = createNotifierServer({
   faults: config.faults,
   authHeader: config.authHeader,

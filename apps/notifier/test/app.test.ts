@@ -232,7 +232,7 @@ describe('notifier configuration', () => {
 
   it('stops with one message naming the bad keys', () => {
     expect(() => loadConfig({ PORT: 'x', FAULT_FAILURE_RATE: '2' })).toThrow(
-      /^Invalid notifier configuration "PORT": .*"FAULT_FAILURE_RATE": /,
+      /^Invalid notifier configuration: PORT \(port\): .*FAULT_FAILURE_RATE \(faults.failureRate\): /,
     );
   });
 });

@@ -1,6 +1,7 @@
-/** The typed tRPC client: only the router's type comes from the server app. */
-import type { AppRouter } from '@ocs/server/router';
+/** The typed tRPC client: only the router's type comes from @ocs/api. */
+import type { AppRouter } from '@ocs/api';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
 
 export type ServerClient = ReturnType<typeof createServerClient>;
 
@@ -9,6 +10,7 @@ export function createServerClient(serverUrl: string, token: string) {
     links: [
       httpLink({
         url: `${serverUrl.replace(/\/$/, '')}/trpc`,
+        transformer: superjson,
         headers: () => ({ authorization: `Bearer ${token}` }),
       }),
     ],

@@ -6,15 +6,15 @@ const token = 'scheduler-token-0123456789';
 describe('scheduler loadConfig', () => {
   it('defaults to a daily 02:00 run against the local server', () => {
     const config = loadConfig({ SCHEDULER_TOKEN: token });
-    expect(config.CRON).toBe('0 2 * * *');
-    expect(config.SERVER_URL).toBe('http://127.0.0.1:5000');
-    expect(config.RUN_ON_START).toBe(false);
-    expect(config.RETRY_ATTEMPTS).toBe(3);
+    expect(config.cron).toBe('0 2 * * *');
+    expect(config.serverUrl).toBe('http://127.0.0.1:5000');
+    expect(config.runOnStart).toBe(false);
+    expect(config.retryAttempts).toBe(3);
   });
 
   it('names the key of a bad cron expression', () => {
     expect(() => loadConfig({ SCHEDULER_TOKEN: token, CRON: 'every day' })).toThrow(
-      /CRON: not a valid cron expression/,
+      /CRON \(cron\): not a valid cron expression/,
     );
   });
 

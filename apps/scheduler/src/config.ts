@@ -1,14 +1,18 @@
 /** The only place that reads `process.env` in the scheduler; validated once at start-up. */
+import { type AppConfigSource, loadConfig as loadAppConfig } from '@ocs/config';
 import { Cron } from 'croner';
 import { z } from 'zod';
 
 const int = (min: number) => z.coerce.number().int().min(min);
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
 
-const schema = z.object({
-  SERVER_URL: z.url().default('http://127.0.0.1:5000'),
-  SCHEDULER_TOKEN: z.string().min(16, 'a token needs at least 16 characters'),
-  CRON: z
+export const configSchema = z.object({
+  serverUrl: z.url().default('http://127.0.0.1:5000'),
+  schedulerToken: z.string().min(16, 'a token needs at least 16 characters'),
+  cron: z
     .string()
     .default('0 2 * * *')
     .refine((expr) => {
@@ -19,32 +23,64 @@ const schema = z.object({
         return false;
       }
     }, 'not a valid cron expression'),
-  TIMEZONE: z.string().optional(),
-  RUN_ON_START: bool.default(false),
-  PAGE_SIZE: int(1).max(10000).default(5000),
-  BATCH_SIZE: int(1).max(10000).default(1000),
+  timezone: z.string().optional(),
+  runOnStart: bool.default(false),
+  pageSize: int(1).max(10000).default(5000),
+  batchSize: int(1).max(10000).default(1000),
   /** Batches in flight at once: the server's database work and notifications overlap. */
-  BATCH_CONCURRENCY: int(1).max(32).default(4),
+  batchConcurrency: int(1).max(32).default(4),
   /** Lease of the single-runner lock, renewed every third of it while a run lasts. */
-  SCHEDULER_LOCK_TTL_MS: int(3000).default(60000),
-  RETRY_ATTEMPTS: int(0).max(20).default(3),
-  RETRY_INITIAL_DELAY_MS: int(0).default(5000),
-  RETRY_MAX_DELAY_MS: int(0).default(60000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  lockTtlMs: int(3000).default(60000),
+  retryAttempts: int(0).max(20).default(3),
+  retryInitialDelayMs: int(0).default(5000),
+  retryMaxDelayMs: int(0).default(60000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type SchedulerConfig = z.infer<typeof schema>;
+export type SchedulerConfig = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from '@ocs/config';
+
+/** Environment variable → path in the config. */
+export const envKeys = {
+  SERVER_URL: 'serverUrl',
+  SCHEDULER_TOKEN: 'schedulerToken',
+  CRON: 'cron',
+  TIMEZONE: 'timezone',
+  RUN_ON_START: 'runOnStart',
+  PAGE_SIZE: 'pageSize',
+  BATCH_SIZE: 'batchSize',
+  BATCH_CONCURRENCY: 'batchConcurrency',
+  SCHEDULER_LOCK_TTL_MS: 'lockTtlMs',
+  RETRY_ATTEMPTS: 'retryAttempts',
+  RETRY_INITIAL_DELAY_MS: 'retryInitialDelayMs',
+  RETRY_MAX_DELAY_MS: 'retryMaxDelayMs',
+  LOG_LEVEL: 'logLevel',
+} as const;
+
+export const envDescriptions: Record<keyof typeof envKeys, string> = {
+  SERVER_URL: 'The order completion server',
+  SCHEDULER_TOKEN: 'Required: a token the server accepts with the scheduler role',
+  CRON: 'When to run (cron expression)',
+  TIMEZONE: "Time zone of CRON (default: the machine's)",
+  RUN_ON_START: 'Also run once at start-up (pnpm start sets true)',
+  PAGE_SIZE: 'Pending ids fetched per page',
+  BATCH_SIZE: 'Ids per completion call (at most the server MAX_IDS_PER_CALL)',
+  BATCH_CONCURRENCY: 'Completion calls in flight at once',
+  SCHEDULER_LOCK_TTL_MS: 'Lease of the single-runner lock (renewed every third of it)',
+  RETRY_ATTEMPTS: 'Rounds after the first for the ids that can still succeed',
+  RETRY_INITIAL_DELAY_MS: 'Delay before the first retry round',
+  RETRY_MAX_DELAY_MS: 'Longest delay between retry rounds',
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+};
+
+export const configSource: AppConfigSource<typeof configSchema> = {
+  app: 'scheduler',
+  schema: configSchema,
+  envKeys,
+  descriptions: envDescriptions,
+};
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): SchedulerConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const result = schema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return loadAppConfig(configSource, env);
 }

@@ -6,6 +6,7 @@
  * up and run on the cron schedule (and once at start with RUN_ON_START=true).
  */
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { createServerClient, waitForServer } from './client.js';
 import {
   BatchRejectedError,
@@ -33,22 +34,22 @@ try {
   process.exit(1);
 }
 
-// Logs go to stderr so stdout carries the progress bar and the summary.
+// Logs go to stderr so stdout carries the progress bar and the summary; pretty on a terminal.
 const logger = pino(
-  { level: config.LOG_LEVEL, base: { service: 'scheduler' } },
-  pino.destination(2),
+  { level: config.logLevel, base: { service: 'scheduler' } },
+  process.stderr.isTTY ? pretty({ colorize: true, destination: 2 }) : pino.destination(2),
 );
-const client = createServerClient(config.SERVER_URL, config.SCHEDULER_TOKEN);
+const client = createServerClient(config.serverUrl, config.schedulerToken);
 const job = new CompletionJob(
   client,
   {
-    pageSize: config.PAGE_SIZE,
-    batchSize: config.BATCH_SIZE,
-    batchConcurrency: config.BATCH_CONCURRENCY,
-    lockTtlMs: config.SCHEDULER_LOCK_TTL_MS,
-    retryAttempts: config.RETRY_ATTEMPTS,
-    retryInitialDelayMs: config.RETRY_INITIAL_DELAY_MS,
-    retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
+    pageSize: config.pageSize,
+    batchSize: config.batchSize,
+    batchConcurrency: config.batchConcurrency,
+    lockTtlMs: config.lockTtlMs,
+    retryAttempts: config.retryAttempts,
+    retryInitialDelayMs: config.retryInitialDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs,
   },
   createProgress(logger),
   logger,
@@ -88,12 +89,12 @@ if (mode === 'run-once') {
     process.exit(reportFailure(error));
   }
 } else {
-  scheduler.start(config.CRON, config.TIMEZONE);
-  if (config.RUN_ON_START) {
+  scheduler.start(config.cron, config.timezone);
+  if (config.runOnStart) {
     // Started beside the server (e.g. `pnpm start`): give it time to come up first.
     waitForServer(client, 60_000)
       .then((up) => {
-        if (!up) logger.warn({ url: config.SERVER_URL }, 'server not up after 60 s; trying anyway');
+        if (!up) logger.warn({ url: config.serverUrl }, 'server not up after 60 s; trying anyway');
         return scheduler.runNow();
       })
       .catch(reportFailure);

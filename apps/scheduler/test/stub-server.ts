@@ -15,6 +15,7 @@ import {
   NoOrdersSuccessfullyUpdatedError,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { z } from 'zod';
 
@@ -73,6 +74,8 @@ export async function startStubServer(): Promise<StubServer> {
   let inFlightWaiters: { count: number; resolve: () => void }[] = [];
 
   const t = initTRPC.context<Context>().create({
+    // The scheduler's client speaks superjson, as the real server does.
+    transformer: superjson,
     isDev: false,
     errorFormatter({ shape, error }) {
       const { cause } = error;

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { AppRouter } from '@ocs/api';
 import { openDatabase, realisticMix, seedGeneratedOrders } from '@ocs/db/client';
 import {
   checkMySqlTestServer,
@@ -16,7 +17,7 @@ import {
   createMySqlTestDatabase,
 } from '@ocs/db/testing';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '../src/router/index.js';
+import superjson from 'superjson';
 import { repoRoot, startApp } from '../test/processes.js';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 20_000);
@@ -68,7 +69,11 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: 'v1' | 'legacy')
     const serverUrl = await serverUrlOf(server);
     const api = createTRPCClient<AppRouter>({
       links: [
-        httpLink({ url: `${serverUrl}/trpc`, headers: { authorization: `Bearer ${token}` } }),
+        httpLink({
+          url: `${serverUrl}/trpc`,
+          transformer: superjson,
+          headers: { authorization: `Bearer ${token}` },
+        }),
       ],
     });
 

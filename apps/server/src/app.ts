@@ -1,5 +1,6 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { isTransientDatabaseError, openDatabase } from '@ocs/db/client';
 import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
@@ -10,6 +11,10 @@ import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http-server.js';
+import { ServerMetrics } from './metrics.js';
+
+/** Where `pnpm build` of the admin app puts its files, from src/ or dist/ alike. */
+const defaultStaticDir = fileURLToPath(new URL('../../admin/dist', import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -41,12 +46,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
 
+  const metrics = new ServerMetrics({
+    circuitState: () => notifier.circuitState,
+    poolStats: () => db.poolStats(),
+  });
   const requirements = defaultRequirements(config.requirements);
   const completeOrders = new CompleteOrders({
     repository: db.orders,
     ledger: db.ledger,
     runs: db.runs,
-    notifier,
+    notifier: metrics.meterNotifier(notifier),
     requirements,
     clock: systemClock,
     logger,
@@ -59,7 +68,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // its own (unless the operator configured NOTIFIER_RETRY_UNCONFIRMED).
     holdUnconfirmed: config.notifier.protocol === 'legacy' && !config.notifier.retryUnconfirmed,
   });
-  const completion = new CompletionService(completeOrders, logger);
+  const service = new CompletionService(completeOrders, logger);
+  const completion = metrics.meterCompletion(service);
   const server = createHttpServer({
     authenticator: new TokenAuthenticator(config.auth.tokens),
     context: {
@@ -73,6 +83,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
     bodyLimitBytes: config.limits.bodyLimitBytes,
+    maxBatchSize: config.limits.maxBatchSize,
+    corsOrigins: config.http.corsOrigins,
+    staticDir: config.http.staticDir ?? defaultStaticDir,
+    metrics,
+    isShuttingDown: () => !service.accepting,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -94,7 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // then the calls in flight finish or give their claims back, then the pool closes.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await completion.drain(config.shutdownGraceMs);
+      await service.drain(config.shutdownGraceMs);
       server.closeAllConnections();
       await closed;
       await notifier.close();

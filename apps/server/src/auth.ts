@@ -1,10 +1,8 @@
 /** Bearer-token authentication: tokens and roles come from configuration. */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Role } from './config.js';
+import type { Principal, Role } from '@ocs/api';
 
-export interface Principal {
-  role: Role;
-}
+export type { Principal } from '@ocs/api';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

@@ -10,18 +10,10 @@ import {
   isCompletionError,
   type Logger,
   type OrderId,
+  RetryableCallError,
 } from '@ocs/domain';
 
-/** A call that did not complete for a reason a retry can fix; the ledger makes retrying safe. */
-export class RetryableCallError extends Error {
-  override name = 'RetryableCallError';
-  constructor(
-    message: string,
-    readonly status: 500 | 503,
-  ) {
-    super(message);
-  }
-}
+export { RetryableCallError };
 
 export class CompletionService {
   readonly #completeOrders: CompleteOrders;

@@ -3,7 +3,8 @@
  * optional JSON settings file (the original's appsettings.json); the environment wins.
  * A bad value stops start-up with one message naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { roles } from '@ocs/api';
+import { type AppConfigSource, loadConfig as loadAppConfig } from '@ocs/config';
 import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
 import { notifierClientOptionsSchema } from '@ocs/notifier-client';
 import { z } from 'zod';
@@ -14,8 +15,9 @@ const bool = z.union([
 ]);
 const int = (min: number) => z.coerce.number().int().min(min);
 
-const roleSchema = z.enum(['scheduler', 'admin']);
-export type Role = z.infer<typeof roleSchema>;
+const roleSchema = z.enum(roles);
+
+export type { Role } from '@ocs/api';
 
 const tokenSchema = z.object({
   token: z.string().min(16, 'a token needs at least 16 characters'),
@@ -130,8 +132,26 @@ export const configSchema = z
     limits: z.object({
       maxIdsPerCall: int(1).default(10000),
       bodyLimitBytes: int(1024).default(1024 * 1024),
+      maxBatchSize: int(1).max(100).default(10),
     }),
     auth: z.object({ tokens: tokensSchema }),
+    http: z.object({
+      /** Exact origins (`https://admin.example`) allowed to call from a browser; none = no CORS. */
+      corsOrigins: z
+        .union([
+          z.array(z.string()),
+          z.string().transform((value) =>
+            value
+              .split(',')
+              .map((origin) => origin.trim())
+              .filter(Boolean),
+          ),
+        ])
+        .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)))
+        .default([]),
+      /** The admin app's built files; defaults to apps/admin/dist when that exists. */
+      staticDir: z.string().optional(),
+    }),
   })
   .superRefine((config, ctx) => {
     // A lease that ends while its call is still notifying lets another call send again.
@@ -154,9 +174,7 @@ export const configSchema = z
   });
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from '@ocs/config';
 
 type Env = Record<string, string | undefined>;
 
@@ -197,71 +215,69 @@ export const envKeys = {
   MINIMUM_AGE_MONTHS: 'requirements.minimumAgeMonths',
   MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
   BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
+  MAX_BATCH_SIZE: 'limits.maxBatchSize',
   AUTH_TOKENS: 'auth.tokens',
+  CORS_ORIGINS: 'http.corsOrigins',
+  STATIC_DIR: 'http.staticDir',
 } as const;
 
-/** The notifier client's schema takes numbers and booleans: env values are converted here. */
-const numeric = /^-?\d+(\.\d+)?$/;
+/** What each variable is for: `.env.example` and the README table are generated from this. */
+export const envDescriptions: Record<keyof typeof envKeys, string> = {
+  HOST: 'Interface to listen on',
+  PORT: 'Port to listen on (0 = any free port)',
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+  INSTALLATION_ID:
+    'Namespace of the idempotency keys; unset = one generated at first start and kept in the database',
+  SHUTDOWN_GRACE_MS:
+    'How long SIGTERM lets calls in flight finish before it stops their notifications',
+  CLAIM_LEASE_MS:
+    "How long a call's claims keep other calls away (at least twice one order's worst notification time)",
+  LEDGER_WRITE_RETRY_MS:
+    'How long ledger writes of sent notifications are retried while the database is unreachable',
+  DATABASE_URL: 'mysql://user:password@host:3306/db or file:path.db; unset = the embedded database',
+  DB_HOST: 'MySQL host (instead of DATABASE_URL; host, user and name are then required)',
+  DB_PORT: 'MySQL port (default 3306)',
+  DB_USER: 'MySQL user (URL-encoded for you)',
+  DB_PASSWORD: 'MySQL password (URL-encoded for you)',
+  DB_NAME: 'MySQL database name',
+  DB_TLS: 'Connect to MySQL over TLS',
+  EMBEDDED_DB_FILE: 'The embedded database file when no MySQL is configured',
+  DB_MIGRATE_ON_START: 'Apply pending migrations at start-up',
+  DB_SEED_DEMO_ON_START:
+    'Load the five demo orders into an empty database (default: embedded only)',
+  DB_CHUNK_SIZE: 'Ids per SQL statement (at most 20000)',
+  NOTIFIER_BASE_URL: 'The notification service',
+  NOTIFIER_PROTOCOL: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
+  NOTIFIER_MAX_ATTEMPTS: 'Attempts per notification, the first included',
+  NOTIFIER_INITIAL_DELAY_MS: 'First retry delay (exponential backoff with jitter)',
+  NOTIFIER_MAX_DELAY_MS: 'Longest retry delay',
+  NOTIFIER_ATTEMPT_TIMEOUT_MS: 'Timeout of one attempt',
+  NOTIFIER_BREAKER_THRESHOLD: 'Consecutive failures that open the circuit breaker',
+  NOTIFIER_HALF_OPEN_AFTER_MS: 'How long the breaker stays open before a trial call',
+  NOTIFIER_CONCURRENCY: 'Notification requests in flight at once',
+  NOTIFIER_BATCH_SIZE: 'Orders per v1 batch request (at most 500)',
+  NOTIFIER_MAX_RETRY_AFTER_MS: 'A longer Retry-After fails the order at once',
+  NOTIFIER_AUTH_HEADER: 'Authorization header sent to the notification service',
+  NOTIFIER_RETRY_UNCONFIRMED:
+    'legacy: retry a GET that may have been delivered (else it is held for an operator)',
+  NOTIFIER_LEGACY_TIMEOUT_MS: 'legacy: how long a GET waits for its answer',
+  MINIMUM_AGE_MONTHS: 'Calendar months an order must be old to complete',
+  MAX_IDS_PER_CALL: 'Most ids one completion call may carry',
+  BODY_LIMIT_BYTES: 'Largest request body; larger ones get 413 before they are read',
+  MAX_BATCH_SIZE: 'Most procedures in one batched tRPC request (at most 100)',
+  AUTH_TOKENS: 'Required: token:role,... (roles scheduler, admin; tokens of 16+ characters)',
+  CORS_ORIGINS: 'Origins allowed to call from a browser, comma-separated; empty = no CORS',
+  STATIC_DIR: "The admin app's built files (default apps/admin/dist when it exists)",
+};
 
-function notifierValue(value: string): unknown {
-  if (numeric.test(value)) return Number(value);
-  if (value === 'true' || value === 'false') return value === 'true';
-  return value;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown) {
-  const keys = path.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys.at(-1) as string] = value;
-}
-
-function readSettingsFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`Cannot read SETTINGS_FILE ${path}: ${(error as Error).message}`);
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new Error('the top level must be an object');
-    }
-    return parsed as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(`SETTINGS_FILE ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-/** Which env var (or settings path) a config path came from, for error messages. */
-function describeKey(path: string): string {
-  const env = Object.entries(envKeys).find(([, p]) => p === path)?.[0];
-  return env ? `${env} (${path})` : path;
-}
+export const configSource: AppConfigSource<typeof configSchema> = {
+  app: 'server',
+  schema: configSchema,
+  envKeys,
+  descriptions: envDescriptions,
+  settingsFile: true,
+};
 
 export function loadConfig(env: Env = process.env): Config {
-  const raw: Record<string, unknown> = env.SETTINGS_FILE ? readSettingsFile(env.SETTINGS_FILE) : {};
-  for (const key of ['database', 'notifier', 'completion', 'requirements', 'limits', 'auth']) {
-    raw[key] ??= {};
-  }
-  for (const [name, path] of Object.entries(envKeys)) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    setPath(raw, path, name.startsWith('NOTIFIER_') ? notifierValue(value) : value);
-  }
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.join('.');
-      const key = describeKey(path.replace(/\.\d+(\..*)?$/, ''));
-      // Never echo a value back: it may be a password or a token.
-      return `${key}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return loadAppConfig(configSource, env);
 }

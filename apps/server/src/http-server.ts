@@ -1,54 +1,38 @@
 /**
- * The HTTP adapter: tRPC under /trpc, and the original service's `POST /orders` so an
- * existing scheduler keeps working during a migration (DESIGN.md §6).
+ * The HTTP adapter, on Hono: tRPC under /trpc (batching bounded), the original service's
+ * `POST /orders` (DESIGN.md §6), operations endpoints, OpenAPI + docs, and the admin app's
+ * static files. Body limits answer 413 from the declared length, before reading the body.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isCompletionError, type Logger } from '@ocs/domain';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { z } from 'zod';
+import type { Server, ServerResponse } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { trpcServer } from '@hono/trpc-server';
+import { appRouter, type Context } from '@ocs/api';
+import type { Logger } from '@ocs/domain';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { TokenAuthenticator } from './auth.js';
-import { RetryableCallError } from './completion-service.js';
-import { type AppRouter, createAppRouter } from './router/index.js';
-import { completeInputSchema } from './router/orders.js';
-import type { Context } from './trpc.js';
+import { mountDocs } from './http/docs.js';
+import { openApiDocument } from './http/openapi.js';
+import { postOrdersHandler } from './http/orders-route.js';
+import { mountStaticFiles } from './http/static-files.js';
+import type { ServerMetrics } from './metrics.js';
 
 export interface HttpServerDependencies {
   authenticator: TokenAuthenticator;
-  context: Omit<Context, 'principal'>;
+  context: Omit<Context, 'principal' | 'limits'>;
   logger: Logger;
   maxIdsPerCall: number;
   bodyLimitBytes: number;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `The request body exceeds ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `The request body exceeds ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  /** Most procedures in one batched tRPC request. */
+  maxBatchSize?: number;
+  /** Origins allowed to call from a browser; none (the default) sends no CORS headers. */
+  corsOrigins?: readonly string[];
+  /** The admin app's built files; served when the directory has an index.html. */
+  staticDir?: string | undefined;
+  metrics?: ServerMetrics;
+  /** True once shutdown has begun: /readyz answers 503 from then on. */
+  isShuttingDown?: () => boolean;
 }
 
 /**
@@ -66,93 +50,94 @@ function closeWhenShuttingDown(res: ServerResponse, accepting: () => boolean) {
 
 export function createHttpServer(deps: HttpServerDependencies): Server {
   const { authenticator, logger } = deps;
-  const appRouter: AppRouter = createAppRouter({ maxIdsPerCall: deps.maxIdsPerCall });
-  const inputSchema = completeInputSchema(deps.maxIdsPerCall);
+  const app = new Hono();
+  const limits = { maxIdsPerCall: deps.maxIdsPerCall };
 
-  const trpcHandler = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    // One HTTP request, one procedure: batching would run completion calls side by side.
-    allowBatching: false,
-    maxBodySize: deps.bodyLimitBytes,
-    createContext: ({ req }): Context => ({
-      ...deps.context,
-      principal: authenticator.authenticate(req.headers.authorization),
-    }),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        logger.error({ err: error.cause ?? error, path }, 'procedure failed');
-      }
+  app.onError((error, c) => {
+    logger.error({ err: error, path: c.req.path }, `${c.req.method} ${c.req.path} failed`);
+    return c.json({ error: 'Internal server error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: [...deps.corsOrigins],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimitBytes,
+    onError: (c) => {
+      // Close the connection: the rest of the body is never read.
+      c.header('connection', 'close');
+      return c.json({ error: `The request body exceeds ${deps.bodyLimitBytes} bytes` }, 413);
     },
   });
 
-  /** The original API: a JSON array of ids → 200 or 400 with the response body. */
-  async function postOrders(req: IncomingMessage, res: ServerResponse) {
-    const principal = authenticator.authenticate(req.headers.authorization);
-    // Both roles may complete orders, so there is no 403 here (unlike the admin reads).
-    if (!principal) throw new HttpError(401, 'A valid bearer token is required');
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
-      throw new HttpError(415, 'The request body must be JSON (Content-Type: application/json)');
-    }
-    const text = await readBody(req, deps.bodyLimitBytes);
-    let body: unknown;
+  app.get('/healthz', (c) => c.json({ status: 'up' }));
+  app.get('/readyz', async (c) => {
+    if (deps.isShuttingDown?.()) return c.json({ status: 'shutting down' }, 503);
     try {
-      body = JSON.parse(text);
+      await deps.context.pingDatabase();
     } catch {
-      throw new HttpError(400, 'The request body must be a JSON array of order ids');
+      return c.json({ status: 'database unreachable' }, 503);
     }
-    const parsed = inputSchema.safeParse({ orderIds: body });
-    if (!parsed.success) {
-      // The body is the array itself: name positions as body[i], not orderIds.i.
-      const message = parsed.error.issues
-        .map(
-          (i) =>
-            `${i.path.length > 1 ? `body[${i.path.slice(1).join('.')}]` : 'body'}: ${i.message}`,
-        )
-        .join('; ');
-      sendJson(res, 400, { error: message, details: z.flattenError(parsed.error) });
-      return;
-    }
-    try {
-      const { runId, response } = await deps.context.completion.complete(parsed.data.orderIds);
-      sendJson(res, 200, { runId, ...response });
-    } catch (error) {
-      if (error instanceof RetryableCallError) {
-        sendJson(res, error.status, { error: error.message, retryable: true });
-        return;
-      }
-      if (!isCompletionError(error)) throw error;
-      sendJson(res, 400, {
-        error: error.message,
-        code: error.code,
-        runId: error.runId,
-        ...error.response,
-      });
-    }
+    return c.json({ status: 'ready' });
+  });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.registry.metrics(), 200, {
+        'content-type': metrics.registry.contentType,
+      }),
+    );
+  }
+  const document = openApiDocument({ maxIdsPerCall: deps.maxIdsPerCall });
+  app.get('/openapi.json', (c) => c.json(document));
+  mountDocs(app);
+
+  app.use('/orders', limitBody);
+  app.post(
+    '/orders',
+    postOrdersHandler({ authenticator, completion: deps.context.completion, ...limits }),
+  );
+  app.all('/orders', (c) => c.json({ error: 'Use POST /orders' }, 405));
+
+  app.use('/trpc/*', limitBody);
+  app.use(
+    '/trpc/*',
+    trpcServer({
+      router: appRouter,
+      endpoint: '/trpc',
+      allowBatching: true,
+      maxBatchSize: deps.maxBatchSize ?? 10,
+      createContext: (_opts, c) => ({
+        ...deps.context,
+        limits,
+        principal: authenticator.authenticate(c.req.header('authorization')),
+      }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          logger.error({ err: error.cause ?? error, path }, 'procedure failed');
+        }
+      },
+    }),
+  );
+
+  if (mountStaticFiles(app, deps.staticDir)) {
+    logger.info({ dir: deps.staticDir }, 'serving the admin app');
   }
 
-  return createServer((req, res) => {
-    closeWhenShuttingDown(res, () => deps.context.completion.accepting);
-    const path = (req.url ?? '/').split('?')[0];
-    if (path?.startsWith('/trpc/')) {
-      trpcHandler(req, res);
-      return;
-    }
-    const route =
-      path === '/orders'
-        ? req.method === 'POST'
-          ? postOrders(req, res)
-          : Promise.reject(new HttpError(405, 'Use POST /orders'))
-        : Promise.reject(new HttpError(404, `No route for ${req.method} ${path}`));
-    route.catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        if (error.status === 413) res.setHeader('connection', 'close');
-        sendJson(res, error.status, { error: error.message });
-        return;
-      }
-      logger.error({ err: error }, 'POST /orders failed');
-      sendJson(res, 500, { error: 'Internal server error' });
-    });
-  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // Before Hono's handler, so that the patch is in place when the head is written.
+  server.prependListener('request', (_req, res: ServerResponse) =>
+    closeWhenShuttingDown(res, () => !deps.isShuttingDown?.()),
+  );
+  return server;
 }

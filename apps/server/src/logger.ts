@@ -1,8 +1,12 @@
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 
-/** JSON lines on stdout; secrets are redacted wherever they might appear. */
+/**
+ * JSON lines on stdout, or pretty lines when stdout is a terminal; secrets are redacted
+ * wherever they might appear, in both.
+ */
 export function createLogger(level: string) {
-  return pino({
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'order-completion-server' },
     redact: {
@@ -15,5 +19,6 @@ export function createLogger(level: string) {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return process.stdout.isTTY ? pino(options, pretty({ colorize: true })) : pino(options);
 }

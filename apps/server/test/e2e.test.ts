@@ -8,6 +8,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createClient } from '@libsql/client';
+import type { AppRouter } from '@ocs/api';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '@ocs/db/client';
 import {
   checkMySqlTestServer,
@@ -18,8 +19,8 @@ import {
 import type { CompleteOrderResponse } from '@ocs/domain';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
+import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../src/router/index.js';
 import { type RunningProcess, repoRoot, startApp } from './processes.js';
 
 const schedulerToken = 'e2e-scheduler-token-0123456789';
@@ -79,6 +80,7 @@ const client = (serverUrl: string, token?: string) =>
     links: [
       httpLink({
         url: `${serverUrl}/trpc`,
+        transformer: superjson,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],
@@ -196,9 +198,11 @@ for (const { kind, skip } of suites) {
         5: 'SUBMITTED',
       });
       for (const id of [1, 4, 5]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(0);
-      // One debug line per failed order, with its reasons, below the run's info line.
-      expect(stack.server.output()).toMatch(
+      // One debug line per failed order, with its reasons, below the run's info line. The
+      // server writes it before answering, but its stdout pipe may deliver it after the answer.
+      await stack.server.waitFor(
         /"level":20,[^\n]*"orderId":5,"reasons":\["ORDER.NOT_FULLY_DELIVERED","ORDER.TOO_RECENT"\][^\n]*"msg":"order not completed"/,
+        5000,
       );
       for (const id of [2, 3]) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
 
@@ -369,12 +373,16 @@ for (const { kind, skip } of suites) {
             'content-type': 'application/json',
             authorization: `Bearer ${schedulerToken}`,
           },
-          body: parsed === undefined ? body : JSON.stringify({ orderIds: parsed }),
+          // superjson's wire format: the input under `json`.
+          body: parsed === undefined ? body : JSON.stringify({ json: { orderIds: parsed } }),
         });
         expect(trpc.status, body.slice(0, 40)).toBe(400);
+        // superjson's wire format: the error shape under `json`.
         const err = (
-          (await trpc.json()) as { error: { message: string; data: Record<string, unknown> } }
-        ).error;
+          (await trpc.json()) as {
+            error: { json: { message: string; data: Record<string, unknown> } };
+          }
+        ).error.json;
         expect(err.message).not.toMatch(/\bat \S+\.ts:\d+/);
         expect(err.data.stack).toBeUndefined();
         if (parsed !== undefined) {
@@ -486,7 +494,7 @@ for (const { kind, skip } of suites) {
       await rawSql(stack.testDb.url, 'ALTER TABLE completion_runs RENAME TO completion_runs_moved');
       try {
         const res = await fetch(
-          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{}')}`,
+          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{"json":{}}')}`,
           {
             headers: { authorization: `Bearer ${adminToken}` },
           },
@@ -494,7 +502,7 @@ for (const { kind, skip } of suites) {
         expect(res.status).toBe(500);
         const text = await res.text();
         expect(text).not.toMatch(/completion_runs|select|\.ts:\d+|"stack"/i);
-        expect(JSON.parse(text).error.message).toBe('Internal server error');
+        expect(JSON.parse(text).error.json.message).toBe('Internal server error');
       } finally {
         await rawSql(
           stack.testDb.url,

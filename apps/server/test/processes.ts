@@ -15,13 +15,25 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** `source` (default): TypeScript through tsx; `dist`: the production build, plain node. */
+  build?: 'source' | 'dist';
+  /** Where to run `dist/main.js` from (a `pnpm deploy` directory); default the app's folder. */
+  cwd?: string;
+}
+
 export function startApp(
   app: 'server' | 'notifier' | 'scheduler',
   env: Record<string, string>,
   args: string[] = [],
+  options: StartOptions = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: resolve(repoRoot, 'apps', app),
+  const nodeArgs =
+    options.build === 'dist'
+      ? ['dist/main.js', ...args]
+      : ['--conditions=development', '--import', 'tsx', 'src/main.ts', ...args];
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: options.cwd ?? resolve(repoRoot, 'apps', app),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

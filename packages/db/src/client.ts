@@ -80,7 +80,30 @@ export interface OcsDatabase extends SeedTarget {
   seedDemo(now: Date): Promise<{ inserted: number }>;
   /** Rejects when the database cannot answer a trivial query. */
   ping(): Promise<void>;
+  /** Connection pool usage, for metrics; null where there is no pool (embedded). */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** The most connections the pool opens. */
+  limit: number;
+  /** Connections open now, busy or idle. */
+  open: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
+/** mysql2 keeps its pool's counts in fields it does not type: read them defensively. */
+function mysqlPoolStats(pool: unknown, limit: number): PoolStats {
+  const core = (pool as { pool?: Record<string, { length?: number } | undefined> }).pool ?? {};
+  return {
+    limit,
+    open: core._allConnections?.length ?? 0,
+    idle: core._freeConnections?.length ?? 0,
+    waiting: core._connectionQueue?.length ?? 0,
+  };
 }
 
 export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
@@ -100,6 +123,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       ping: async () => {
         await mysql.pool.query('SELECT 1');
       },
+      poolStats: () => mysqlPoolStats(mysql.pool, options.connectionLimit ?? 10),
       close: () => mysql.pool.end(),
     });
   }
@@ -118,6 +142,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       ping: async () => {
         await sqlite.client.execute('SELECT 1');
       },
+      poolStats: () => null,
       close: async () => sqlite.client.close(),
     });
   }

@@ -5,6 +5,7 @@ import { isTransientDatabaseError, openDatabase } from '../src/client.js';
 import { buildMySqlConnectionString } from '../src/connection-string.js';
 import {
   checkMySqlTestServer,
+  createEmbeddedTestDatabase,
   createMySqlTestDatabase,
   mySqlTestServerUrl,
   probeMySqlServer,
@@ -84,13 +85,11 @@ describe.skipIf(!server.available)('a built connection string against MariaDB', 
   });
 });
 
-describe.skipIf(!server.available)('transient database errors (MariaDB)', () => {
+describe.skipIf(!server.available)('transient errors and pool usage (MariaDB)', () => {
   let database: TestDatabase;
-
   beforeAll(async () => {
     database = await createMySqlTestDatabase();
   });
-
   afterAll(async () => {
     await database?.drop();
   });
@@ -118,6 +117,31 @@ describe.skipIf(!server.available)('transient database errors (MariaDB)', () => 
     } finally {
       connection.destroy();
       await admin.end();
+    }
+  });
+
+  it('reports the MySQL pool: its limit, open and idle connections, waiting queries', async () => {
+    const db = openDatabase({ url: database.url, connectionLimit: 3 });
+    try {
+      expect(db.poolStats()).toEqual({ limit: 3, open: 0, idle: 0, waiting: 0 });
+      await Promise.all([db.ping(), db.ping()]);
+      const stats = db.poolStats();
+      expect(stats?.open).toBeGreaterThanOrEqual(1);
+      expect(stats?.idle).toBe(stats?.open);
+      expect(stats?.waiting).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('has no pool to report on the embedded database', async () => {
+    const embedded = await createEmbeddedTestDatabase();
+    const db = openDatabase({ url: embedded.url });
+    try {
+      expect(db.poolStats()).toBeNull();
+    } finally {
+      await db.close();
+      await embedded.drop();
     }
   });
 });

@@ -37,3 +37,19 @@ export class NoOrdersSuccessfullyUpdatedError extends CompletionError {
 export function isCompletionError(error: unknown): error is CompletionError {
   return error instanceof CompletionError;
 }
+
+/**
+ * A call that did not complete for a reason a retry can fix (it failed part-way, or the
+ * server is shutting down). Repeating it is safe: the completion ledger keeps every order
+ * notified once. `status` is the HTTP status to answer with.
+ */
+export class RetryableCallError extends Error {
+  override name = 'RetryableCallError';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly status: 500 | 503,
+  ) {
+    super(message);
+  }
+}

@@ -9,6 +9,7 @@ export * from './ports/completion-ledger.port.js';
 export * from './ports/completion-run-repository.port.js';
 export * from './ports/lease-repository.port.js';
 export * from './ports/logger.port.js';
+export * from './ports/order-completion.port.js';
 export * from './ports/order-notifier.port.js';
 export * from './ports/order-repository.port.js';
 export * from './ports/order-requirement.port.js';

@@ -1,11 +1,13 @@
 /** Opens the embedded database file (libsql) and wires the SQLite adapters onto it. */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Client, createClient } from '@libsql/client';
+import type * as LibsqlClient from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { count, max } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/libsql';
-import { migrate } from 'drizzle-orm/libsql/migrator';
+import type * as LibsqlDriver from 'drizzle-orm/libsql';
+import type * as LibsqlMigrator from 'drizzle-orm/libsql/migrator';
 import { type OrderRepositoryOptions, sqliteMaxVariables } from '../chunks.js';
 import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
 import { type SqlExecutor, sqliteExecutor } from '../ledger/sql-executor.js';
@@ -15,6 +17,27 @@ import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { SqliteCompletionRunRepository } from './sqlite-completion-run-repository.js';
 import { type SqliteDatabase, SqliteOrderRepository } from './sqlite-order-repository.js';
 import { type WriteLock, writeLockFor } from './write-lock.js';
+
+/**
+ * `@libsql/client` is an optional peer dependency: it is loaded on the first embedded
+ * connection, never at import, so a MySQL-only user does not install it.
+ */
+function loadLibsql() {
+  const load = createRequire(import.meta.url);
+  try {
+    return {
+      createClient: (load('@libsql/client') as typeof LibsqlClient).createClient,
+      drizzle: (load('drizzle-orm/libsql') as typeof LibsqlDriver).drizzle,
+      migrate: (load('drizzle-orm/libsql/migrator') as typeof LibsqlMigrator).migrate,
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'The embedded database needs the optional dependency @libsql/client: install it, or configure a mysql:// URL',
+      { cause: error },
+    );
+  }
+}
 
 export const sqliteMigrationsFolder = fileURLToPath(
   new URL('../../drizzle/sqlite', import.meta.url),
@@ -49,6 +72,7 @@ export function connectSqlite(
 ): SqliteConnection {
   const path = embeddedFilePath(url);
   mkdirSync(dirname(path), { recursive: true });
+  const { createClient, drizzle, migrate } = loadLibsql();
   const writeLock = writeLockFor(path);
   // libsql applies `timeout` to every connection, including the ones it reopens after a
   // transaction, so overlapping write transactions wait for each other instead of failing.

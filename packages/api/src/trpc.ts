@@ -1,22 +1,31 @@
-/** The one initTRPC of the server: context, error shape and the procedure builders. */
+/** The one initTRPC of the API: context, error shape and the procedure builders. */
 import {
   type CompleteOrderResponse,
   type CompletionErrorCode,
   type CompletionRunRepository,
   isCompletionError,
   type LeaseRepository,
+  type OrderCompletion,
   type OrderRepository,
   type PendingHint,
+  RetryableCallError,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
 import { z } from 'zod';
-import type { Principal } from './auth.js';
-import { type CompletionService, RetryableCallError } from './completion-service.js';
-import type { Role } from './config.js';
 
+export const roles = ['scheduler', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling, as the host's authenticator decided from the request. */
+export interface Principal {
+  role: Role;
+}
+
+/** What the host hands every call: ports from @ocs/domain and per-call limits. */
 export interface Context {
   principal: Principal | null;
-  completion: CompletionService;
+  completion: OrderCompletion;
   orders: OrderRepository;
   runs: CompletionRunRepository;
   leases: LeaseRepository;
@@ -24,6 +33,10 @@ export interface Context {
   pendingHints: (now: Date) => PendingHint[];
   /** Throws when the database cannot be reached. */
   pingDatabase: () => Promise<void>;
+  limits: {
+    /** The most ids one `orders.complete` call may carry. */
+    maxIdsPerCall: number;
+  };
 }
 
 export interface CompletionErrorData {
@@ -32,6 +45,8 @@ export interface CompletionErrorData {
 }
 
 const t = initTRPC.context<Context>().create({
+  // superjson: a Date leaves the server as a Date and arrives as one.
+  transformer: superjson,
   // Never send stack traces: the error body is read by other services, not developers.
   isDev: false,
   errorFormatter({ shape, error }) {
@@ -59,16 +74,17 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const publicProcedure = t.procedure;
+export const createCallerFactory = t.createCallerFactory;
 
-export function authorizedProcedure(...roles: Role[]) {
+export function authorizedProcedure(...allowed: Role[]) {
   return t.procedure.use(({ ctx, next }) => {
     if (!ctx.principal) {
       throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required' });
     }
-    if (!roles.includes(ctx.principal.role)) {
+    if (!allowed.includes(ctx.principal.role)) {
       throw new TRPCError({
         code: 'FORBIDDEN',
-        message: `This procedure needs one of the roles: ${roles.join(', ')}`,
+        message: `This procedure needs one of the roles: ${allowed.join(', ')}`,
       });
     }
     return next({ ctx: { ...ctx, principal: ctx.principal } });
