@@ -118,9 +118,10 @@ function authorization(o: FuzzOptions): fc.Arbitrary<string | null> {
     maxLength: 40,
     unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   });
+  // About a third valid, so that many requests get past authentication to the body checks.
   return fc.oneof(
+    { weight: 7, arbitrary: valid.map((t) => `Bearer ${t}`) },
     fc.constant(null),
-    valid.map((t) => `Bearer ${t}`),
     valid.map((t) => `bearer ${t}`),
     valid.map((t) => `Bearer  ${t} `),
     valid.map((t) => t),
@@ -153,6 +154,11 @@ export function fuzzRequestArbitrary(entry: EntryPoint, o: FuzzOptions): fc.Arbi
           ),
     authorization: authorization(o),
     contentType: fc.oneof(
+      // Mostly JSON, so that most requests reach the body checks.
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8'),
+      },
       fc.constant(null),
       fc.constantFrom(
         'application/json',

@@ -25,7 +25,13 @@ import {
 import { computeCounts, type InstallationView } from '../src/invariants.js';
 import { NotifierControl } from '../src/notifier.js';
 import { killAll, type RunningProcess, startNotifier } from '../src/processes.js';
-import { addReport, printTable, reportPath, type ScenarioReport } from '../src/report.js';
+import {
+  addReport,
+  printTable,
+  reportPath,
+  type ScenarioReport,
+  writeReport,
+} from '../src/report.js';
 
 const ORDERS = Number(process.env.FAULTS_ORDERS ?? 2000);
 const BIG_POST_ORDERS = Number(process.env.FAULTS_BIG_POST_ORDERS ?? 5000);
@@ -37,6 +43,7 @@ let notifierProcess: RunningProcess;
 let notifier: NotifierControl;
 
 beforeAll(async () => {
+  writeReport(); // no stale results from an earlier run, whatever happens next
   const version = await requireMariaDb();
   console.log(`fault suite on MariaDB ${version}, ${ORDERS} orders per scenario`);
   await dropLeftovers();

@@ -4,6 +4,7 @@
  * as the server holds it, and the error the CLI turns into its exit code.
  */
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServerClient } from '../src/client.js';
@@ -54,14 +55,32 @@ function displayedProgress() {
 
 function job(
   options: Partial<CompletionJobOptions> = {},
-  { url = server.url, token = schedulerToken, progress = displayedProgress().progress } = {},
+  {
+    url = server.url,
+    token = schedulerToken,
+    progress = displayedProgress().progress,
+    logger = pino({ level: 'silent' }),
+  } = {},
 ) {
   return new CompletionJob(
     createServerClient(url, token),
     { ...defaults, ...options },
     progress,
-    pino({ level: 'silent' }),
+    logger,
   );
+}
+
+/** A pino logger whose lines (message, level and the fields named) the test reads back. */
+function capturedLog(...fields: string[]) {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      const line = JSON.parse(String(chunk));
+      lines.push(Object.fromEntries(['level', 'msg', ...fields].map((k) => [k, line[k]])));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
 const range = (from: number, to: number) =>
@@ -257,6 +276,40 @@ describe('CompletionJob', () => {
     expect(shown).toMatchObject({ settled: 2, pending: 2 });
   });
 
+  it('logs why ids are retried and when: the lost request, then each round with its delay', async () => {
+    server.addOrders([1, 2]);
+    server.loseAnswers = 1;
+    const { logger, lines } = capturedLog('ids', 'kind', 'delayMs');
+
+    await job({ retryAttempts: 1, retryInitialDelayMs: 5, retryMaxDelayMs: 5 }, { logger }).run();
+
+    expect(lines.filter((l) => Number(l.level) >= 30)).toEqual([
+      {
+        level: 40,
+        msg: 'completion request failed; the ids are retried',
+        ids: 2,
+        kind: 'requestFailed',
+      },
+      { level: 30, msg: 'retrying ids', ids: 2, delayMs: expect.any(Number) },
+    ]);
+    const retrying = lines.find((l) => l.msg === 'retrying ids');
+    expect(retrying?.delayMs).toBeLessThanOrEqual(5);
+  });
+
+  it('logs the debug line of each order not notified or not updated', async () => {
+    server.addOrders([1]);
+    server.addOrders([2], 'notNotified');
+    server.addOrders([3], 'notUpdated');
+    const { logger, lines } = capturedLog('orderId');
+
+    await job({}, { logger }).run();
+
+    expect(lines.filter((l) => l.level === 20)).toEqual([
+      { level: 20, msg: 'order not notified', orderId: 2 },
+      { level: 20, msg: 'order not updated by this run', orderId: 3 },
+    ]);
+  });
+
   it('counts a batch whose answer never came as request failed when no round is left', async () => {
     server.addOrders([1, 2, 3]);
     server.loseAnswers = 1;
@@ -419,9 +472,15 @@ describe('CompletionJob', () => {
         void server.close();
       };
 
-      const summary = await job({ retryAttempts: 1 }).run();
+      const { logger, lines } = capturedLog();
+
+      const summary = await job({ retryAttempts: 1 }, { logger }).run();
 
       expect(server.completeCalls).toEqual([[1, 2, 3]]);
+      // The lock ends with its lease: said once, as a warning.
+      expect(lines.filter((l) => String(l.msg).startsWith('could not release'))).toEqual([
+        { level: 40, msg: 'could not release the lock; it ends with its lease' },
+      ]);
       expect(summary).toMatchObject({
         pending: 3,
         completed: 0,

@@ -134,8 +134,8 @@ describe('progress on a terminal: a bar', () => {
     }
 
     // Strip the cursor control sequences: what is left is what the operator reads.
-    const escape = String.fromCharCode(27);
-    const shown = text.replace(new RegExp(`${escape}(\\[[0-9;?]*[A-Za-z]|[78])`, 'g'), '');
+    const esc = String.fromCharCode(27);
+    const shown = text.replace(new RegExp(`${esc}(\\[[0-9;?]*[A-Za-z]|[78])`, 'g'), '');
     expect(shown).toMatch(/completing [█░]+ 30\/70 settled \| 24 completed \| 15\/s \| eta \d+s/);
   });
 

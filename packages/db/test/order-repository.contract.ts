@@ -366,6 +366,7 @@ export function describeRepositoryContract(
 
       it('claims free orders once: a second call sees them claimed elsewhere until the lease ends', async () => {
         const part = ids.slice(0, 10);
+        const [firstId, secondId] = part as [number, number];
         const first = await db.ledger.claim({
           runId: 'ledger-a',
           orderIds: part,
@@ -383,22 +384,22 @@ export function describeRepositoryContract(
 
         // Claimed orders are not pending while the lease lasts, and pending again after it.
         const pendingNow = await db.orders.findPendingIds({
-          afterId: part[0]! - 1,
+          afterId: firstId - 1,
           limit: 10,
           now,
         });
         expect(pendingNow.ids.some((id) => part.includes(id))).toBe(false);
         const later = lease(now, 1000);
         const pendingLater = await db.orders.findPendingIds({
-          afterId: part[0]! - 1,
+          afterId: firstId - 1,
           limit: 10,
           now: later,
         });
         expect(pendingLater.ids).toEqual(part);
 
         // One acknowledged, one certainly not sent (released), the rest in flight at a "crash".
-        await db.ledger.markNotified('ledger-a', [part[0]!], now);
-        await db.ledger.release('ledger-a', [part[1]!, part[0]!]);
+        await db.ledger.markNotified('ledger-a', [firstId], now);
+        await db.ledger.release('ledger-a', [secondId, firstId]);
         const taken = await db.ledger.claim({
           runId: 'ledger-c',
           orderIds: part,
@@ -444,7 +445,7 @@ export function describeRepositoryContract(
           leaseUntil: lease(now, 1000),
         });
         await db.ledger.markNotified('ledger-f', part, now);
-        await target.failUpdatesOf(part[3]!);
+        await target.failUpdatesOf(part[3] as number);
         try {
           await expect(db.ledger.finish('ledger-f', part, now)).rejects.toThrow();
         } finally {

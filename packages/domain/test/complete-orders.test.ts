@@ -265,7 +265,7 @@ describe('CompleteOrders', () => {
   });
 
   it('when the update fails, keeps the acknowledgements: the retry finishes without notifying again', async () => {
-    const { ledger, notifier, clock, useCase, execute } = setup([
+    const { ledger, notifier, logs, useCase, execute } = setup([
       order(1, 7, [[1, 1]]),
       order(2, 7, [[1, 1]]),
     ]);
@@ -282,8 +282,11 @@ describe('CompleteOrders', () => {
       { orderId: 1, reason },
       { orderId: 2, reason },
     ]);
-    // The driver's message (it may quote SQL) stays out of the response.
+    // The driver's message (it may quote SQL) stays out of the response, and goes to the log.
     expect(JSON.stringify(response)).not.toContain('deadlock');
+    expect(logs.withMessage('marking orders finished failed')).toEqual([
+      { level: 'error', fields: { runId: 'run-1', err: ledger.failFinishWith, notified: 2 } },
+    ]);
     expect(retryableOrderIds(response)).toEqual([1, 2]);
     expect(ledger.stateOf(1)).toBe('notified');
 
