@@ -20,6 +20,8 @@ const help = `pnpm bench [flags]
   --profile             server child runs with --cpu-prof (bench/profiles; --profile-dir DIR)
   --compiled            run apps/*/dist/main.js instead of src/main.ts through tsx
   --keep-db             keep the ocs_bench_* databases
+  --no-sql-proxy        no counting proxy in front of MariaDB for the server (SQL counts
+                        then come from SHOW GLOBAL STATUS only, which counts every client)
   --out DIR             where <date>-<time>.json/.svg go             BENCH_OUT        bench/results
   --no-write            print only
   --server-env K=V      extra server env, e.g. NOTIFIER_CONCURRENCY=32 (repeatable)
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'profile-dir': { type: 'string' },
     compiled: { type: 'boolean' },
     'keep-db': { type: 'boolean' },
+    'no-sql-proxy': { type: 'boolean' },
     out: { type: 'string' },
     'no-write': { type: 'boolean' },
     'server-env': { type: 'string', multiple: true },
@@ -104,6 +107,7 @@ const options: BenchOptions = {
   profileDir: profileDir ? resolve(repoRoot, profileDir) : null,
   compiled: values.compiled ?? truthy(env.BENCH_COMPILED),
   keepDatabases: values['keep-db'] ?? truthy(env.BENCH_KEEP_DB),
+  sqlProxy: !(values['no-sql-proxy'] ?? truthy(env.BENCH_NO_SQL_PROXY)),
   outDir: values['no-write'] ? null : resolve(repoRoot, out ?? 'bench/results'),
   mysqlUrl: env.BENCH_MYSQL_URL || env.MYSQL_TEST_URL || defaultServerUrl,
   serverEnv: keyValues(values['server-env'], '--server-env'),

@@ -36,6 +36,7 @@ import {
   sampleUsage,
   startApp,
 } from './processes.js';
+import { classify, emptyCounts, type SqlCounts, startSqlProxy } from './sql-proxy.js';
 
 export type Protocol = 'v1' | 'legacy';
 export type ScenarioKind = 'ours' | 'floor' | 'original';
@@ -51,6 +52,8 @@ export interface BenchContext {
   serverEnv: Record<string, string>;
   schedulerEnv: Record<string, string>;
   keepDatabases: boolean;
+  /** Count the server's statements through a proxy (exact); otherwise only global counters. */
+  sqlProxy: boolean;
   log: (line: string) => void;
 }
 
@@ -82,7 +85,13 @@ export interface ScenarioResult {
   scheduler: (ProcessUsage & { exitCode: number | null }) | null;
   /** `ours`: the scheduler's RunSummary as logged. */
   schedulerSummary: Record<string, unknown> | null;
-  sql: SqlStatements;
+  /**
+   * Statements of this scenario alone: `ours` counted on the wire by a proxy between the
+   * server and MariaDB, `floor`/`original` counted where they are issued. Null without proxy.
+   */
+  sql: SqlCounts | null;
+  /** SHOW GLOBAL STATUS deltas over the window: everything on the MariaDB server. */
+  globalStatus: SqlStatements;
   backgroundQuestionsPerSecond: number;
   notifier: NotifierRequests | null;
   storage: Storage | null;
@@ -102,6 +111,7 @@ export async function runOurs(
   let server: RunningApp | undefined;
   let notifier: Awaited<ReturnType<typeof startNotifier>> | undefined;
   let scheduler: RunningApp | undefined;
+  const proxy = ctx.sqlProxy ? await startSqlProxy(ctx.mysqlUrl) : null;
   try {
     notifier = await startNotifier(ctx.latencyMs, ctx.compiled);
     const profileName = `server-${protocol}-${n}-${Date.now()}.cpuprofile`;
@@ -113,7 +123,7 @@ export async function runOurs(
       env: {
         PORT: '0',
         LOG_LEVEL: 'info',
-        DATABASE_URL: seeded.url,
+        DATABASE_URL: proxy ? proxy.urlFor(seeded.url) : seeded.url,
         AUTH_TOKENS: `${schedulerToken}:scheduler`,
         NOTIFIER_BASE_URL: notifier.url,
         NOTIFIER_PROTOCOL: protocol,
@@ -126,6 +136,7 @@ export async function runOurs(
     const serverUsage = sampleUsage(server.pid);
     const background = await backgroundRate(ctx.mysqlUrl);
     const before = await readStatus(ctx.mysqlUrl);
+    proxy?.reset();
 
     ctx.log(`ours ${protocol} N=${n}: run-once`);
     const started = performance.now();
@@ -144,6 +155,7 @@ export async function runOurs(
     const exitCode = await scheduler.exited;
     const wallSeconds = (performance.now() - started) / 1000;
     const schedulerUsage = schedulerSampler.stop();
+    const sql = proxy?.counts() ?? null;
     const after = await readStatus(ctx.mysqlUrl);
     const serverResult = serverUsage.stop();
 
@@ -177,7 +189,8 @@ export async function runOurs(
       server: serverResult,
       scheduler: { ...schedulerUsage, exitCode },
       schedulerSummary: summary,
-      sql: statementDelta(before, after),
+      sql,
+      globalStatus: statementDelta(before, after),
       backgroundQuestionsPerSecond: Math.round(background),
       notifier: requests,
       storage,
@@ -188,6 +201,7 @@ export async function runOurs(
     await scheduler?.stop();
     await server?.stop();
     await notifier?.app.stop();
+    await proxy?.close();
     if (!ctx.keepDatabases) await seeded.drop();
   }
 }
@@ -293,11 +307,13 @@ export async function runFloor(
     const background = await backgroundRate(ctx.mysqlUrl);
     const before = await readStatus(ctx.mysqlUrl);
     ctx.log(`floor N=${n}: running`);
+    const sql = emptyCounts();
     const started = performance.now();
     try {
       const cutoff = calendarMonthsBefore(new Date(), 6);
       for (let offset = 0; offset < seeded.ids.length; offset += chunkSize) {
         const ids = seeded.ids.slice(offset, offset + chunkSize);
+        countQuery(sql, 'SELECT', 2);
         const [orderRows] = await connection.query<RowDataPacket[]>(
           'SELECT Id, OrderDate, OrderStateId FROM ORDERS WHERE Id IN (?)',
           [ids],
@@ -324,6 +340,7 @@ export async function runFloor(
             ready.push(order.id);
         }
         if (ready.length > 0) {
+          countQuery(sql, 'UPDATE');
           await connection.query(
             'UPDATE ORDERS SET OrderStateId = ? WHERE Id IN (?) AND OrderStateId = ?',
             [states.finished, ready, states.submitted],
@@ -337,6 +354,7 @@ export async function runFloor(
     const after = await readStatus(ctx.mysqlUrl);
     const checks = await runChecks(seeded, null);
     return offProcessResult(
+      sql,
       'floor',
       null,
       seeded,
@@ -363,10 +381,12 @@ export async function runOriginal(ctx: BenchContext, n: number): Promise<Scenari
     const background = await backgroundRate(ctx.mysqlUrl);
     const before = await readStatus(ctx.mysqlUrl);
     ctx.log(`original N=${n}: running (sequential GET /notify/{id} at ${ctx.latencyMs} ms)`);
+    const sql = emptyCounts();
     const started = performance.now();
     try {
       const cutoff = calendarMonthsBefore(new Date(), 6);
-      // One SELECT: orders joined with their state and lines.
+      // One SELECT: orders joined with their lines.
+      countQuery(sql, 'SELECT');
       const [rows] = await connection.query<RowDataPacket[]>(
         `SELECT o.Id, o.OrderDate, o.OrderStateId, l.OrderedQuantity, l.DeliveredQuantity
            FROM ORDERS o LEFT JOIN ORDER_LINES l ON l.OrderId = o.Id
@@ -399,6 +419,7 @@ export async function runOriginal(ctx: BenchContext, n: number): Promise<Scenari
       }
       // One UPDATE.
       if (notified.length > 0) {
+        countQuery(sql, 'UPDATE');
         await connection.query(
           'UPDATE ORDERS SET OrderStateId = ? WHERE Id IN (?) AND OrderStateId = ?',
           [states.finished, notified, states.submitted],
@@ -412,6 +433,7 @@ export async function runOriginal(ctx: BenchContext, n: number): Promise<Scenari
     const requests = await notifierStats(notifier.url);
     const checks = await runChecks(seeded, notifier.url);
     return offProcessResult(
+      sql,
       'original',
       'legacy',
       seeded,
@@ -428,7 +450,13 @@ export async function runOriginal(ctx: BenchContext, n: number): Promise<Scenari
   }
 }
 
+/** The floor and the original count the statements they send themselves. */
+function countQuery(sql: SqlCounts, verb: string, times = 1): void {
+  for (let i = 0; i < times; i++) classify(sql, 0x03, verb);
+}
+
 function offProcessResult(
+  sql: SqlCounts,
   scenario: ScenarioKind,
   protocol: Protocol | null,
   seeded: SeededDatabase,
@@ -452,7 +480,8 @@ function offProcessResult(
     server: null,
     scheduler: null,
     schedulerSummary: null,
-    sql: statementDelta(before, after),
+    sql,
+    globalStatus: statementDelta(before, after),
     backgroundQuestionsPerSecond: Math.round(background),
     notifier,
     storage: null,
