@@ -189,7 +189,7 @@ export function chartOf(report: BenchReport): string {
     { label: `ours (${other})`, color: '#8250df', points: points('ours', other) },
     { label: 'raw floor (mysql2)', color: '#1a7f37', points: points('floor', null) },
     {
-      label: 'original (× N, dashed)',
+      label: 'original (dashed: × N)',
       color: '#cf222e',
       points: points('original', null),
       extrapolate: true,
@@ -197,7 +197,7 @@ export function chartOf(report: BenchReport): string {
   ].filter((s) => s.points.length > 0);
   return renderChart(series, {
     title: 'Completing N orders: time against N',
-    subtitle: `${report.date.slice(0, 16).replace('T', ' ')} UTC, notifier latency ${report.settings.latencyMs} ms, MariaDB, ${report.machine.cpus} cores; ours = scheduler run-once → server → MariaDB + notifier`,
+    subtitle: `notifier latency ${report.settings.latencyMs} ms · MariaDB · ${report.machine.cpus} cores · ${report.date.slice(0, 16).replace('T', ' ')} UTC · ours = run-once → server → DB + notifier`,
   });
 }
 
@@ -234,6 +234,7 @@ export function printTable(report: BenchReport): void {
     pad('srv cpu', 7),
     pad('SQL stmts', 9),
     pad('notif req', 9),
+    pad('load', 5),
     '  checks',
   ].join(' ');
   const lines = [header, '-'.repeat(header.length)];
@@ -250,6 +251,7 @@ export function printTable(report: BenchReport): void {
         pad(r.server?.cpuSeconds ?? '-', 7),
         pad(r.sql?.statements ?? `~${r.globalStatus.questions}`, 9),
         pad(r.notifier?.requests ?? '-', 9),
+        pad(r.loadAverage.toFixed(1), 5),
         `  ${r.checks.passed ? 'ok' : `FAILED: ${r.checks.problems.join('; ')}`}`,
       ].join(' '),
     );

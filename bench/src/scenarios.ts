@@ -7,6 +7,7 @@
  *   that passes, one UPDATE.
  */
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import {
@@ -93,6 +94,11 @@ export interface ScenarioResult {
   /** SHOW GLOBAL STATUS deltas over the window: everything on the MariaDB server. */
   globalStatus: SqlStatements;
   backgroundQuestionsPerSecond: number;
+  /**
+   * The machine's 1-minute load average when the timed part ended (it covers the run): the
+   * machine may be shared, and on 2 cores anything else running shows in the timings.
+   */
+  loadAverage: number;
   notifier: NotifierRequests | null;
   storage: Storage | null;
   checks: Checks;
@@ -154,6 +160,7 @@ export async function runOurs(
     // Sample once more right before the exit is reaped, for the scheduler's last VmHWM.
     const exitCode = await scheduler.exited;
     const wallSeconds = (performance.now() - started) / 1000;
+    const loadAverage = round(loadavg()[0] ?? 0, 2);
     const schedulerUsage = schedulerSampler.stop();
     const sql = proxy?.counts() ?? null;
     const after = await readStatus(ctx.mysqlUrl);
@@ -192,6 +199,7 @@ export async function runOurs(
       sql,
       globalStatus: statementDelta(before, after),
       backgroundQuestionsPerSecond: Math.round(background),
+      loadAverage,
       notifier: requests,
       storage,
       checks,
@@ -483,6 +491,7 @@ function offProcessResult(
     sql,
     globalStatus: statementDelta(before, after),
     backgroundQuestionsPerSecond: Math.round(background),
+    loadAverage: round(loadavg()[0] ?? 0, 2),
     notifier,
     storage: null,
     checks,
