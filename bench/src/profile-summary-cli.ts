@@ -1,6 +1,8 @@
 /**
- * `pnpm --filter @ocs/bench profile:summary [file.cpuprofile] [--top N]`: self time of a
- * `.cpuprofile`, by function and by package. Without a file: the newest in bench/profiles.
+ * `pnpm --filter @ocs/bench profile:summary [path] [--top N]`: self time of a `.cpuprofile`,
+ * by function and by package. `path` is a profile or a directory of them (one per thread;
+ * the busiest, the main thread, is summarised); default: the newest directory in
+ * bench/profiles.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,17 +16,35 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 
-function newest(dir: string): string {
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => join(dir, name))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (!files[0]) throw new Error(`no .cpuprofile in ${dir} (run pnpm bench --profile first)`);
-  return files[0];
+const byNewest = (paths: string[]) =>
+  paths.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+
+function newestDirectory(dir: string): string {
+  const entries = byNewest(readdirSync(dir).map((name) => join(dir, name)));
+  if (!entries[0]) throw new Error(`nothing in ${dir} (run pnpm bench --profile first)`);
+  return entries[0];
 }
 
-const file = positionals[0]
+const target = positionals[0]
   ? resolve(process.env.INIT_CWD ?? repoRoot, positionals[0])
-  : newest(defaultProfileDir);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-console.log(formatSummary(summariseProfile(profile, Number(values.top)), file));
+  : newestDirectory(defaultProfileDir);
+const files = statSync(target).isDirectory()
+  ? readdirSync(target)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .map((name) => join(target, name))
+  : [target];
+if (files.length === 0) throw new Error(`no .cpuprofile in ${target}`);
+
+const summaries = files.map((file) => ({
+  file,
+  summary: summariseProfile(
+    JSON.parse(readFileSync(file, 'utf8')) as CpuProfile,
+    Number(values.top),
+  ),
+}));
+summaries.sort((a, b) => b.summary.busyMs - a.summary.busyMs);
+const [main, ...others] = summaries;
+if (main) console.log(formatSummary(main.summary, main.file));
+for (const other of others) {
+  console.log(`\n(other thread: ${other.file}: ${other.summary.busyMs} ms busy)`);
+}

@@ -30,6 +30,26 @@ export interface SelfTime {
   where: string;
   ms: number;
   percent: number;
+  /** The nearest caller outside node's internals and native code that spends most of it. */
+  caller?: string | undefined;
+}
+
+/** Walks up from a node to the first frame that is our code or a package's (not node's). */
+function callerOf(
+  id: number,
+  byId: Map<number, ProfileNode>,
+  parentOf: Map<number, number>,
+): string {
+  let current = parentOf.get(id);
+  for (let depth = 0; current !== undefined && depth < 60; depth++) {
+    const frame = byId.get(current)?.callFrame;
+    if (frame?.url && !frame.url.startsWith('node:')) {
+      const file = frame.url.replace(/^.*\/(node_modules|packages|apps)\//, '');
+      return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
+    }
+    current = parentOf.get(current);
+  }
+  return '-';
 }
 
 export interface ProfileSummary {
@@ -44,7 +64,7 @@ export interface ProfileSummary {
 export function whereOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node internals';
+  if (url.startsWith('node:')) return nodeArea(url);
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + '/node_modules/'.length).split('/');
@@ -55,8 +75,25 @@ export function whereOf(frame: CallFrame): string {
   return url;
 }
 
+/** node's own code, by area: fetch (undici), the HTTP server, streams, module loading... */
+function nodeArea(url: string): string {
+  if (url.includes('/undici/')) return 'node: fetch (undici)';
+  if (/node:(_http_|http$|internal\/http)/.test(url)) return 'node: http';
+  if (/node:internal\/(modules|bootstrap|vm|source_map)|node:internal\/worker/.test(url))
+    return 'node: module loading, source maps';
+  if (/node:(internal\/)?(streams?|stream_base_commons|net|_stream)/.test(url))
+    return 'node: streams, net';
+  if (/node:internal\/(async_hooks|process\/task_queues|timers)|node:timers/.test(url))
+    return 'node: async hooks, timers';
+  if (/abort_controller|domexception|event_target/.test(url)) return 'node: AbortSignal, events';
+  return `node: ${url.replace(/^node:(internal\/)?/, '').split('/')[0]}`;
+}
+
 export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
   const selfUs = new Map<number, number>();
   if (profile.samples && profile.timeDeltas) {
     // Each delta is the time since the previous sample; attribute it to the sample's node.
@@ -71,7 +108,10 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     for (const node of profile.nodes) selfUs.set(node.id, (node.hitCount ?? 0) * perHit);
   }
 
-  const functions = new Map<string, { name: string; where: string; us: number }>();
+  const functions = new Map<
+    string,
+    { name: string; where: string; us: number; callers: Map<string, number> }
+  >();
   const places = new Map<string, number>();
   let totalUs = 0;
   let idleUs = 0;
@@ -88,8 +128,10 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     const file = frame.url ? frame.url.replace(/^.*\/(node_modules|packages|apps)\//, '') : '';
     const name = `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
     const key = `${name}|${where}`;
-    const entry = functions.get(key) ?? { name, where, us: 0 };
+    const entry = functions.get(key) ?? { name, where, us: 0, callers: new Map() };
     entry.us += us;
+    const caller = callerOf(id, byId, parentOf);
+    entry.callers.set(caller, (entry.callers.get(caller) ?? 0) + us);
     functions.set(key, entry);
     places.set(where, (places.get(where) ?? 0) + us);
   }
@@ -106,6 +148,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
         where: f.where,
         ms: Math.round(f.us / 1000),
         percent: percent(f.us),
+        caller: [...f.callers.entries()].sort((a, b) => b[1] - a[1])[0]?.[0],
       })),
     byWhere: [...places.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -129,6 +172,9 @@ export function formatSummary(summary: ProfileSummary, file: string): string {
     ...summary.byWhere.map(row),
     '',
     'top functions by self time:',
-    ...summary.functions.map((f) => `${row(f)}  [${f.where}]`),
+    ...summary.functions.map(
+      (f) =>
+        `${row(f)}  [${f.where}]${f.caller && f.caller !== '-' ? `\n${' '.repeat(18)}<- ${f.caller}` : ''}`,
+    ),
   ].join('\n');
 }

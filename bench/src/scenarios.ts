@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import {
   backgroundRate,
@@ -120,11 +120,17 @@ export async function runOurs(
   const proxy = ctx.sqlProxy ? await startSqlProxy(ctx.mysqlUrl) : null;
   try {
     notifier = await startNotifier(ctx.latencyMs, ctx.compiled);
-    const profileName = `server-${protocol}-${n}-${Date.now()}.cpuprofile`;
-    const nodeFlags = ctx.profileDir
-      ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', profileName]
-      : [];
-    if (ctx.profileDir) mkdirSync(ctx.profileDir, { recursive: true });
+    // One directory per profiled server: node writes one profile per thread (tsx's module
+    // loader runs in a worker thread), so no fixed --cpu-prof-name, or the threads overwrite
+    // each other's file. The summariser picks the busiest (the main thread).
+    const profileDir = ctx.profileDir
+      ? join(
+          ctx.profileDir,
+          `server-${protocol}-${n}-${new Date().toISOString().replace(/[:.]/g, '')}`,
+        )
+      : null;
+    const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
     server = startApp('server', {
       env: {
         PORT: '0',
@@ -203,7 +209,7 @@ export async function runOurs(
       notifier: requests,
       storage,
       checks,
-      profile: ctx.profileDir ? join(ctx.profileDir, profileName) : null,
+      profile: profileDir ? relative(repoRoot, profileDir) : null,
     };
   } finally {
     await scheduler?.stop();

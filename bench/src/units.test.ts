@@ -54,7 +54,8 @@ describe('summariseProfile', () => {
     });
     expect(summary.byWhere.map((w) => w.name)).toEqual(['drizzle-orm', '(garbage collector)']);
     expect(summary.functions[0]?.percent).toBeCloseTo(66.7, 1);
-    expect(whereOf(frame('f', 'node:internal/streams'))).toBe('node internals');
+    expect(whereOf(frame('f', 'node:internal/streams/readable'))).toBe('node: streams, net');
+    expect(whereOf(frame('f', 'node:internal/deps/undici/undici'))).toBe('node: fetch (undici)');
     expect(whereOf(frame('f', 'file:///r/packages/db/src/a.ts'))).toBe('packages/db');
   });
 });
