@@ -68,6 +68,52 @@ export async function seedDatabase(
   }
 }
 
+/**
+ * A second database with exactly the same data: migrated like the first, then the original
+ * tables copied server-side (INSERT ... SELECT), much faster than seeding again at 1M.
+ */
+export async function cloneDatabase(
+  serverUrl: string,
+  source: SeededDatabase,
+): Promise<SeededDatabase> {
+  const name = `ocs_bench_${randomBytes(5).toString('hex')}`;
+  await withConnection(serverUrl, (c) => c.query(`CREATE DATABASE \`${name}\``));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const drop = () =>
+    withConnection(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(
+      () => undefined,
+    );
+  try {
+    const db = openDatabase({ url: url.toString() });
+    try {
+      await db.migrate();
+    } finally {
+      await db.close();
+    }
+    const started = performance.now();
+    await withConnection(url.toString(), async (c) => {
+      await c.query('SET FOREIGN_KEY_CHECKS = 0');
+      for (const table of ['ORDER_LINES', 'ORDERS', 'PRODUCTS', 'ORDER_STATES']) {
+        await c.query(`DELETE FROM \`${table}\``);
+      }
+      for (const table of ['ORDER_STATES', 'PRODUCTS', 'ORDERS', 'ORDER_LINES']) {
+        await c.query(`INSERT INTO \`${table}\` SELECT * FROM \`${source.name}\`.\`${table}\``);
+      }
+    });
+    return {
+      ...source,
+      url: url.toString(),
+      name,
+      seedSeconds: (performance.now() - started) / 1000,
+      drop,
+    };
+  } catch (error) {
+    await drop().catch(() => undefined);
+    throw error;
+  }
+}
+
 export async function withConnection<T>(
   url: string,
   fn: (c: Connection) => Promise<T>,

@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type ChartSeries, renderChart } from './chart.js';
-import { withConnection } from './mariadb.js';
+import { cloneDatabase, type SeededDatabase, seedDatabase, withConnection } from './mariadb.js';
 import { repoRoot, round } from './processes.js';
 import {
   type BenchContext,
@@ -87,18 +87,50 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     );
   };
 
-  if (!options.skipOriginal) {
-    record(await runOriginal(ctx, options.originalN));
-    for (const protocol of ['v1', 'legacy'] as const) {
-      record(await runOurs(ctx, options.originalN, protocol));
+  // One seed per N; every other scenario at that N gets a server-side copy of it, taken
+  // before anything runs, so all of them start from exactly the same data.
+  const prepare = async (n: number, copies: number): Promise<SeededDatabase[]> => {
+    log(`N=${n}: seeding`);
+    const seeded = await seedDatabase(options.mysqlUrl, n, ctx.now);
+    const all = [seeded];
+    try {
+      for (let i = 0; i < copies; i++) all.push(await cloneDatabase(options.mysqlUrl, seeded));
+    } catch (error) {
+      await Promise.all(all.map((db) => db.drop()));
+      throw error;
     }
-    if (!options.skipFloor && !options.ns.includes(options.originalN)) {
-      record(await runFloor(ctx, options.originalN));
+    return all;
+  };
+  const dropAll = (dbs: SeededDatabase[]) =>
+    options.keepDatabases ? undefined : Promise.all(dbs.map((db) => db.drop().catch(() => {})));
+
+  if (!options.skipOriginal) {
+    const withFloor = !options.skipFloor && !options.ns.includes(options.originalN);
+    const dbs = await prepare(options.originalN, withFloor ? 3 : 2);
+    try {
+      const [forOriginal, forV1, forLegacy, forFloor] = dbs as [
+        SeededDatabase,
+        SeededDatabase,
+        SeededDatabase,
+        SeededDatabase | undefined,
+      ];
+      record(await runOriginal(ctx, forOriginal));
+      record(await runOurs(ctx, forV1, 'v1'));
+      record(await runOurs(ctx, forLegacy, 'legacy'));
+      if (forFloor) record(await runFloor(ctx, forFloor));
+    } finally {
+      await dropAll(dbs);
     }
   }
   for (const n of options.ns) {
-    record(await runOurs(ctx, n, options.protocol));
-    if (!options.skipFloor) record(await runFloor(ctx, n));
+    const dbs = await prepare(n, options.skipFloor ? 0 : 1);
+    try {
+      const [forOurs, forFloor] = dbs as [SeededDatabase, SeededDatabase | undefined];
+      record(await runOurs(ctx, forOurs, options.protocol));
+      if (forFloor) record(await runFloor(ctx, forFloor));
+    } finally {
+      await dropAll(dbs);
+    }
   }
 
   const report: BenchReport = {
@@ -127,6 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     notes: [
       'ours.seconds is the scheduler run duration it logs ("run finished" durationMs); wallSeconds adds its process start-up.',
       'ordersPerSecond = N / seconds (every seeded order is fetched and checked).',
+      'data: seeded once per N; the other scenarios at that N run on server-side copies (INSERT ... SELECT) taken before anything runs; seedSeconds is the seed or the copy.',
       "sql: this scenario's statements alone. ours: counted on the wire by a TCP proxy between the server and MariaDB (client command packets: COM_QUERY by verb, COM_STMT_EXECUTE), from just before run-once starts to its exit; floor and original: counted where they send them.",
       'globalStatus: deltas of SHOW GLOBAL STATUS (Com_*, Questions) over the same window; global to the MariaDB server, so other clients of a shared server are included (backgroundQuestionsPerSecond is measured just before).',
       'peak RSS is VmHWM from /proc/<pid>/status, polled every 100 ms (the scheduler last sampled just before it exits).',

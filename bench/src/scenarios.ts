@@ -19,7 +19,6 @@ import {
   type SeededDatabase,
   type SqlStatements,
   type Storage,
-  seedDatabase,
   statementDelta,
 } from './mariadb.js';
 import {
@@ -107,13 +106,13 @@ export interface ScenarioResult {
 
 const schedulerToken = 'bench-scheduler-token-0123456789';
 
+/** Each scenario takes its own database (seeded or cloned) and drops it at the end. */
 export async function runOurs(
   ctx: BenchContext,
-  n: number,
+  seeded: SeededDatabase,
   protocol: Protocol,
 ): Promise<ScenarioResult> {
-  ctx.log(`ours ${protocol} N=${n}: seeding`);
-  const seeded = await seedDatabase(ctx.mysqlUrl, n, ctx.now);
+  const n = seeded.n;
   let server: RunningApp | undefined;
   let notifier: Awaited<ReturnType<typeof startNotifier>> | undefined;
   let scheduler: RunningApp | undefined;
@@ -216,7 +215,6 @@ export async function runOurs(
     await server?.stop();
     await notifier?.app.stop();
     await proxy?.close();
-    if (!ctx.keepDatabases) await seeded.drop();
   }
 }
 
@@ -310,83 +308,80 @@ async function stateIds(url: string): Promise<{ submitted: number; finished: num
 
 export async function runFloor(
   ctx: BenchContext,
-  n: number,
+  seeded: SeededDatabase,
   chunkSize = 5000,
 ): Promise<ScenarioResult> {
-  ctx.log(`floor N=${n}: seeding`);
-  const seeded = await seedDatabase(ctx.mysqlUrl, n, ctx.now);
+  const n = seeded.n;
+  const states = await stateIds(seeded.url);
+  const connection = await createConnection({ uri: seeded.url });
+  const background = await backgroundRate(ctx.mysqlUrl);
+  const before = await readStatus(ctx.mysqlUrl);
+  ctx.log(`floor N=${n}: running`);
+  const sql = emptyCounts();
+  const started = performance.now();
   try {
-    const states = await stateIds(seeded.url);
-    const connection = await createConnection({ uri: seeded.url });
-    const background = await backgroundRate(ctx.mysqlUrl);
-    const before = await readStatus(ctx.mysqlUrl);
-    ctx.log(`floor N=${n}: running`);
-    const sql = emptyCounts();
-    const started = performance.now();
-    try {
-      const cutoff = calendarMonthsBefore(new Date(), 6);
-      for (let offset = 0; offset < seeded.ids.length; offset += chunkSize) {
-        const ids = seeded.ids.slice(offset, offset + chunkSize);
-        countQuery(sql, 'SELECT', 2);
-        const [orderRows] = await connection.query<RowDataPacket[]>(
-          'SELECT Id, OrderDate, OrderStateId FROM ORDERS WHERE Id IN (?)',
-          [ids],
-        );
-        const [lineRows] = await connection.query<RowDataPacket[]>(
-          'SELECT OrderId, OrderedQuantity, DeliveredQuantity FROM ORDER_LINES WHERE OrderId IN (?)',
-          [ids],
-        );
-        const linesByOrder = new Map<number, LineRow[]>();
-        for (const row of lineRows) {
-          const line = {
-            orderId: row.OrderId as number,
-            ordered: row.OrderedQuantity as number,
-            delivered: row.DeliveredQuantity as number | null,
-          };
-          const list = linesByOrder.get(line.orderId);
-          if (list) list.push(line);
-          else linesByOrder.set(line.orderId, [line]);
-        }
-        const ready: number[] = [];
-        for (const row of orderRows) {
-          const order = { id: row.Id, orderDate: row.OrderDate, stateId: row.OrderStateId };
-          if (passes(order, linesByOrder.get(order.id), states.submitted, cutoff))
-            ready.push(order.id);
-        }
-        if (ready.length > 0) {
-          countQuery(sql, 'UPDATE');
-          await connection.query(
-            'UPDATE ORDERS SET OrderStateId = ? WHERE Id IN (?) AND OrderStateId = ?',
-            [states.finished, ready, states.submitted],
-          );
-        }
+    const cutoff = calendarMonthsBefore(new Date(), 6);
+    for (let offset = 0; offset < seeded.ids.length; offset += chunkSize) {
+      const ids = seeded.ids.slice(offset, offset + chunkSize);
+      countQuery(sql, 'SELECT', 2);
+      const [orderRows] = await connection.query<RowDataPacket[]>(
+        'SELECT Id, OrderDate, OrderStateId FROM ORDERS WHERE Id IN (?)',
+        [ids],
+      );
+      const [lineRows] = await connection.query<RowDataPacket[]>(
+        'SELECT OrderId, OrderedQuantity, DeliveredQuantity FROM ORDER_LINES WHERE OrderId IN (?)',
+        [ids],
+      );
+      const linesByOrder = new Map<number, LineRow[]>();
+      for (const row of lineRows) {
+        const line = {
+          orderId: row.OrderId as number,
+          ordered: row.OrderedQuantity as number,
+          delivered: row.DeliveredQuantity as number | null,
+        };
+        const list = linesByOrder.get(line.orderId);
+        if (list) list.push(line);
+        else linesByOrder.set(line.orderId, [line]);
       }
-    } finally {
-      await connection.end();
+      const ready: number[] = [];
+      for (const row of orderRows) {
+        const order = { id: row.Id, orderDate: row.OrderDate, stateId: row.OrderStateId };
+        if (passes(order, linesByOrder.get(order.id), states.submitted, cutoff))
+          ready.push(order.id);
+      }
+      if (ready.length > 0) {
+        countQuery(sql, 'UPDATE');
+        await connection.query(
+          'UPDATE ORDERS SET OrderStateId = ? WHERE Id IN (?) AND OrderStateId = ?',
+          [states.finished, ready, states.submitted],
+        );
+      }
     }
-    const seconds = (performance.now() - started) / 1000;
-    const after = await readStatus(ctx.mysqlUrl);
-    const checks = await runChecks(seeded, null);
-    return offProcessResult(
-      sql,
-      'floor',
-      null,
-      seeded,
-      seconds,
-      before,
-      after,
-      background,
-      null,
-      checks,
-    );
   } finally {
-    if (!ctx.keepDatabases) await seeded.drop();
+    await connection.end();
   }
+  const seconds = (performance.now() - started) / 1000;
+  const after = await readStatus(ctx.mysqlUrl);
+  const checks = await runChecks(seeded, null);
+  return offProcessResult(
+    sql,
+    'floor',
+    null,
+    seeded,
+    seconds,
+    before,
+    after,
+    background,
+    null,
+    checks,
+  );
 }
 
-export async function runOriginal(ctx: BenchContext, n: number): Promise<ScenarioResult> {
-  ctx.log(`original N=${n}: seeding`);
-  const seeded = await seedDatabase(ctx.mysqlUrl, n, ctx.now);
+export async function runOriginal(
+  ctx: BenchContext,
+  seeded: SeededDatabase,
+): Promise<ScenarioResult> {
+  const n = seeded.n;
   let notifier: Awaited<ReturnType<typeof startNotifier>> | undefined;
   try {
     notifier = await startNotifier(ctx.latencyMs, ctx.compiled);
@@ -460,7 +455,6 @@ export async function runOriginal(ctx: BenchContext, n: number): Promise<Scenari
     );
   } finally {
     await notifier?.app.stop();
-    if (!ctx.keepDatabases) await seeded.drop();
   }
 }
 
