@@ -79,7 +79,9 @@ export function whereOf(frame: CallFrame): string {
 function nodeArea(url: string): string {
   if (url.includes('/undici/')) return 'node: fetch (undici)';
   if (/node:(_http_|http$|internal\/http)/.test(url)) return 'node: http';
-  if (/node:internal\/(modules|bootstrap|vm|source_map)|node:internal\/worker/.test(url))
+  // js_transferable serves web streams (fetch bodies); worker/io is the ESM hooks thread.
+  if (/js_transferable|node:internal\/webstreams/.test(url)) return 'node: webstreams';
+  if (/node:internal\/(modules|bootstrap|vm|source_map|worker)/.test(url))
     return 'node: module loading, source maps';
   if (/node:(internal\/)?(streams?|stream_base_commons|net|_stream)/.test(url))
     return 'node: streams, net';
