@@ -114,5 +114,10 @@ const options: BenchOptions = {
   schedulerEnv: keyValues(values['scheduler-env'], '--scheduler-env'),
 };
 
-const { report } = await runBench(options);
-process.exit(report.allChecksPassed ? 0 : 3);
+try {
+  const { report } = await runBench(options);
+  process.exit(report.allChecksPassed ? 0 : 3);
+} catch (error) {
+  console.error(`pnpm bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

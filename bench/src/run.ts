@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type ChartSeries, renderChart } from './chart.js';
 import { cloneDatabase, type SeededDatabase, seedDatabase, withConnection } from './mariadb.js';
-import { repoRoot, round } from './processes.js';
+import { appEntry, repoRoot, round } from './processes.js';
 import {
   type BenchContext,
   type Protocol,
@@ -76,6 +76,9 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     sqlProxy: options.sqlProxy,
     log,
   };
+  // Fail before seeding anything when --compiled has nothing to run.
+  if (options.compiled)
+    for (const app of ['notifier', 'server', 'scheduler'] as const) appEntry(app, true);
   const date = new Date();
   const results: ScenarioResult[] = [];
   const record = (result: ScenarioResult) => {
