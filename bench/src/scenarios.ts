@@ -106,7 +106,7 @@ export interface ScenarioResult {
 
 const schedulerToken = 'bench-scheduler-token-0123456789';
 
-/** Each scenario takes its own database (seeded or cloned) and drops it at the end. */
+/** Each scenario gets its own database (seeded or a copy); the caller drops it. */
 export async function runOurs(
   ctx: BenchContext,
   seeded: SeededDatabase,
@@ -162,7 +162,7 @@ export async function runOurs(
       compiled: ctx.compiled,
     });
     const schedulerSampler = sampleUsage(scheduler.pid);
-    // Sample once more right before the exit is reaped, for the scheduler's last VmHWM.
+    // The scheduler's peak is its last VmHWM sample, at most 100 ms before it exits.
     const exitCode = await scheduler.exited;
     const wallSeconds = (performance.now() - started) / 1000;
     const loadAverage = round(loadavg()[0] ?? 0, 2);
