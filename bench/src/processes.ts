@@ -38,7 +38,8 @@ const TAIL = 256 * 1024;
 
 export function appEntry(app: AppName, compiled = false): { cwd: string; argv: string[] } {
   const cwd = resolve(repoRoot, 'apps', app);
-  if (!compiled) return { cwd, argv: ['--import', 'tsx', 'src/main.ts'] };
+  if (!compiled)
+    return { cwd, argv: ['--conditions=development', '--import', 'tsx', 'src/main.ts'] };
   const entry = resolve(cwd, 'dist/main.js');
   if (!existsSync(entry)) {
     throw new Error(`--compiled: ${entry} does not exist (build the apps first: pnpm build)`);

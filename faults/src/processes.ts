@@ -32,11 +32,15 @@ export function startApp(
   env: Record<string, string>,
   args: string[] = [],
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: resolve(repoRoot, 'apps', app),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', 'src/main.ts', ...args],
+    {
+      cwd: resolve(repoRoot, 'apps', app),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (data: Buffer) => {
