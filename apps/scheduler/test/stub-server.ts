@@ -15,8 +15,8 @@ import {
   NoOrdersSuccessfullyUpdatedError,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
-import superjson from 'superjson';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import superjson from 'superjson';
 import { z } from 'zod';
 
 /** What one `orders.complete` call does with one order. */
