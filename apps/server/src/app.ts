@@ -110,8 +110,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.drain(config.shutdownGraceMs);
-      server.closeAllConnections();
+      // Answers of the last calls are still being written: their connections close by
+      // themselves (Connection: close); whatever is left after a few seconds is cut.
+      const lastAnswers = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
+      clearTimeout(lastAnswers);
       await notifier.close();
       await db.close();
     },

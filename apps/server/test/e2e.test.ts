@@ -571,7 +571,11 @@ for (const { kind, skip } of suites) {
       // `script` gives the scheduler a pseudo-terminal, as an operator's shell would.
       const child = spawn(
         'script',
-        ['-qec', `${process.execPath} --import tsx src/main.ts run-once`, '/dev/null'],
+        [
+          '-qec',
+          `${process.execPath} --conditions=development --import tsx src/main.ts run-once`,
+          '/dev/null',
+        ],
         {
           cwd: resolve(repoRoot, 'apps/scheduler'),
           env: {

@@ -150,7 +150,7 @@ describe('the packed public packages', () => {
 
     it('(a) plain node runs the use case with the requirements, the notifier client and @ocs/db', async () => {
       const script = `
-        import { openDatabase } from '@ocs/db/client';
+        import { isTransientDatabaseError, openDatabase } from '@ocs/db/client';
         import { CompleteOrders, silentLogger, systemClock } from '@ocs/domain';
         import { createOrderNotifier } from '@ocs/notifier-client';
         import { defaultRequirements } from '@ocs/requirements';
@@ -158,14 +158,25 @@ describe('the packed public packages', () => {
         try {
           await db.migrate();
           await db.seedDemo(systemClock.now());
+          const notifier = createOrderNotifier({
+            baseUrl: process.env.NOTIFIER_URL,
+            protocol: 'legacy',
+            keyNamespace: await db.installationId(),
+          });
           const useCase = new CompleteOrders({
             repository: db.orders,
-            notifier: createOrderNotifier({ baseUrl: process.env.NOTIFIER_URL, protocol: 'legacy' }),
+            ledger: db.ledger,
+            runs: db.runs,
+            notifier,
             requirements: defaultRequirements({ minimumAgeMonths: 6 }),
             clock: systemClock,
             logger: silentLogger,
+            newRunId: () => 'run-' + Date.now(),
+            claimLeaseMs: 600000,
+            isTransientError: isTransientDatabaseError,
           });
-          const response = await useCase.execute([1, 2, 3, 4, 5]);
+          const { response } = await useCase.execute([1, 2, 3, 4, 5]);
+          await notifier.close();
           const states = (await db.orders.findByIds([1, 2, 3, 4, 5])).map((o) => [o.id, o.state]);
           console.log(JSON.stringify({ response, states }));
         } finally {
