@@ -50,6 +50,7 @@ const columns: [string, (r: ScenarioReport) => string | number][] = [
   ['notifiedTwice', (r) => r.notifiedTwice],
   ['finishedWithoutNotif', (r) => r.finishedWithoutNotification],
   ['eligibleLeftUnfinished', (r) => r.eligibleLeftUnfinished],
+  ['heldForOperator*', (r) => r.heldForOperator],
   ['unexpectedChanges', (r) => r.unexpectedChanges],
   ['5xx', (r) => r.fiveXx],
   ['storedTwice*', (r) => r.storedMoreThanOnce],
