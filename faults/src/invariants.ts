@@ -38,6 +38,12 @@ export interface ScenarioEvidence {
    * unanswered may be held for an operator (`heldForOperator`) rather than finished.
    */
   holdUnconfirmed?: boolean;
+  /**
+   * v1 only, for scenarios that time attempts out on purpose: a re-request carrying the same
+   * idempotency key within this many ms of an acknowledged one is a client timeout that fired
+   * before the (written) answer was read — `retriedAfterLateAnswer`, not `notifiedTwice`.
+   */
+  lateAnswerWindowMs?: number;
   /** A re-request closer than this after an unanswered one counts as `retriedUnconfirmed`. */
   unconfirmedRetryWindowMs?: number;
 }
@@ -56,6 +62,8 @@ export interface ScenarioCounts {
    * counted in `eligibleLeftUnfinished`.
    */
   heldForOperator: number;
+  /** See `lateAnswerWindowMs`: reported, not failed. */
+  retriedAfterLateAnswer: number;
   unexpectedChanges: number;
   fiveXx: number;
   /**
@@ -98,6 +106,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     finishedWithoutNotification: 0,
     eligibleLeftUnfinished: 0,
     heldForOperator: 0,
+    retriedAfterLateAnswer: 0,
     unexpectedChanges: 0,
     fiveXx: evidence.fiveXx,
     storedMoreThanOnce: 0,
@@ -257,6 +266,19 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       (at) => ack.receivedAtMs <= at && at <= next.receivedAtMs,
     );
     const acrossCrash = crash >= 0;
+    const keyOf = (record: RequestRecord) =>
+      record.idempotencyKeys?.[record.orderIds.indexOf(Number(key.split(':').pop()))];
+    if (
+      protocol === 'v1' &&
+      evidence.lateAnswerWindowMs !== undefined &&
+      next.receivedAtMs - ack.receivedAtMs < evidence.lateAnswerWindowMs &&
+      keyOf(ack) !== undefined &&
+      keyOf(ack) === keyOf(next)
+    ) {
+      counts.retriedAfterLateAnswer++;
+      example(examples, 'retriedAfterLateAnswer', `order ${key}: #${ack.seq} then #${next.seq}`);
+      continue;
+    }
     if (acrossCrash) {
       resent++;
       resentByKill[crash] = (resentByKill[crash] ?? 0) + 1;
