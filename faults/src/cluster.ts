@@ -208,10 +208,16 @@ export class Installation {
     const lease = Number(this.serverEnv.CLAIM_LEASE_MS ?? 7000);
     const lockTtl = Number(this.options.schedulerEnv?.SCHEDULER_LOCK_TTL_MS ?? 5000);
     let runs = 0;
+    let before = Number.POSITIVE_INFINITY;
     while (runs < maxRuns) {
       const code = await this.runOnce(replicaIndex);
       runs++;
-      if ((await this.eligibleLeft()) === 0) break;
+      const left = await this.eligibleLeft();
+      if (left === 0) break;
+      // The scheduler says nothing retryable is left and the run changed nothing: another
+      // daily run would not either (e.g. orders held for an operator).
+      if (code === 0 && left === before) break;
+      before = left;
       // Claims of a dead or giving-up call end with their lease; a dead scheduler's lock
       // with its TTL: the next daily run comes after both.
       await sleep((code === 4 ? Math.max(lease, lockTtl) : lease) + 500);

@@ -33,6 +33,17 @@ export interface ScenarioEvidence {
   serverKills: number[];
   /** 5xx answers the server replicas gave (counted by the proxies / direct callers). */
   fiveXx: number;
+  /**
+   * Legacy without NOTIFIER_RETRY_UNCONFIRMED: an eligible order whose requests all went
+   * unanswered may be held for an operator (`heldForOperator`) rather than finished.
+   */
+  holdUnconfirmed?: boolean;
+  /**
+   * v1 only, for scenarios that time attempts out on purpose: a re-request carrying the same
+   * idempotency key within this many ms of an acknowledged one is a client timeout that fired
+   * before the (written) answer was read — `retriedAfterLateAnswer`, not `notifiedTwice`.
+   */
+  lateAnswerWindowMs?: number;
   /** A re-request closer than this after an unanswered one counts as `retriedUnconfirmed`. */
   unconfirmedRetryWindowMs?: number;
 }
@@ -45,6 +56,14 @@ export interface ScenarioCounts {
   notifiedTwice: number;
   finishedWithoutNotification: number;
   eligibleLeftUnfinished: number;
+  /**
+   * Eligible orders left unfinished because their only requests went unanswered (they may have
+   * been delivered) and legacy holds those for an operator (`holdUnconfirmed`): reported, not
+   * counted in `eligibleLeftUnfinished`.
+   */
+  heldForOperator: number;
+  /** See `lateAnswerWindowMs`: reported, not failed. */
+  retriedAfterLateAnswer: number;
   unexpectedChanges: number;
   fiveXx: number;
   /**
@@ -86,6 +105,8 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     notifiedTwice: 0,
     finishedWithoutNotification: 0,
     eligibleLeftUnfinished: 0,
+    heldForOperator: 0,
+    retriedAfterLateAnswer: 0,
     unexpectedChanges: 0,
     fiveXx: evidence.fiveXx,
     storedMoreThanOnce: 0,
@@ -157,10 +178,18 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       }
     }
     for (const id of eligible) {
-      if (!diff.finished.has(id)) {
-        counts.eligibleLeftUnfinished++;
-        example(examples, 'eligibleLeftUnfinished', `${installation.label}: order ${id}`);
+      if (diff.finished.has(id)) continue;
+      const owner = logHasOwners ? installation.label : '*';
+      const list = requestsOf.get(`${owner}:${id}`) ?? [];
+      if (evidence.holdUnconfirmed && list.some(unanswered) && !list.some(acknowledged)) {
+        // Legacy, no key: a request that may have reached the service was never answered, and
+        // the documented policy holds such an order for an operator instead of resending.
+        counts.heldForOperator++;
+        example(examples, 'heldForOperator', `${installation.label}: order ${id}`);
+        continue;
       }
+      counts.eligibleLeftUnfinished++;
+      example(examples, 'eligibleLeftUnfinished', `${installation.label}: order ${id}`);
     }
 
     // Invariant 2: FINISHED only with an acknowledged notification of this installation.
@@ -237,6 +266,19 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       (at) => ack.receivedAtMs <= at && at <= next.receivedAtMs,
     );
     const acrossCrash = crash >= 0;
+    const keyOf = (record: RequestRecord) =>
+      record.idempotencyKeys?.[record.orderIds.indexOf(Number(key.split(':').pop()))];
+    if (
+      protocol === 'v1' &&
+      evidence.lateAnswerWindowMs !== undefined &&
+      next.receivedAtMs - ack.receivedAtMs < evidence.lateAnswerWindowMs &&
+      keyOf(ack) !== undefined &&
+      keyOf(ack) === keyOf(next)
+    ) {
+      counts.retriedAfterLateAnswer++;
+      example(examples, 'retriedAfterLateAnswer', `order ${key}: #${ack.seq} then #${next.seq}`);
+      continue;
+    }
     if (acrossCrash) {
       resent++;
       resentByKill[crash] = (resentByKill[crash] ?? 0) + 1;

@@ -50,6 +50,8 @@ const columns: [string, (r: ScenarioReport) => string | number][] = [
   ['notifiedTwice', (r) => r.notifiedTwice],
   ['finishedWithoutNotif', (r) => r.finishedWithoutNotification],
   ['eligibleLeftUnfinished', (r) => r.eligibleLeftUnfinished],
+  ['heldForOperator*', (r) => r.heldForOperator],
+  ['lateAnswerRetry*', (r) => r.retriedAfterLateAnswer],
   ['unexpectedChanges', (r) => r.unexpectedChanges],
   ['5xx', (r) => r.fiveXx],
   ['storedTwice*', (r) => r.storedMoreThanOnce],

@@ -116,6 +116,18 @@ describe('invariant checker', () => {
     expect(counts.resentByKill).toEqual([2, 0]);
   });
 
+  it('legacy: an eligible order whose only request went unanswered may be held for an operator', () => {
+    const counts = computeCounts(
+      evidence({
+        installations: [install('a', [1], [1, 2, 3])],
+        requests: [req([1], 0), req([2], 0, 200, false), req([3], 0, 500)],
+        holdUnconfirmed: true,
+      }),
+    );
+    expect(counts.heldForOperator).toBe(1); // 2
+    expect(counts.eligibleLeftUnfinished).toBe(1); // 3: its failure was answered
+  });
+
   it('sees FINISHED without an acknowledgement, eligible left over and other changes', () => {
     const view = install('a', [1, 3], [1, 2]);
     view.after.tables.ORDERS?.set(2, JSON.stringify({ Id: 2, OrderDate: 'x', OrderStateId: 1 }));

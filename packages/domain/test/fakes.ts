@@ -102,6 +102,7 @@ export class InMemoryLedger implements CompletionLedger {
   }
 
   async hold(runId: string, orderIds: readonly number[]): Promise<void> {
+    noEmptyList('hold', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
       if (row?.runId === runId && row.state === 'claimed') row.state = 'unconfirmed';
@@ -207,11 +208,14 @@ export class FakeNotifier implements OrderNotifier {
 }
 
 /**
- * An empty `IN ()` is invalid SQL, and an empty list should never reach the database: the
- * fakes fail the way a real adapter would.
+ * An empty `IN ()` is invalid SQL, and an empty list should never reach the database; nor
+ * should anything but order ids: the fakes fail the way a real adapter would.
  */
 function noEmptyList(operation: string, ids: readonly number[]): void {
   if (ids.length === 0) throw new Error(`${operation} was given no ids (an empty IN () list)`);
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 1);
+  if (bad !== undefined)
+    throw new Error(`${operation} was given ${JSON.stringify(bad)}, not an order id`);
 }
 
 export interface LogRecord {
