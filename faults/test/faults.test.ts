@@ -142,7 +142,10 @@ async function runScenario(
     const env = installs[0]?.serverEnv ?? {};
     const concurrency = Number(env.NOTIFIER_CONCURRENCY ?? 8);
     const perRequest = options.protocol === 'legacy' ? 1 : Number(env.NOTIFIER_BATCH_SIZE ?? 50);
-    const writeBatch = Number(process.env.FAULTS_STATE_WRITE_BATCH ?? concurrency * perRequest);
+    // One state write takes every acknowledgement that arrived during the previous write: at
+    // most `concurrency` requests' worth per latency, and a write on 2 loaded cores can take a
+    // couple of latencies. An assumption, hence overridable.
+    const writeBatch = Number(process.env.FAULTS_STATE_WRITE_BATCH ?? 2 * concurrency * perRequest);
     const kills = installs.reduce((sum, i) => sum + i.serverKills.length, 0);
     // Per kill: the requests in flight plus one state write of acknowledgements.
     const perKillBound = concurrency * perRequest + writeBatch;
