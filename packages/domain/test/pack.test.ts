@@ -50,7 +50,8 @@ describe('the packed @ocs/domain', () => {
     expect(manifest.dependencies.zod).toMatch(/^\^?\d/);
   });
 
-  it('is imported by plain node and its use case runs', () => {
+  // Starts a Node process: seconds on a loaded machine, so no 5 s default limit.
+  it('is imported by plain node and its use case runs', { timeout: 60_000 }, () => {
     const script = `
       import { CompleteOrders, NoOrdersFoundError, completeOrderResponseSchema, silentLogger } from '@ocs/domain';
       const order = { id: 1, orderDate: new Date('2020-01-01'), state: 'SUBMITTED', lines: [] };
