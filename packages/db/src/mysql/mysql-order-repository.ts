@@ -1,6 +1,6 @@
 /** OrderRepository on MySQL/MariaDB: chunked `IN (...)` queries, locked guarded updates. */
 import type { MarkFinishedResult } from '@ocs/domain';
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { MySql2Database } from 'drizzle-orm/mysql2';
 import {
   checkChunkSize,
@@ -9,6 +9,7 @@ import {
   mysqlMaxPlaceholders,
   type OrderRepositoryOptions,
 } from '../chunks.js';
+import { idList } from '../ledger/sql-executor.js';
 import type { StateIds } from '../mapping.js';
 import { OrderRepositoryBase } from '../order-repository-base.js';
 import * as schema from '../schema/mysql-schema.js';
@@ -55,7 +56,7 @@ export class MySqlOrderRepository extends OrderRepositoryBase {
     return this.#db
       .select()
       .from(orderLines)
-      .where(inArray(orderLines.orderId, orderIds))
+      .where(sql`${orderLines.orderId} IN (${idList(orderIds)})`)
       .orderBy(asc(orderLines.orderId), asc(orderLines.id));
   }
 

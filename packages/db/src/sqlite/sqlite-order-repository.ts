@@ -1,6 +1,6 @@
 /** OrderRepository on the embedded SQLite database (libsql): chunked `IN (...)` queries, guarded updates. */
 import type { MarkFinishedResult } from '@ocs/domain';
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import {
   checkChunkSize,
@@ -9,6 +9,7 @@ import {
   type OrderRepositoryOptions,
   sqliteMaxVariables,
 } from '../chunks.js';
+import { idList } from '../ledger/sql-executor.js';
 import type { StateIds } from '../mapping.js';
 import { OrderRepositoryBase } from '../order-repository-base.js';
 import * as schema from '../schema/sqlite-schema.js';
@@ -51,7 +52,7 @@ export class SqliteOrderRepository extends OrderRepositoryBase {
     return this.#db
       .select()
       .from(orderLines)
-      .where(inArray(orderLines.orderId, orderIds))
+      .where(sql`${orderLines.orderId} IN (${idList(orderIds)})`)
       .orderBy(asc(orderLines.orderId), asc(orderLines.id));
   }
 
