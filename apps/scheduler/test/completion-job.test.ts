@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createServerClient } from '../src/client.js';
 import {
   BatchRejectedError,
@@ -114,6 +114,7 @@ const emptySummary: Omit<RunSummary, 'durationMs'> = {
 describe('CompletionJob', () => {
   it('given pending orders that all complete, sends each id once and counts them completed', async () => {
     server.addOrders([1, 2, 3]);
+    const before = Date.now();
 
     const summary = await job().run();
 
@@ -123,6 +124,8 @@ describe('CompletionJob', () => {
       completed: 3,
       durationMs: expect.any(Number),
     });
+    expect(summary.durationMs).toBeGreaterThanOrEqual(0);
+    expect(summary.durationMs).toBeLessThanOrEqual(Date.now() - before);
     expect(server.completeCalls).toEqual([[1, 2, 3]]);
   });
 
@@ -156,6 +159,8 @@ describe('CompletionJob', () => {
     server.addOrders([3], { requirements: ['ORDER.TOO_RECENT'] });
     server.addOrders([4], { requirements: ['ORDER.TOO_RECENT', 'ORDER.NOT_FULLY_DELIVERED'] });
     server.addOrders([5], { requirements: ['ORDER.ALREADY_FINISHED'] });
+    // Finished, but it would fail another requirement anyway: a requirement failure.
+    server.addOrders([11], { requirements: ['ORDER.ALREADY_FINISHED', 'ORDER.NO_LINES'] });
     server.addOrders([6], 'finishedElsewhere');
     server.addOrders([7], 'notNotified');
     server.addOrders([8, 9], 'notUpdated');
@@ -164,11 +169,16 @@ describe('CompletionJob', () => {
     const summary = await job().run();
 
     expect(summary).toEqual({
-      pending: 10,
+      pending: 11,
       completed: 2,
       notFound: 0,
-      failedRequirementOrders: 2,
-      failedRequirements: { 'ORDER.TOO_RECENT': 2, 'ORDER.NOT_FULLY_DELIVERED': 1 },
+      failedRequirementOrders: 3,
+      failedRequirements: {
+        'ORDER.TOO_RECENT': 2,
+        'ORDER.NOT_FULLY_DELIVERED': 1,
+        'ORDER.ALREADY_FINISHED': 1,
+        'ORDER.NO_LINES': 1,
+      },
       // An order some other call finished is done, not a failure: no retry, no exit 3.
       finishedElsewhere: 2,
       notNotified: 1,
@@ -242,9 +252,11 @@ describe('CompletionJob', () => {
 
   it('an order that fails a requirement on retry stays counted once, as failed', async () => {
     server.addOrders([1], 'notNotified', { requirements: ['ORDER.NOT_FULLY_DELIVERED'] });
+    const { shown, progress } = displayedProgress();
 
-    const summary = await job({ retryAttempts: 1 }).run();
+    const summary = await job({ retryAttempts: 1 }, { progress }).run();
 
+    expect(shown).toMatchObject({ settled: 1, pending: 1 });
     expect(summary).toMatchObject({
       pending: 1,
       failedRequirementOrders: 1,
@@ -336,9 +348,54 @@ describe('CompletionJob', () => {
     const error = await rejection(job({ retryAttempts: 2 }).run());
 
     expect(error).toBeInstanceOf(BatchRejectedError);
-    expect((error as Error).message).toBe('The server rejected a batch: scripted BAD_REQUEST');
+    expect(error).toMatchObject({
+      name: 'BatchRejectedError',
+      message: 'The server rejected a batch: scripted BAD_REQUEST',
+    });
     expect(server.completeCalls).toEqual([[1, 2]]);
     expect(server.lock).toBeNull();
+  });
+
+  it('after a fatal answer sends no further batch', async () => {
+    server.addOrders([1, 2, 3]);
+    server.failCompletes = ['BAD_REQUEST'];
+
+    const error = await rejection(job({ batchSize: 1, batchConcurrency: 1 }).run());
+
+    expect(error).toBeInstanceOf(BatchRejectedError);
+    expect(server.completeCalls).toEqual([[1]]);
+  });
+
+  it('a refused token in a retry round ends the run, it is not swallowed', async () => {
+    server.addOrders([1], 'notNotified');
+    server.onComplete = () => {
+      server.onComplete = null;
+      server.token = 'rotated-token-0123456789';
+    };
+
+    const error = await rejection(job({ retryAttempts: 2 }).run());
+
+    expect(error).toMatchObject({ name: 'ServerUnavailableError', reason: 'unauthorized' });
+  });
+
+  it('reads answers of a server from before claimedElsewhereOrders', async () => {
+    server.addOrders([1, 2]);
+    server.olderServer = true;
+
+    const summary = await job().run();
+
+    expect(summary).toMatchObject({ completed: 2, claimedElsewhere: 0, leftUndone: 0 });
+  });
+
+  it('a page query answered with an error is that error, not "unreachable"', async () => {
+    server.addOrders([1]);
+    server.failPages = ['INTERNAL_SERVER_ERROR'];
+
+    const error = await rejection(job().run());
+
+    expect(error).not.toBeInstanceOf(ServerUnavailableError);
+    expect((error as Error).message).toBe('scripted INTERNAL_SERVER_ERROR');
+    expect(server.completeCalls).toEqual([]);
   });
 
   it('keeps at most batchConcurrency batches in flight', async () => {
@@ -382,7 +439,11 @@ describe('CompletionJob', () => {
       const error = await rejection(job().run());
 
       expect(error).toBeInstanceOf(LockHeldError);
-      expect(error).toMatchObject({ holder: 'other-host:42:abc', leaseUntil });
+      expect(error).toMatchObject({
+        name: 'LockHeldError',
+        holder: 'other-host:42:abc',
+        leaseUntil,
+      });
       expect((error as Error).message).toBe(
         `Another scheduler (other-host:42:abc) is running; its lock lasts until ${leaseUntil}`,
       );
@@ -410,24 +471,71 @@ describe('CompletionJob', () => {
       expect(new Set(server.lockRequests.map((r) => r.holder)).size).toBe(2);
     });
 
-    it('is renewed while a run lasts', async () => {
-      server.addOrders([1]);
-      let open: () => void = () => {};
-      server.gate = new Promise((resolve) => {
-        open = resolve;
-      });
+    it.each([
+      [6000, 2000],
+      [1500, 1000],
+    ])('with a lease of %i ms, is renewed every %i ms while a run lasts', async (ttl, every) => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        server.addOrders([1]);
+        let open: () => void = () => {};
+        server.gate = new Promise((resolve) => {
+          open = resolve;
+        });
 
-      const run = job({ lockTtlMs: 3000 }).run();
-      // Renewed every third of the lease (1 s): wait for the renewal, then let the run end.
-      while (server.lockRequests.length < 2) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        const run = job({ lockTtlMs: ttl }).run();
+        await server.waitForInFlight(1);
+        vi.advanceTimersByTime(every - 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const beforeThePeriod = server.lockRequests.length;
+        vi.advanceTimersByTime(1);
+        while (server.lockRequests.length < 2)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        open();
+        await run;
+
+        expect(beforeThePeriod).toBe(1);
+        const [first, renewal] = server.lockRequests;
+        expect(renewal).toEqual(first);
+        expect(server.lock).toBeNull();
+      } finally {
+        vi.useRealTimers();
       }
-      open();
-      await run;
+    });
 
-      const [first, renewal] = server.lockRequests;
-      expect(renewal).toEqual(first);
-      expect(server.lock).toBeNull();
+    it('a renewal that finds another holder is logged as an error', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        server.addOrders([1]);
+        let open: () => void = () => {};
+        server.gate = new Promise((resolve) => {
+          open = resolve;
+        });
+        const { logger, lines } = capturedLog('err');
+
+        const run = job({ lockTtlMs: 3000 }, { logger }).run();
+        await server.waitForInFlight(1);
+        server.lock = {
+          holder: 'other-host:7:xyz',
+          leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+        };
+        vi.advanceTimersByTime(1000);
+        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        open();
+        await run.catch(() => {});
+
+        expect(lines.filter((l) => l.msg === 'could not renew the single-runner lock')).toEqual([
+          {
+            level: 50,
+            msg: 'could not renew the single-runner lock',
+            err: expect.objectContaining({ type: 'LockHeldError' }),
+          },
+        ]);
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 
@@ -438,11 +546,23 @@ describe('CompletionJob', () => {
       const error = await rejection(job({}, { token: 'wrong-token-0123456789' }).run());
 
       expect(error).toBeInstanceOf(ServerUnavailableError);
-      expect(error).toMatchObject({ reason: 'unauthorized' });
+      expect(error).toMatchObject({ name: 'ServerUnavailableError', reason: 'unauthorized' });
       expect((error as Error).message).toBe(
         "The server refused the scheduler's token: Unknown token",
       );
       expect(server.completeCalls).toEqual([]);
+    });
+
+    it('a token without the scheduler role (403) is "unauthorized" too', async () => {
+      server.addOrders([1]);
+      server.forbidden = true;
+
+      const error = await rejection(job().run());
+
+      expect(error).toMatchObject({ name: 'ServerUnavailableError', reason: 'unauthorized' });
+      expect((error as Error).message).toBe(
+        "The server refused the scheduler's token: The token lacks the scheduler role",
+      );
     });
 
     it('refuses the token mid-run (a rotated token): the run ends with "unauthorized"', async () => {
@@ -472,14 +592,18 @@ describe('CompletionJob', () => {
         void server.close();
       };
 
-      const { logger, lines } = capturedLog();
+      const { logger, lines } = capturedLog('err');
 
       const summary = await job({ retryAttempts: 1 }, { logger }).run();
 
       expect(server.completeCalls).toEqual([[1, 2, 3]]);
       // The lock ends with its lease: said once, as a warning.
       expect(lines.filter((l) => String(l.msg).startsWith('could not release'))).toEqual([
-        { level: 40, msg: 'could not release the lock; it ends with its lease' },
+        {
+          level: 40,
+          msg: 'could not release the lock; it ends with its lease',
+          err: expect.objectContaining({ message: expect.any(String) }),
+        },
       ]);
       expect(summary).toMatchObject({
         pending: 3,
@@ -501,6 +625,7 @@ describe('CompletionJob', () => {
 
       expect(error).toBeInstanceOf(ServerUnavailableError);
       expect(error).toMatchObject({ reason: 'unreachable' });
+      expect((error as Error).message).toMatch(/^Cannot reach the server: ./);
       expect(server.completeCalls).toEqual([]);
     });
   });

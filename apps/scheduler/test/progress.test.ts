@@ -108,12 +108,33 @@ describe('progress without a terminal: log lines', () => {
   });
 });
 
+describe('progress by default', () => {
+  it('logs lines when stdout is not a terminal', async () => {
+    const stdout = process.stdout as NodeJS.WriteStream & { isTTY: boolean };
+    const saved = stdout.isTTY;
+    const { logger, lines } = capturedLog();
+    try {
+      Object.assign(stdout, { isTTY: false });
+      const progress = createProgress(logger);
+      progress.start();
+      progress.advance(1, 2, summary(1));
+      progress.stop();
+    } finally {
+      Object.assign(stdout, { isTTY: saved });
+    }
+    await flushed();
+
+    expect(lines.map((line) => line.msg)).toEqual(['run started', 'progress']);
+  });
+});
+
 describe('progress on a terminal: a bar', () => {
   it('draws settled of pending, completed and the rate', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const stderr = process.stderr as NodeJS.WriteStream & { isTTY: boolean };
     const saved = { isTTY: stderr.isTTY, write: stderr.write, columns: stderr.columns };
     let text = '';
+    let atStart = '';
     try {
       Object.assign(stderr, {
         isTTY: true,
@@ -126,12 +147,14 @@ describe('progress on a terminal: a bar', () => {
       const progress = createProgress(pino({ level: 'silent' }), true);
 
       progress.start();
+      atStart = text;
       vi.setSystemTime(Date.now() + 2000);
       progress.advance(30, 70, summary(24));
       progress.stop();
     } finally {
       Object.assign(stderr, saved);
     }
+    expect(atStart).toContain('0/0 settled | 0 completed | 0/s');
 
     // Strip the cursor control sequences: what is left is what the operator reads.
     const esc = String.fromCharCode(27);

@@ -51,6 +51,12 @@ export interface StubServer {
   loseAnswers: number;
   /** The next complete calls answer this error instead (one per call), e.g. 'BAD_REQUEST'. */
   failCompletes: ('BAD_REQUEST' | 'INTERNAL_SERVER_ERROR')[];
+  /** The next page queries answer this error instead (one per query). */
+  failPages: 'INTERNAL_SERVER_ERROR'[];
+  /** The token is known but lacks the scheduler role: every procedure answers FORBIDDEN. */
+  forbidden: boolean;
+  /** Answers as a server from before `claimedElsewhereOrders` did: the list left out. */
+  olderServer: boolean;
   /** Ids the pages list although the server knows no such order (deleted meanwhile). */
   phantomIds: number[];
   /** Called when a page query arrives, before it is answered. */
@@ -89,6 +95,9 @@ export async function startStubServer(): Promise<StubServer> {
     if (ctx.authorization !== `Bearer ${stub.token}`) {
       throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Unknown token' });
     }
+    if (stub.forbidden) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'The token lacks the scheduler role' });
+    }
     return next();
   });
 
@@ -122,6 +131,10 @@ export async function startStubServer(): Promise<StubServer> {
           const cursor = input.cursor ?? null;
           stub.pageQueries.push({ cursor, limit: input.limit });
           stub.onPage?.();
+          const pageFailure = stub.failPages.shift();
+          if (pageFailure) {
+            throw new TRPCError({ code: pageFailure, message: `scripted ${pageFailure}` });
+          }
           const ids = [...scripts.keys(), ...stub.phantomIds]
             .filter((id) => !finished.has(id) && (cursor === null || id > cursor))
             .sort((a, b) => a - b)
@@ -152,6 +165,10 @@ export async function startStubServer(): Promise<StubServer> {
           if (stub.loseAnswers > 0) {
             stub.loseAnswers -= 1;
             ctx.destroy();
+          }
+          if (stub.olderServer && response.claimedElsewhereOrders.length === 0) {
+            const { claimedElsewhereOrders: _, ...older } = response;
+            if (response.completedOrderIds.length > 0) return { runId: 'run', ...older };
           }
           if (response.completedOrderIds.length > 0) return { runId: 'run', ...response };
           throw new TRPCError({
@@ -228,6 +245,9 @@ export async function startStubServer(): Promise<StubServer> {
     token: schedulerToken,
     loseAnswers: 0,
     failCompletes: [],
+    failPages: [],
+    forbidden: false,
+    olderServer: false,
     phantomIds: [],
     onPage: null,
     onComplete: null,
