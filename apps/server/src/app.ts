@@ -1,5 +1,6 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { isTransientDatabaseError, openDatabase } from '@ocs/db/client';
 import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
@@ -64,12 +65,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       orders: db.orders,
       runs: db.runs,
       leases: db.leases,
+      ledgerQueries: db.ledgerQueries,
+      requirements,
+      claimLeaseMs: config.completion.claimLeaseMs,
       pendingHints: (now) => pendingHints(requirements, { now }),
       pingDatabase: () => db.ping(),
     },
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
     bodyLimitBytes: config.limits.bodyLimitBytes,
+    staticDir: config.adminDistDir ?? resolve(import.meta.dirname, '../../admin/dist'),
   });
 
   await new Promise<void>((resolve, reject) => {

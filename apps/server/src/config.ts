@@ -127,6 +127,8 @@ export const configSchema = z
       bodyLimitBytes: int(1024).default(1024 * 1024),
     }),
     auth: z.object({ tokens: tokensSchema }),
+    /** The built admin app (`apps/admin/dist`), served at `/`; default: next to this app. */
+    adminDistDir: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
     // A lease that ends while its call is still notifying lets another call send again.
@@ -193,6 +195,7 @@ export const envKeys = {
   MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
   BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
   AUTH_TOKENS: 'auth.tokens',
+  ADMIN_DIST_DIR: 'adminDistDir',
 } as const;
 
 /** The notifier client's schema takes numbers and booleans: env values are converted here. */

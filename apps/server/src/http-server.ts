@@ -2,7 +2,9 @@
  * The HTTP adapter: tRPC under /trpc, and the original service's `POST /orders` so an
  * existing scheduler keeps working during a migration (DESIGN.md §6).
  */
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
 import { isCompletionError, type Logger } from '@ocs/domain';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { z } from 'zod';
@@ -18,6 +20,8 @@ export interface HttpServerDependencies {
   logger: Logger;
   maxIdsPerCall: number;
   bodyLimitBytes: number;
+  /** The built admin app, served for GET requests outside the API; none when absent. */
+  staticDir?: string | undefined;
 }
 
 class HttpError extends Error {
@@ -62,6 +66,52 @@ function closeWhenShuttingDown(res: ServerResponse, accepting: () => boolean) {
     if (!accepting() && !res.headersSent) res.setHeader('connection', 'close');
     return writeHead(...args);
   }) as ServerResponse['writeHead'];
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+
+/**
+ * Static files of a single-page app (GET and HEAD only): a file under `dir`, or `index.html`
+ * for a path without an extension (a client route). Returns false when it has nothing to
+ * serve, so the caller answers 404. Hashed assets are cached for good; index.html never.
+ */
+export function serveStatic(dir: string, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const root = resolve(dir);
+  let path: string;
+  try {
+    path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+  } catch {
+    return false;
+  }
+  let file = resolve(join(root, path));
+  if (file !== root && !file.startsWith(root + sep)) return false;
+  if (!isFile(file)) {
+    if (extname(path) !== '') return false;
+    file = join(root, 'index.html');
+    if (!isFile(file)) return false;
+  }
+  res.writeHead(200, {
+    'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
+    'cache-control': path.startsWith('/assets/')
+      ? 'public, max-age=31536000, immutable'
+      : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+  return true;
 }
 
 export function createHttpServer(deps: HttpServerDependencies): Server {
@@ -139,6 +189,7 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
       trpcHandler(req, res);
       return;
     }
+    if (path !== '/orders' && deps.staticDir && serveStatic(deps.staticDir, req, res)) return;
     const route =
       path === '/orders'
         ? req.method === 'POST'

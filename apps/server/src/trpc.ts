@@ -5,7 +5,9 @@ import {
   type CompletionRunRepository,
   isCompletionError,
   type LeaseRepository,
+  type LedgerQueries,
   type OrderRepository,
+  type OrderRequirement,
   type PendingHint,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -20,6 +22,10 @@ export interface Context {
   orders: OrderRepository;
   runs: CompletionRunRepository;
   leases: LeaseRepository;
+  /** The admin app's reads over the ledger and runs; the requirements it evaluates orders by. */
+  ledgerQueries: LedgerQueries;
+  requirements: readonly OrderRequirement[];
+  claimLeaseMs: number;
   /** What the requirements let the database skip when listing pending orders. */
   pendingHints: (now: Date) => PendingHint[];
   /** Throws when the database cannot be reached. */
