@@ -6,6 +6,8 @@ import { defineConfig } from 'vite';
 const apiUrl = process.env.OCS_API_URL ?? 'http://127.0.0.1:5000';
 
 export default defineConfig({
+  // The server serves the app under /admin/ (its client routes never shadow an API path).
+  base: '/admin/',
   plugins: [react()],
   server: {
     port: 5173,

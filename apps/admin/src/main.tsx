@@ -25,7 +25,7 @@ function Root() {
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={client} queryClient={queryClient}>
         <SessionProvider>
-          <BrowserRouter>
+          <BrowserRouter basename="/admin">
             <App />
           </BrowserRouter>
         </SessionProvider>

@@ -81,30 +81,41 @@ const contentTypes: Record<string, string> = {
 
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 
+/** Where the admin app lives: its own prefix, so its client routes never shadow an API path. */
+export const adminBasePath = '/admin';
+
 /**
- * Static files of a single-page app (GET and HEAD only): a file under `dir`, or `index.html`
- * for a path without an extension (a client route). Returns false when it has nothing to
- * serve, so the caller answers 404. Hashed assets are cached for good; index.html never.
+ * Static files of the admin app (GET and HEAD only) under `/admin/`: a file of `dir`, or
+ * `index.html` for a path without an extension (a client route); `/` redirects there. Returns
+ * false when it has nothing to serve, so the caller answers 404. Hashed assets are cached for
+ * good; index.html never.
  */
 export function serveStatic(dir: string, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const root = resolve(dir);
   let path: string;
   try {
     path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
   } catch {
     return false;
   }
-  let file = resolve(join(root, path));
+  if (path === '/' || path === adminBasePath) {
+    res.writeHead(302, { location: `${adminBasePath}/` });
+    res.end();
+    return true;
+  }
+  if (!path.startsWith(`${adminBasePath}/`)) return false;
+  const relative = path.slice(adminBasePath.length);
+  const root = resolve(dir);
+  let file = resolve(join(root, relative));
   if (file !== root && !file.startsWith(root + sep)) return false;
   if (!isFile(file)) {
-    if (extname(path) !== '') return false;
+    if (extname(relative) !== '') return false;
     file = join(root, 'index.html');
     if (!isFile(file)) return false;
   }
   res.writeHead(200, {
     'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
-    'cache-control': path.startsWith('/assets/')
+    'cache-control': relative.startsWith('/assets/')
       ? 'public, max-age=31536000, immutable'
       : 'no-cache',
     'x-content-type-options': 'nosniff',
@@ -189,7 +200,7 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
       trpcHandler(req, res);
       return;
     }
-    if (path !== '/orders' && deps.staticDir && serveStatic(deps.staticDir, req, res)) return;
+    if (deps.staticDir && serveStatic(deps.staticDir, req, res)) return;
     const route =
       path === '/orders'
         ? req.method === 'POST'

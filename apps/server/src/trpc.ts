@@ -35,6 +35,8 @@ export interface Context {
 export interface CompletionErrorData {
   code: CompletionErrorCode;
   response: CompleteOrderResponse;
+  /** The run that recorded the call (the admin app links to it). */
+  runId: string;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -43,7 +45,7 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const { cause } = error;
     const completion: CompletionErrorData | null = isCompletionError(cause)
-      ? { code: cause.code, response: cause.response }
+      ? { code: cause.code, response: cause.response, runId: cause.runId }
       : null;
     const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
     return {

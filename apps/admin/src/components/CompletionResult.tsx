@@ -108,7 +108,15 @@ export function CompletionResult({
         <p className="notice-title">
           {title}: {described.title}
         </p>
-        <p>{described.detail}</p>
+        <p>
+          {described.detail}
+          {completion?.runId ? (
+            <>
+              {' '}
+              <Link to={`/runs/${completion.runId}`}>See the run</Link>
+            </>
+          ) : null}
+        </p>
         {completion ? (
           <OutcomeTable caption="Outcome per order" rows={responseRows(completion.response)} />
         ) : null}

@@ -93,8 +93,8 @@ function RunsChart() {
               <YAxis allowDecimals={false} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="completed" name="Completed" fill="#1d6b35" />
-              <Bar dataKey="failed" name="Failed" fill="#b3261e" />
+              <Bar dataKey="completed" name="Completed" fill="#1d6b35" isAnimationActive={false} />
+              <Bar dataKey="failed" name="Failed" fill="#b3261e" isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
         </div>
