@@ -4,6 +4,7 @@
  * killed replica, the server going away, and an axe-core scan of every page at two widths.
  * The tests run in order and share one stack (each builds on what the previous one did).
  */
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators (innerText waits and reads the rendered text), not DOM nodes
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { seedGeneratedOrders } from '@ocs/db/client';
