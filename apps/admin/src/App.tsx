@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ClaimsPage } from './pages/ClaimsPage';
@@ -13,11 +13,21 @@ import { useTRPC } from './trpc';
 /** Polls the public health procedure: says so at the top of every page when the server is gone. */
 function ServerStatus() {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const health = useQuery({
     ...trpc.health.queryOptions(),
     refetchInterval: 3000,
     retry: false,
   });
+  // Back after an outage: reload what the pages show (their failed calls are not retried).
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (health.isError) wasDown.current = true;
+    else if (health.isSuccess && wasDown.current) {
+      wasDown.current = false;
+      void queryClient.invalidateQueries();
+    }
+  }, [health.isError, health.isSuccess, queryClient]);
   if (!health.isError) return null;
   const offline = !health.error.data;
   return (
@@ -27,7 +37,7 @@ function ServerStatus() {
       </p>
       <p>
         {offline
-          ? 'No answer from the order completion server: it is stopped, restarting or unreachable. Data on this page may be out of date; it refreshes when the server is back.'
+          ? 'No answer from the order completion server: it is stopped, restarting or unreachable. Data on this page may be out of date; it reloads when the server is back.'
           : health.error.message}
       </p>
     </div>

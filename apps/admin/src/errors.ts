@@ -15,7 +15,7 @@ export function describeError(error: unknown): DescribedError {
       return {
         title: 'The server cannot be reached',
         detail:
-          'No answer from the order completion server: it may be stopped or restarting, or the network is down. This page tries again on its own.',
+          'No answer from the order completion server: it may be stopped or restarting, or the network is down. The page reloads its data when the server answers again.',
         offline: true,
       };
     }

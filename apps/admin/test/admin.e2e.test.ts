@@ -69,7 +69,7 @@ describe.skipIf(skipReason !== null)(
     async function signedIn(path = '/orders'): Promise<Page> {
       const page = await newPage(path);
       await signIn(page);
-      await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
       return page;
     }
 
@@ -88,13 +88,13 @@ describe.skipIf(skipReason !== null)(
 
     it('signs in with the admin token and shows the orders', async () => {
       const page = await newPage('/orders');
-      await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).count()).toBe(1);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       visited.set('sign-in', '/');
       await screenshot(page, 'sign-in');
       await signIn(page);
       await page.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
       const table = page.getByRole('table', { name: /^Orders/ });
-      await expect.poll(() => table.locator('tbody tr').count()).toBe(5);
+      await expect.poll(() => table.locator('tbody tr').count(), { timeout: 10_000 }).toBe(5);
       expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['ocs-admin-token']);
       expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
       await screenshot(page, 'orders');
@@ -141,11 +141,12 @@ describe.skipIf(skipReason !== null)(
       await screenshot(page, 'orders-completed');
 
       // The list refreshed: 2 and 3 are FINISHED now.
-      const states = await page
+      const states = page
         .getByRole('table', { name: /^Orders/ })
-        .locator('tbody tr td:nth-child(4)')
-        .allInnerTexts();
-      expect(states).toEqual(['SUBMITTED', 'FINISHED', 'FINISHED', 'SUBMITTED', 'SUBMITTED']);
+        .locator('tbody tr td:nth-child(4)');
+      await expect
+        .poll(() => states.allInnerTexts(), { timeout: 10_000 })
+        .toEqual(['SUBMITTED', 'FINISHED', 'FINISHED', 'SUBMITTED', 'SUBMITTED']);
 
       await page.getByRole('link', { name: 'See the run' }).click();
       await page.getByRole('heading', { name: /^Run / }).waitFor();
@@ -174,6 +175,7 @@ describe.skipIf(skipReason !== null)(
 
       await page.goto(`${stack.serverUrl}/admin/orders/1`);
       await page.getByRole('heading', { name: 'Order 1' }).waitFor();
+      await page.locator('.verdicts li').first().waitFor();
       const verdicts = await page.locator('.verdicts li').allInnerTexts();
       expect(verdicts[0]).toContain('order-not-finished: passes');
       expect(verdicts[1]).toContain('fully-delivered: fails');
@@ -265,7 +267,9 @@ describe.skipIf(skipReason !== null)(
       expect(await status.innerText()).toContain(
         `Order ${orderId}: Released: the next call notifies it`,
       );
-      await expect.poll(() => claims.innerText()).toContain('No claims left behind.');
+      await expect
+        .poll(() => claims.innerText(), { timeout: 10_000 })
+        .toContain('No claims left behind.');
       expect(await stack.db.ledgerQueries.entry(orderId)).toBeNull();
       await screenshot(page, 'claims-released');
 
@@ -319,7 +323,7 @@ describe.skipIf(skipReason !== null)(
       await page.close();
     });
 
-    it('given the server stopped, the page says so', async () => {
+    it('given the server stopped, the page says so; back, it reloads', async () => {
       const page = await signedIn('/orders');
       await page.getByRole('table', { name: /^Orders/ }).waitFor();
       await stack.server.stop();
@@ -331,10 +335,13 @@ describe.skipIf(skipReason !== null)(
         .getByRole('link', { name: 'Claims' })
         .click();
       await page.getByRole('heading', { name: 'Claims', level: 1 }).waitFor();
-      await expect
-        .poll(() => page.getByText('Claims: The server cannot be reached').count())
-        .toBe(1);
+      await page.getByText('Claims: The server cannot be reached').waitFor();
       await screenshot(page, 'server-stopped');
+
+      // Back on the same address: the banner goes and the page reloads its data by itself.
+      await stack.restartServer();
+      await banner.first().waitFor({ state: 'detached', timeout: 15_000 });
+      await page.getByText('No claims left behind.').waitFor();
       await page.close();
     });
   },

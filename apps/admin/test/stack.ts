@@ -81,6 +81,8 @@ export interface Stack {
   notifierUrl: string;
   server: AppProcess;
   serverUrl: string;
+  /** Starts the server again on the same port (after `server.stop()`). */
+  restartServer(): Promise<void>;
   /** PUT /control/faults on the notifier app (left-out fields go back to defaults). */
   setNotifierFaults(faults: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
@@ -92,8 +94,8 @@ export async function startStack(): Promise<Stack> {
   const [, notifierUrl = ''] = await notifier.waitFor(
     /"url":"(http:\/\/[^"]+)".*"notifier listening"/,
   );
-  const server = startApp('server', {
-    PORT: '0',
+  const serverEnv = (port: string) => ({
+    PORT: port,
     LOG_LEVEL: 'info',
     DATABASE_URL: testDb.url,
     DB_SEED_DEMO_ON_START: 'true',
@@ -106,15 +108,21 @@ export async function startStack(): Promise<Stack> {
     NOTIFIER_ATTEMPT_TIMEOUT_MS: '2000',
     NOTIFIER_BREAKER_THRESHOLD: '100000',
   });
-  const [, serverUrl = ''] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+  const listening = /"url":"(http:\/\/[^"]+)".*"server listening"/;
+  const server = startApp('server', serverEnv('0'));
+  const [, serverUrl = ''] = await server.waitFor(listening);
   const db = openDatabase({ url: testDb.url });
-  return {
+  const stack: Stack = {
     testDb,
     db,
     notifier,
     notifierUrl,
     server,
     serverUrl,
+    async restartServer() {
+      stack.server = startApp('server', serverEnv(new URL(serverUrl).port));
+      await stack.server.waitFor(listening);
+    },
     async setNotifierFaults(faults) {
       const response = await fetch(`${notifierUrl}/control/faults`, {
         method: 'PUT',
@@ -124,9 +132,10 @@ export async function startStack(): Promise<Stack> {
       if (!response.ok) throw new Error(`PUT /control/faults: ${response.status}`);
     },
     async stop() {
-      await Promise.all([server.stop(), notifier.stop()]);
+      await Promise.all([stack.server.stop(), notifier.stop()]);
       await db.close();
       await testDb.drop();
     },
   };
+  return stack;
 }

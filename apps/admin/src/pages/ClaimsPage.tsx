@@ -65,9 +65,9 @@ export function ClaimsPage() {
       <p>
         Orders claimed by a run that is no longer alive (its lease ended before it finished). A{' '}
         <em>claimed</em> order may or may not have been notified; the next call notifies it again
-        (with the same idempotency key). A <em>notified</em> order is finished by the next call
-        without notifying. Release them to let the next call take them at once, or let them expire:
-        the next call takes them over anyway.
+        (with the v1 protocol under the same idempotency key, so the service drops a repeat). A{' '}
+        <em>notified</em> order is finished by the next call without notifying. Release them to let
+        the next call take them at once, or let them expire: the next call takes them over anyway.
       </p>
       <div className="actions">
         <button
