@@ -127,7 +127,7 @@ export const configSchema = z
       bodyLimitBytes: int(1024).default(1024 * 1024),
     }),
     auth: z.object({ tokens: tokensSchema }),
-    /** The built admin app (`apps/admin/dist`), served at `/`; default: next to this app. */
+    /** The built admin app (`apps/admin/dist`), served at `/admin/`; default: next to this app. */
     adminDistDir: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
