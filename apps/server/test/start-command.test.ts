@@ -63,8 +63,14 @@ describe('pnpm start on a fresh clone', () => {
       expect(output).toMatch(/left undone: +0 /);
       expect(output).toContain('"dialect":"sqlite"');
     } finally {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      // The group may be gone already (a process failed and concurrently stopped the rest):
+      // that must not hide the test's own error and the output it carries.
+      if (child.pid && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {}
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
   }, 180_000);
 });
