@@ -258,7 +258,8 @@ async function completeDirect(
     const res = await fetch(`${url}/trpc/orders.complete`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken}` },
-      body: JSON.stringify({ orderIds }),
+      // The server speaks superjson: the input travels as `{ json: ... }`.
+      body: JSON.stringify({ json: { orderIds } }),
     });
     await res.arrayBuffer();
     if (res.status >= 500) ctx.fiveXx++;
@@ -308,6 +309,10 @@ describe('fault suite (real processes on MariaDB)', { timeout: 240_000 }, () => 
         statuses.push(...answers);
       });
       ctx.notes.push(`direct call statuses ${JSON.stringify(countBy(statuses))}`);
+      // Each batch has eligible orders: one of its three racing calls must have won them.
+      expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(
+        batches.length,
+      );
     }));
 
   it('kill -9 of the server during notifications, twice, then restart + run-once (legacy)', () =>

@@ -64,9 +64,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     claimLeaseMs: config.completion.claimLeaseMs,
     isTransientError: isTransientDatabaseError,
     ledgerWriteRetryMs: config.completion.ledgerWriteRetryMs,
-    // Without idempotency keys, a request that may have been delivered is never resent on
-    // its own (unless the operator configured NOTIFIER_RETRY_UNCONFIRMED).
-    holdUnconfirmed: config.notifier.protocol === 'legacy' && !config.notifier.retryUnconfirmed,
+    // Only where the service has no idempotency keys, and only when the operator asked to.
+    holdUnconfirmed: config.notifier.protocol === 'legacy' && config.completion.holdUnconfirmed,
   });
   const service = new CompletionService(completeOrders, logger);
   const completion = metrics.meterCompletion(service);
@@ -77,6 +76,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       orders: db.orders,
       runs: db.runs,
       leases: db.leases,
+      ledgerQueries: db.ledgerQueries,
+      requirements,
+      claimLeaseMs: config.completion.claimLeaseMs,
       pendingHints: (now) => pendingHints(requirements, { now }),
       pingDatabase: () => db.ping(),
     },

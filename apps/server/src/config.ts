@@ -127,6 +127,11 @@ export const configSchema = z
        * while the database is unreachable (giving up means sending them again later).
        */
       ledgerWriteRetryMs: int(0).default(60_000),
+      /**
+       * legacy: hold an order whose notification got no answer (it may have been delivered)
+       * for an operator, instead of sending it again once its claim's lease ends.
+       */
+      holdUnconfirmed: bool.default(false),
     }),
     requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
     limits: z.object({
@@ -187,6 +192,7 @@ export const envKeys = {
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   CLAIM_LEASE_MS: 'completion.claimLeaseMs',
   LEDGER_WRITE_RETRY_MS: 'completion.ledgerWriteRetryMs',
+  HOLD_UNCONFIRMED: 'completion.holdUnconfirmed',
   DATABASE_URL: 'database.url',
   DB_HOST: 'database.host',
   DB_PORT: 'database.port',
@@ -234,6 +240,8 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
     "How long a call's claims keep other calls away (at least twice one order's worst notification time)",
   LEDGER_WRITE_RETRY_MS:
     'How long ledger writes of sent notifications are retried while the database is unreachable',
+  HOLD_UNCONFIRMED:
+    'legacy: hold an unanswered (maybe delivered) notification for an operator instead of resending it after the lease',
   DATABASE_URL: 'mysql://user:password@host:3306/db or file:path.db; unset = the embedded database',
   DB_HOST: 'MySQL host (instead of DATABASE_URL; host, user and name are then required)',
   DB_PORT: 'MySQL port (default 3306)',

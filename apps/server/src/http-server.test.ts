@@ -73,6 +73,9 @@ function dependencies(overrides: Partial<HttpServerDependencies> = {}): HttpServ
         release: async () => {},
       },
       pendingHints: () => [],
+      ledgerQueries: {} as never,
+      requirements: [],
+      claimLeaseMs: 60_000,
       pingDatabase: async () => {
         if (!databaseUp) throw new Error('down');
       },
@@ -242,15 +245,32 @@ describe('POST /orders', () => {
 });
 
 describe('static files for the admin app', () => {
-  it('serves files, index.html for client routes, and JSON 404s elsewhere', async () => {
-    const js = await fetch(`${url}/assets/app.js`);
+  it('serves files under /admin/, index.html for client routes, and JSON 404s elsewhere', async () => {
+    const js = await fetch(`${url}/admin/assets/app.js`);
     expect(await js.text()).toBe('console.log("admin")');
-    const route = await fetch(`${url}/runs/42`, { headers: { accept: 'text/html' } });
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    const route = await fetch(`${url}/admin/runs/42`, { headers: { accept: 'text/html' } });
     expect(await route.text()).toMatch(/<title>admin<\/title>/);
-    const missing = await fetch(`${url}/nope.json`);
-    expect(missing.status).toBe(404);
-    const without = await fetch(`${plainUrl}/`, { headers: { accept: 'text/html' } });
+    expect((await fetch(`${url}/admin/assets/missing.js`)).status).toBe(404);
+    const root = await fetch(`${url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/admin/');
+    // The API keeps its paths: a client route never shadows /orders.
+    expect((await fetch(`${url}/orders`)).status).toBe(405);
+    expect((await fetch(`${url}/nope.json`)).status).toBe(404);
+    const without = await fetch(`${plainUrl}/admin/`, { headers: { accept: 'text/html' } });
     expect(without.status).toBe(404);
+  });
+
+  it('never serves a file outside its directory', async () => {
+    for (const path of [
+      '/admin/../package.json',
+      '/admin/%2e%2e/package.json',
+      '/admin/..%2fpackage.json',
+    ]) {
+      const response = await fetch(`${url}${path}`);
+      expect(await response.text()).not.toMatch(/"name"/);
+    }
   });
 });
 

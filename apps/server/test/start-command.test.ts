@@ -4,10 +4,24 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './processes.js';
+
+/** A port nothing listens on right now, so parallel runs of this suite do not collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 let clone: string;
 
@@ -30,7 +44,12 @@ describe('pnpm start on a fresh clone', () => {
     const started = Date.now();
     const child = spawn('pnpm', ['start'], {
       cwd: clone,
-      env: { ...process.env, SERVER_PORT: '45100', NOTIFIER_PORT: '45102', CI: 'true' },
+      env: {
+        ...process.env,
+        SERVER_PORT: String(await freePort()),
+        NOTIFIER_PORT: String(await freePort()),
+        CI: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -63,8 +82,14 @@ describe('pnpm start on a fresh clone', () => {
       expect(output).toMatch(/left undone: +0 /);
       expect(output).toContain('"dialect":"sqlite"');
     } finally {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      // The group may be gone already (a process failed and concurrently stopped the rest):
+      // that must not hide the test's own error and the output it carries.
+      if (child.pid && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {}
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
   }, 180_000);
 });

@@ -5,8 +5,10 @@ import {
   type CompletionRunRepository,
   isCompletionError,
   type LeaseRepository,
+  type LedgerQueries,
   type OrderCompletion,
   type OrderRepository,
+  type OrderRequirement,
   type PendingHint,
   RetryableCallError,
 } from '@ocs/domain';
@@ -29,6 +31,10 @@ export interface Context {
   orders: OrderRepository;
   runs: CompletionRunRepository;
   leases: LeaseRepository;
+  /** The admin app's reads over the ledger and runs; the requirements it evaluates orders by. */
+  ledgerQueries: LedgerQueries;
+  requirements: readonly OrderRequirement[];
+  claimLeaseMs: number;
   /** What the requirements let the database skip when listing pending orders. */
   pendingHints: (now: Date) => PendingHint[];
   /** Throws when the database cannot be reached. */
@@ -42,6 +48,8 @@ export interface Context {
 export interface CompletionErrorData {
   code: CompletionErrorCode;
   response: CompleteOrderResponse;
+  /** The run that recorded the call (the admin app links to it). */
+  runId: string;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -52,7 +60,7 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const { cause } = error;
     const completion: CompletionErrorData | null = isCompletionError(cause)
-      ? { code: cause.code, response: cause.response }
+      ? { code: cause.code, response: cause.response, runId: cause.runId }
       : null;
     const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
     return {

@@ -89,6 +89,10 @@ export function fakeContext(
       release: async () => {},
     },
     pendingHints: () => [],
+    // The admin procedures have their own tests on a real database (apps/server).
+    ledgerQueries: {} as Context['ledgerQueries'],
+    requirements: [],
+    claimLeaseMs: 60_000,
     pingDatabase: async () => {},
     limits: { maxIdsPerCall: 3 },
     ...overrides,

@@ -6,11 +6,13 @@ import type {
   CompletionLedger,
   CompletionRunRepository,
   LeaseRepository,
+  LedgerQueries,
   OrderRepository,
 } from '@ocs/domain';
 import type { OrderRepositoryOptions } from './chunks.js';
 import { redactConnectionString } from './connection-string.js';
 import { resolveInstallationId } from './ledger/sql-leases.js';
+import { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 import { connectMySql } from './mysql/mysql-database.js';
 import { seedDemoOrders } from './seed/demo-orders.js';
 import type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
@@ -21,6 +23,7 @@ export { redactConnectionString } from './connection-string.js';
 export { SqlCompletionLedger } from './ledger/sql-completion-ledger.js';
 export { mySqlExecutor, type SqlExecutor, sqliteExecutor } from './ledger/sql-executor.js';
 export { resolveInstallationId, SqlLeaseRepository } from './ledger/sql-leases.js';
+export { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
 export {
   connectMySql,
@@ -71,6 +74,8 @@ export interface OcsDatabase extends SeedTarget {
   readonly runs: CompletionRunRepository;
   readonly ledger: CompletionLedger;
   readonly leases: LeaseRepository;
+  /** Operators' queries over the ledger and the runs (the admin app). */
+  readonly ledgerQueries: LedgerQueries;
   readonly seedWriter: SeedWriter;
   /** `configured` when set; otherwise the id generated and stored at the first call. */
   installationId(configured?: string): Promise<string>;
@@ -117,6 +122,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       runs: mysql.runs,
       ledger: mysql.ledger,
       leases: mysql.leases,
+      ledgerQueries: new SqlLedgerQueries(mysql.executor, 'mysql'),
       installationId: (configured) => resolveInstallationId(mysql.executor, configured),
       seedWriter: mysql.seedWriter,
       migrate: mysql.migrate,
@@ -136,6 +142,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       runs: sqlite.runs,
       ledger: sqlite.ledger,
       leases: sqlite.leases,
+      ledgerQueries: new SqlLedgerQueries(sqlite.executor, 'sqlite'),
       installationId: (configured) => resolveInstallationId(sqlite.executor, configured),
       seedWriter: sqlite.seedWriter,
       migrate: sqlite.migrate,

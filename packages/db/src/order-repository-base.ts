@@ -15,7 +15,7 @@ import type {
 } from '@ocs/domain';
 import { and, type Column, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import { chunk } from './chunks.js';
-import { idList } from './ledger/sql-executor.js';
+import { idList } from './id-list.js';
 import {
   type OrderLineRow,
   type OrderRow,

@@ -1,5 +1,6 @@
 import { createClient } from '@libsql/client';
 import { createEmbeddedTestDatabase } from '../src/testing/index.js';
+import { describeLedgerQueriesContract } from './ledger-queries.contract.js';
 import { describeRepositoryContract } from './order-repository.contract.js';
 
 describeRepositoryContract('embedded (libsql)', false, async () => {
@@ -33,3 +34,5 @@ describeRepositoryContract('embedded (libsql)', false, async () => {
     },
   };
 });
+
+describeLedgerQueriesContract('embedded (libsql)', false, createEmbeddedTestDatabase);

@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { checkMySqlTestServer, createMySqlTestDatabase } from '../src/testing/index.js';
+import { describeLedgerQueriesContract } from './ledger-queries.contract.js';
 import { describeRepositoryContract } from './order-repository.contract.js';
 
 const server = await checkMySqlTestServer();
@@ -35,3 +36,5 @@ describeRepositoryContract('MariaDB/MySQL', !server.available, async () => {
     },
   };
 });
+
+describeLedgerQueriesContract('MariaDB/MySQL', !server.available, createMySqlTestDatabase);

@@ -8,6 +8,7 @@ export * from './ports/clock.port.js';
 export * from './ports/completion-ledger.port.js';
 export * from './ports/completion-run-repository.port.js';
 export * from './ports/lease-repository.port.js';
+export * from './ports/ledger-queries.port.js';
 export * from './ports/logger.port.js';
 export * from './ports/order-completion.port.js';
 export * from './ports/order-notifier.port.js';

@@ -1,13 +1,19 @@
 /** The tRPC router. Clients import `AppRouter` as a type only. */
 import { TRPCError } from '@trpc/server';
 import { publicProcedure, router } from '../trpc.js';
+import { adminOrdersRouter } from './admin-orders.js';
+import { adminRunsRouter } from './admin-runs.js';
+import { sessionRouter } from './admin-session.js';
+import { claimsRouter } from './claims.js';
 import { ordersRouter } from './orders.js';
 import { runsRouter } from './runs.js';
 import { schedulerRouter } from './scheduler.js';
 
 export const appRouter = router({
-  orders: router(ordersRouter),
-  runs: router(runsRouter),
+  orders: router({ ...ordersRouter, ...adminOrdersRouter }),
+  runs: router({ ...runsRouter, ...adminRunsRouter }),
+  claims: router(claimsRouter),
+  session: router(sessionRouter),
   scheduler: router(schedulerRouter),
   /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
   health: publicProcedure.query(async ({ ctx }) => {

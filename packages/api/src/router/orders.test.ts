@@ -91,13 +91,17 @@ describe('orders.complete', () => {
     const ctx = fakeContext('scheduler', {
       completion: {
         complete: async () => {
-          throw new NoOrdersFoundError('None of the orders exist', response);
+          throw new NoOrdersFoundError('None of the orders exist', response, 'run-7');
         },
       },
     });
     const error = await failure(createCaller(ctx).orders.complete({ orderIds: [7] }));
     expect(error.code).toBe('BAD_REQUEST');
-    expect(shapeOf(error).data.completion).toEqual({ code: 'ORDERS.NONE_FOUND', response });
+    expect(shapeOf(error).data.completion).toEqual({
+      code: 'ORDERS.NONE_FOUND',
+      response,
+      runId: 'run-7',
+    });
 
     const notified = fakeContext('scheduler', {
       completion: {

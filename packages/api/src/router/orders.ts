@@ -87,15 +87,22 @@ export const ordersRouter = {
       pageSchema.extend({
         state: orderStateSchema.optional(),
         limit: z.number().int().min(1).max(500).default(50),
+        /** Search by id: that order alone (if it matches the state filter). */
+        id: orderIdSchema.optional(),
       }),
     )
-    .query(({ ctx, input }) =>
-      ctx.orders.list({
+    .query(async ({ ctx, input }) => {
+      if (input.id !== undefined) {
+        const found = await ctx.orders.findByIds([input.id]);
+        const orders = found.filter((o) => !input.state || o.state === input.state);
+        return { orders, nextCursor: null };
+      }
+      return ctx.orders.list({
         state: input.state,
         afterId: input.cursor ?? undefined,
         limit: input.limit,
-      }),
-    ),
+      });
+    }),
 
   byId: authorizedProcedure('admin')
     .input(z.object({ id: orderIdSchema }))

@@ -23,13 +23,7 @@ export interface SqlExecutor {
   transaction<T>(work: (q: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
-/** `IN (...)` of integer ids, inlined: they are checked to be safe integers, never strings. */
-export function idList(ids: readonly number[]): SQL {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id)) throw new TypeError(`not an integer id: ${String(id)}`);
-  }
-  return sql.raw(ids.join(','));
-}
+export { idList } from '../id-list.js';
 
 const deadlockAttempts = 5;
 

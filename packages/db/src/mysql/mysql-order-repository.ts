@@ -9,7 +9,7 @@ import {
   mysqlMaxPlaceholders,
   type OrderRepositoryOptions,
 } from '../chunks.js';
-import { idList } from '../ledger/sql-executor.js';
+import { idList } from '../id-list.js';
 import type { StateIds } from '../mapping.js';
 import { OrderRepositoryBase } from '../order-repository-base.js';
 import * as schema from '../schema/mysql-schema.js';

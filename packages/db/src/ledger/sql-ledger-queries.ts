@@ -1,0 +1,157 @@
+/**
+ * Operators' queries over the completion ledger and the run records, on either dialect (the
+ * statements are plain SQL both accept, through the same `SqlExecutor` as the ledger).
+ *
+ * Times: ledger columns are epoch milliseconds on both dialects; `completion_runs.started_at`
+ * is a DATETIME(3) in UTC on MySQL and epoch milliseconds on SQLite, so it is read as text
+ * (MySQL) or a number (SQLite) and turned into a Date here, never through a driver's time zone.
+ */
+import type {
+  CompletionRunOutcome,
+  LedgerEntry,
+  LedgerQueries,
+  LedgerState,
+  OrderId,
+  OrderRunOutcome,
+  ReleaseOutcome,
+  RunsPerDay,
+} from '@ocs/domain';
+import { type SQL, sql } from 'drizzle-orm';
+import type { SqlExecutor } from './sql-executor.js';
+
+interface LedgerRow {
+  order_id: number;
+  state: string;
+  run_id: string;
+  lease_until: number | string;
+  claimed_at: number | string;
+  notified_at: number | string | null;
+  finished_at: number | string | null;
+  claims: number | string;
+}
+
+const ledgerColumns = sql.raw(
+  'order_id, state, run_id, lease_until, claimed_at, notified_at, finished_at, claims',
+);
+
+const millis = (value: number | string | bigint): Date => new Date(Number(value));
+
+/** A run's start as stored: epoch ms (SQLite) or `YYYY-MM-DD HH:MM:SS.mmm` in UTC (MySQL). */
+export function storedRunTime(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  const text = String(value);
+  if (/^\d+$/.test(text)) return new Date(Number(text));
+  return new Date(`${text.replace(' ', 'T')}Z`);
+}
+
+function toEntry(row: LedgerRow): LedgerEntry {
+  return {
+    orderId: Number(row.order_id),
+    state: row.state as LedgerState,
+    runId: row.run_id,
+    claimedAt: millis(row.claimed_at),
+    leaseUntil: millis(row.lease_until),
+    notifiedAt: row.notified_at === null ? null : millis(row.notified_at),
+    finishedAt: row.finished_at === null ? null : millis(row.finished_at),
+    claims: Number(row.claims),
+  };
+}
+
+function parseReason(reason: string | null): unknown {
+  if (reason === null) return null;
+  try {
+    return JSON.parse(reason);
+  } catch {
+    return reason;
+  }
+}
+
+export class SqlLedgerQueries implements LedgerQueries {
+  readonly #db: SqlExecutor;
+  /** `started_at` as something `storedRunTime` reads without a time zone. */
+  readonly #startedAt: SQL;
+
+  constructor(db: SqlExecutor, dialect: 'mysql' | 'sqlite') {
+    this.#db = db;
+    this.#startedAt = sql.raw(dialect === 'mysql' ? 'CAST(r.started_at AS CHAR)' : 'r.started_at');
+  }
+
+  async entry(orderId: OrderId): Promise<LedgerEntry | null> {
+    const [row] = await this.#db.all<LedgerRow>(
+      sql`SELECT ${ledgerColumns} FROM completion_ledger WHERE order_id = ${orderId}`,
+    );
+    return row ? toEntry(row) : null;
+  }
+
+  async orderHistory(orderId: OrderId, limit: number): Promise<OrderRunOutcome[]> {
+    const rows = await this.#db.all<{
+      run_id: string;
+      started_at: unknown;
+      run_outcome: string;
+      outcome: string;
+      reason: string | null;
+    }>(sql`SELECT o.run_id AS run_id, ${this.#startedAt} AS started_at, r.outcome AS run_outcome,
+        o.outcome AS outcome, o.reason AS reason
+      FROM completion_run_orders o JOIN completion_runs r ON r.id = o.run_id
+      WHERE o.order_id = ${orderId}
+      ORDER BY o.run_id DESC LIMIT ${Math.trunc(limit)}`);
+    return rows.map((row) => ({
+      runId: row.run_id,
+      startedAt: storedRunTime(row.started_at),
+      runOutcome: row.run_outcome as CompletionRunOutcome,
+      outcome: row.outcome,
+      reason: parseReason(row.reason),
+    }));
+  }
+
+  async staleClaims(now: Date, limit: number): Promise<LedgerEntry[]> {
+    const rows = await this.#db.all<LedgerRow>(
+      sql`SELECT ${ledgerColumns} FROM completion_ledger
+        WHERE (state IN ('claimed', 'notified') AND lease_until <= ${now.getTime()})
+          OR state = 'unconfirmed'
+        ORDER BY claimed_at, order_id LIMIT ${Math.trunc(limit)}`,
+    );
+    return rows.map(toEntry);
+  }
+
+  async releaseStaleClaim(orderId: OrderId, now: Date): Promise<ReleaseOutcome> {
+    const nowMs = now.getTime();
+    return this.#db.write(async (db) => {
+      // Both statements re-check the lease, so a call that took the order over meanwhile keeps it.
+      // A held (unconfirmed) claim is the operator's to release at any time: the next call
+      // sends its notification again.
+      const deleted = await db.run(sql`DELETE FROM completion_ledger
+        WHERE order_id = ${orderId}
+          AND ((state = 'claimed' AND lease_until <= ${nowMs}) OR state = 'unconfirmed')`);
+      if (deleted > 0) return 'released';
+      const ended = await db.run(sql`UPDATE completion_ledger SET lease_until = 0
+        WHERE order_id = ${orderId} AND state = 'notified' AND lease_until <= ${nowMs}`);
+      return ended > 0 ? 'handed-over' : 'not-stale';
+    });
+  }
+
+  async runsPerDay(since: Date): Promise<RunsPerDay[]> {
+    // Runs are few (one per scheduler batch): read the recent ones and group in code, which
+    // keeps the day boundary in UTC on both dialects. Ids are time-ordered (UUIDv7).
+    const rows = await this.#db.all<{
+      started_at: unknown;
+      completed_count: number | string;
+      failed_count: number | string;
+    }>(sql`SELECT ${this.#startedAt} AS started_at, r.completed_count AS completed_count,
+        r.failed_count AS failed_count
+      FROM completion_runs r ORDER BY r.id DESC LIMIT 100000`);
+    const days = new Map<string, RunsPerDay>();
+    for (const row of rows) {
+      const startedAt = storedRunTime(row.started_at);
+      if (startedAt < since) continue;
+      const day = startedAt.toISOString().slice(0, 10);
+      const entry = days.get(day) ?? { day, runs: 0, completed: 0, failed: 0 };
+      entry.runs += 1;
+      entry.completed += Number(row.completed_count);
+      entry.failed += Number(row.failed_count);
+      days.set(day, entry);
+    }
+    return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+  }
+}

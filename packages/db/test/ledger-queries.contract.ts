@@ -1,0 +1,127 @@
+/**
+ * The operators' ledger queries on each real database (MariaDB and the embedded file), run
+ * by the *.test.ts files beside it on a fresh database of their own.
+ */
+import { emptyCompleteOrderResponse } from '@ocs/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OcsDatabase, openDatabase } from '../src/client.js';
+import type { TestDatabase } from '../src/testing/index.js';
+
+const t0 = new Date('2026-06-15T23:30:00.000Z');
+const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
+
+export function describeLedgerQueriesContract(
+  name: string,
+  skip: boolean,
+  createDatabase: () => Promise<TestDatabase>,
+): void {
+  describe.skipIf(skip)(`ledger queries contract: ${name}`, () => {
+    let testDb: TestDatabase;
+    let db: OcsDatabase;
+
+    beforeAll(async () => {
+      testDb = await createDatabase();
+      db = openDatabase({ url: testDb.url });
+      await db.migrate();
+      await db.seedDemo(t0);
+    });
+
+    afterAll(async () => {
+      await db?.close();
+      await testDb?.drop();
+    });
+
+    it('given no claim, an order has no ledger entry and no history', async () => {
+      expect(await db.ledgerQueries.entry(1)).toBeNull();
+      expect(await db.ledgerQueries.orderHistory(1, 10)).toEqual([]);
+    });
+
+    it('given runs over two UTC days, history and runs per day say what each run did', async () => {
+      await db.runs.start({ id: 'run-a', startedAt: t0, requestedCount: 3 });
+      await db.runs.complete('run-a', {
+        finishedAt: minutes(1),
+        outcome: 'COMPLETED',
+        response: {
+          ...emptyCompleteOrderResponse(),
+          completedOrderIds: [2],
+          unsuccessfulOrders: [
+            {
+              orderId: 1,
+              reasons: [{ requirement: 'fully-delivered', code: 'ORDER.X', message: 'm' }],
+            },
+          ],
+          unsuccessfullyNotifiedOrders: [
+            { orderId: 3, reason: { kind: 'http-status', message: '503', attempts: 2 } },
+          ],
+        },
+      });
+      await db.runs.start({ id: 'run-b', startedAt: minutes(40), requestedCount: 1 });
+      await db.runs.complete('run-b', {
+        finishedAt: minutes(41),
+        outcome: 'COMPLETED',
+        response: { ...emptyCompleteOrderResponse(), completedOrderIds: [3] },
+      });
+      await db.runs.start({ id: 'run-c', startedAt: minutes(50), requestedCount: 1 });
+
+      const history = await db.ledgerQueries.orderHistory(3, 10);
+      expect(history).toEqual([
+        {
+          runId: 'run-a',
+          startedAt: t0,
+          runOutcome: 'COMPLETED',
+          outcome: 'notification-failed',
+          reason: { kind: 'http-status', message: '503', attempts: 2 },
+        },
+      ]);
+      expect(await db.ledgerQueries.runsPerDay(new Date('2026-06-01T00:00:00Z'))).toEqual([
+        { day: '2026-06-15', runs: 1, completed: 1, failed: 2 },
+        { day: '2026-06-16', runs: 2, completed: 1, failed: 0 },
+      ]);
+      expect(await db.ledgerQueries.runsPerDay(minutes(30))).toEqual([
+        { day: '2026-06-16', runs: 2, completed: 1, failed: 0 },
+      ]);
+    });
+
+    it('given claims whose lease ended, they are stale; release deletes claimed and hands over notified', async () => {
+      const lease = minutes(10);
+      await db.ledger.claim({ runId: 'dead', orderIds: [2, 3], now: t0, leaseUntil: lease });
+      await db.ledger.markNotified('dead', [3], minutes(1));
+      await db.ledger.claim({ runId: 'alive', orderIds: [5], now: t0, leaseUntil: minutes(60) });
+
+      expect(await db.ledgerQueries.staleClaims(minutes(5), 10)).toEqual([]);
+      const stale = await db.ledgerQueries.staleClaims(minutes(20), 10);
+      expect(stale.map((e) => [e.orderId, e.state, e.runId, e.claims])).toEqual([
+        [2, 'claimed', 'dead', 1],
+        [3, 'notified', 'dead', 1],
+      ]);
+      expect(stale[0]?.claimedAt).toEqual(t0);
+      expect(stale[0]?.leaseUntil).toEqual(lease);
+      expect(stale[1]?.notifiedAt).toEqual(minutes(1));
+
+      expect(await db.ledgerQueries.releaseStaleClaim(5, minutes(20))).toBe('not-stale');
+      expect(await db.ledgerQueries.releaseStaleClaim(2, minutes(20))).toBe('released');
+      expect(await db.ledgerQueries.releaseStaleClaim(3, minutes(20))).toBe('handed-over');
+      expect(await db.ledgerQueries.releaseStaleClaim(2, minutes(20))).toBe('not-stale');
+      expect(await db.ledgerQueries.entry(2)).toBeNull();
+      expect((await db.ledgerQueries.entry(3))?.leaseUntil.getTime()).toBe(0);
+      expect((await db.ledgerQueries.entry(5))?.state).toBe('claimed');
+
+      // The next call takes over the handed-over order at once and finishes it.
+      const claim = await db.ledger.claim({
+        runId: 'next',
+        orderIds: [3],
+        now: minutes(21),
+        leaseUntil: minutes(30),
+      });
+      expect(claim.alreadyNotified).toEqual([3]);
+      await db.ledger.finish('next', [3], minutes(22));
+      expect(await db.ledgerQueries.entry(3)).toMatchObject({
+        state: 'finished',
+        runId: 'next',
+        claims: 2,
+        finishedAt: minutes(22),
+      });
+      expect(await db.ledgerQueries.releaseStaleClaim(3, minutes(60))).toBe('not-stale');
+    });
+  });
+}

@@ -1,0 +1,61 @@
+import type { CompletionRunOutcome } from '../completion-run.js';
+import type { OrderId } from '../order.js';
+import type { LedgerState } from './completion-ledger.port.js';
+
+/** An order's row in the completion ledger, as the admin app shows it. */
+export interface LedgerEntry {
+  orderId: OrderId;
+  state: LedgerState;
+  /** The run that holds (or last held) the claim; for `finished`, the run that finished it. */
+  runId: string;
+  claimedAt: Date;
+  leaseUntil: Date;
+  notifiedAt: Date | null;
+  finishedAt: Date | null;
+  /** How many calls have claimed it: above 1 means a lease ran out at least once. */
+  claims: number;
+}
+
+/** One run that recorded an outcome for an order (a failure row in completion_run_orders). */
+export interface OrderRunOutcome {
+  runId: string;
+  startedAt: Date;
+  runOutcome: CompletionRunOutcome;
+  /** The per-order outcome, e.g. `NOT_NOTIFIED`, `FAILED_REQUIREMENTS`. */
+  outcome: string;
+  /** The stored reason(s), parsed from JSON; null when none was stored. */
+  reason: unknown;
+}
+
+/** Completions and failures of the runs that started on one UTC day. */
+export interface RunsPerDay {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  runs: number;
+  completed: number;
+  failed: number;
+}
+
+export type ReleaseOutcome =
+  /** A `claimed` row whose lease had ended was deleted: the next call sends it. */
+  | 'released'
+  /** A `notified` row's lease was ended: the next call finishes it without notifying. */
+  | 'handed-over'
+  /** No ledger row, or its lease has not ended (a live call holds it), or it is finished. */
+  | 'not-stale';
+
+/**
+ * Read-mostly queries over the completion ledger and the run records, for operators: what an
+ * order went through, which claims were left behind by a process that died, runs per day.
+ */
+export interface LedgerQueries {
+  entry(orderId: OrderId): Promise<LedgerEntry | null>;
+  /** Newest first, at most `limit`. */
+  orderHistory(orderId: OrderId, limit: number): Promise<OrderRunOutcome[]>;
+  /** Claims in state `claimed` or `notified` whose lease ended before `now`, oldest first. */
+  staleClaims(now: Date, limit: number): Promise<LedgerEntry[]>;
+  /** Releases one stale claim (see `ReleaseOutcome`); a live claim is never touched. */
+  releaseStaleClaim(orderId: OrderId, now: Date): Promise<ReleaseOutcome>;
+  /** Days (UTC) with at least one run started at or after `since`, oldest first. */
+  runsPerDay(since: Date): Promise<RunsPerDay[]>;
+}
