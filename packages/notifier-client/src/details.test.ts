@@ -4,7 +4,7 @@
  * lines). Log lines are the operator's view, asserted as output.
  */
 import type { Logger, Order } from '@ocs/domain';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BatchEntriesFailedError, isNotSentCode } from './attempt-errors.js';
 import { notificationRecordSchema } from './contract.js';
 import { createOrderNotifier, type HttpOrderNotifier } from './http-order-notifier.js';
