@@ -170,12 +170,15 @@ export class CompletionJob {
 
   async run(): Promise<RunSummary> {
     const started = Date.now();
+    this.#lockLost = null;
     await this.#acquireLock();
     const renew = setInterval(
       () => {
-        this.#acquireLock().catch((error: unknown) =>
-          this.logger.error({ err: error }, 'could not renew the single-runner lock'),
-        );
+        this.#acquireLock().catch((error: unknown) => {
+          // Another scheduler holds it now: this run sends no further batch.
+          if (error instanceof LockHeldError) this.#lockLost = error;
+          this.logger.error({ err: error }, 'could not renew the single-runner lock');
+        });
       },
       Math.max(1000, Math.floor(this.options.lockTtlMs / 3)),
     );

@@ -503,17 +503,17 @@ describe('CompletionJob', () => {
       }
     });
 
-    it('a renewal that finds another holder is logged as an error', async () => {
+    it('a renewal that finds another holder ends the run: no further batch is sent', async () => {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       try {
-        server.addOrders([1]);
+        server.addOrders([1, 2, 3]);
         let open: () => void = () => {};
         server.gate = new Promise((resolve) => {
           open = resolve;
         });
         const { logger, lines } = capturedLog('err');
 
-        const run = job({ lockTtlMs: 3000 }, { logger }).run();
+        const run = job({ lockTtlMs: 3000, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
         await server.waitForInFlight(1);
         server.lock = {
           holder: 'other-host:7:xyz',
@@ -524,8 +524,10 @@ describe('CompletionJob', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
         open();
-        await run.catch(() => {});
+        const error = await run.catch((e: unknown) => e);
 
+        expect(error).toBeInstanceOf(LockHeldError);
+        expect(server.completeCalls).toEqual([[1]]);
         expect(lines.filter((l) => l.msg === 'could not renew the single-runner lock')).toEqual([
           {
             level: 50,
