@@ -102,6 +102,13 @@ async function notificationsFor(notifierUrl: string, orderId: number): Promise<n
   return body.notifications.length;
 }
 
+/** Notification requests the notifier received for an order (its own request log). */
+async function notificationRequestsFor(notifierUrl: string, orderId: number): Promise<number> {
+  const res = await fetch(`${notifierUrl}/control/requests?orderId=${orderId}`);
+  const body = (await res.json()) as { requests: unknown[] };
+  return body.requests.length;
+}
+
 async function setFaults(notifierUrl: string, faults: Record<string, unknown>) {
   const res = await fetch(`${notifierUrl}/control/faults`, {
     method: 'PUT',
@@ -231,14 +238,30 @@ for (const { kind, skip } of suites) {
     });
 
     it('records each call as a run the admin can read back', async () => {
+      // Its own orders and its own call: the test does not lean on earlier ones.
+      const { ids } = await seedGeneratedOrders(stack.db, 3);
+      const missing = 1_900_000_000;
+      const { runId } = await client(stack.serverUrl, schedulerToken).orders.complete.mutate({
+        orderIds: [...ids, missing],
+      });
+
       const admin = client(stack.serverUrl, adminToken);
-      const { runs } = await admin.runs.list.query({ limit: 10 });
-      expect(runs.length).toBeGreaterThanOrEqual(2);
-      const run = await admin.runs.byId.query({ id: runs[runs.length - 1]?.id ?? '' });
-      expect(run.requestedCount).toBe(5);
-      expect(run.response.completedOrderIds).toEqual([2, 3]);
-      expect(stack.server.output()).toMatch(
-        /"runId":"[^"]+".*"completedCount":2.*"msg":"completion run"/,
+      const run = await admin.runs.byId.query({ id: runId });
+      expect(run).toMatchObject({
+        id: runId,
+        outcome: 'COMPLETED',
+        requestedCount: 4,
+        completedCount: 3,
+        notFoundCount: 1,
+        failedCount: 1,
+      });
+      expect(run.finishedAt).toBeInstanceOf(Date);
+      expect(run.response.completedOrderIds).toEqual(ids);
+      expect(run.response.notFoundOrderIds).toEqual([missing]);
+      const { runs } = await admin.runs.list.query({ limit: 50 });
+      expect(runs.map((r) => r.id)).toContain(runId);
+      await stack.server.waitFor(
+        new RegExp(`"runId":"${runId}".*"completedCount":3.*"msg":"completion run"`),
       );
     });
 
@@ -317,8 +340,11 @@ for (const { kind, skip } of suites) {
       });
 
       expect(retried.completedOrderIds).toEqual(ids);
-      // Notified on both calls, stored once: the idempotency key de-duplicates the retry.
-      for (const id of ids) expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+      // The ledger knew they were notified: the retry finished them without a second request.
+      for (const id of ids) {
+        expect(await notificationRequestsFor(stack.notifierUrl, id)).toBe(1);
+        expect(await notificationsFor(stack.notifierUrl, id)).toBe(1);
+      }
     });
 
     it('given only unknown ids: 400 with the NoOrdersFound body, on both routes', async () => {
