@@ -13,8 +13,6 @@ import {
   RetryableCallError,
 } from '@ocs/domain';
 
-export { RetryableCallError };
-
 export class CompletionService {
   readonly #completeOrders: CompleteOrders;
   readonly #logger: Logger;

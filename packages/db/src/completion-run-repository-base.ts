@@ -36,6 +36,12 @@ export type RunEndRow = Pick<
   | 'claimedElsewhereCount'
 >;
 
+/** A run as it starts: outcome RUNNING, nothing counted yet. */
+export type RunStartRow = Pick<
+  StoredRunSummary,
+  'id' | 'startedAt' | 'requestedCount' | 'outcome' | 'completedCount' | 'failedCount'
+>;
+
 export abstract class CompletionRunRepositoryBase implements CompletionRunRepository {
   readonly #outcomeRowsPerInsert: number;
 
@@ -44,7 +50,8 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
     this.#outcomeRowsPerInsert = rowsPerInsert(4, maxPlaceholders);
   }
 
-  protected abstract insertRun(run: CompletionRunStart): Promise<void>;
+  /** Inserts the row of a run that has just started. */
+  protected abstract insertRun(row: RunStartRow): Promise<void>;
   /** In one transaction: update the run row, then insert each chunk of failure rows. */
   protected abstract updateRun(
     id: string,
@@ -64,7 +71,14 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
   ): Promise<StoredRunSummary[]>;
 
   async start(run: CompletionRunStart): Promise<void> {
-    await this.insertRun(run);
+    await this.insertRun({
+      id: run.id,
+      startedAt: run.startedAt,
+      requestedCount: run.requestedCount,
+      outcome: 'RUNNING',
+      completedCount: 0,
+      failedCount: 0,
+    });
   }
 
   async complete(id: string, { finishedAt, outcome, response }: CompletionRunEnd): Promise<void> {

@@ -22,6 +22,7 @@ import type { Clock } from './ports/clock.port.js';
 import type { CompletionLedger } from './ports/completion-ledger.port.js';
 import type { CompletionRunRepository } from './ports/completion-run-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
+import type { OrderCompletionResult } from './ports/order-completion.port.js';
 import type { NotificationResult, OrderNotifier } from './ports/order-notifier.port.js';
 import type { OrderRepository } from './ports/order-repository.port.js';
 import type { OrderRequirement } from './ports/order-requirement.port.js';
@@ -71,10 +72,8 @@ interface PhaseTimes {
   finish?: number;
 }
 
-export interface CompletionResult {
-  runId: string;
-  response: CompleteOrderResponse;
-}
+/** What a completed call answers; the same shape the `OrderCompletion` port promises. */
+export type CompletionResult = OrderCompletionResult;
 
 export class CompleteOrders {
   readonly #deps: CompleteOrdersDependencies;

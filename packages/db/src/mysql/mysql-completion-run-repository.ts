@@ -1,8 +1,11 @@
 /** CompletionRunRepository on mysql: the run row, plus one row per order that did not complete. */
-import type { CompletionRunStart } from '@ocs/domain';
 import { and, asc, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import { mysqlMaxPlaceholders } from '../chunks.js';
-import { CompletionRunRepositoryBase, type RunEndRow } from '../completion-run-repository-base.js';
+import {
+  CompletionRunRepositoryBase,
+  type RunEndRow,
+  type RunStartRow,
+} from '../completion-run-repository-base.js';
 import type { RunOrderRow } from '../mapping.js';
 import { completionLedger, completionRunOrders, completionRuns } from '../schema/mysql-schema.js';
 import type { MySqlDatabase } from './mysql-order-repository.js';
@@ -17,15 +20,8 @@ export class MySqlCompletionRunRepository extends CompletionRunRepositoryBase {
     this.#db = db;
   }
 
-  protected async insertRun(run: CompletionRunStart): Promise<void> {
-    await this.#db.insert(completionRuns).values({
-      id: run.id,
-      startedAt: run.startedAt,
-      requestedCount: run.requestedCount,
-      outcome: 'RUNNING',
-      completedCount: 0,
-      failedCount: 0,
-    });
+  protected async insertRun(row: RunStartRow): Promise<void> {
+    await this.#db.insert(completionRuns).values(row);
   }
 
   protected async updateRun(id: string, end: RunEndRow, failureChunks: RunOrderRow[][]) {

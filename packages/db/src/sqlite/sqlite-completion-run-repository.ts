@@ -1,8 +1,11 @@
 /** CompletionRunRepository on sqlite: the run row, plus one row per order that did not complete. */
-import type { CompletionRunStart } from '@ocs/domain';
 import { and, asc, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import { sqliteMaxVariables } from '../chunks.js';
-import { CompletionRunRepositoryBase, type RunEndRow } from '../completion-run-repository-base.js';
+import {
+  CompletionRunRepositoryBase,
+  type RunEndRow,
+  type RunStartRow,
+} from '../completion-run-repository-base.js';
 import type { RunOrderRow } from '../mapping.js';
 import { completionLedger, completionRunOrders, completionRuns } from '../schema/sqlite-schema.js';
 import type { SqliteDatabase } from './sqlite-order-repository.js';
@@ -20,17 +23,8 @@ export class SqliteCompletionRunRepository extends CompletionRunRepositoryBase {
     this.#writeLock = writeLock;
   }
 
-  protected async insertRun(run: CompletionRunStart): Promise<void> {
-    await this.#writeLock(() =>
-      this.#db.insert(completionRuns).values({
-        id: run.id,
-        startedAt: run.startedAt,
-        requestedCount: run.requestedCount,
-        outcome: 'RUNNING',
-        completedCount: 0,
-        failedCount: 0,
-      }),
-    );
+  protected async insertRun(row: RunStartRow): Promise<void> {
+    await this.#writeLock(() => this.#db.insert(completionRuns).values(row));
   }
 
   protected async updateRun(id: string, end: RunEndRow, failureChunks: RunOrderRow[][]) {
