@@ -24,6 +24,7 @@ const help = `pnpm bench [flags]
                         then come from SHOW GLOBAL STATUS only, which counts every client)
   --out DIR             where <date>-<time>.json/.svg go             BENCH_OUT        bench/results
   --no-write            print only
+  --logs DIR            write each run's server and scheduler output to DIR  BENCH_LOGS
   --server-env K=V      extra server env, e.g. NOTIFIER_CONCURRENCY=32 (repeatable)
   --scheduler-env K=V   extra scheduler env, e.g. BATCH_SIZE=2000 (repeatable)
   MariaDB: BENCH_MYSQL_URL or MYSQL_TEST_URL (default ${defaultServerUrl})`;
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'no-sql-proxy': { type: 'boolean' },
     out: { type: 'string' },
     'no-write': { type: 'boolean' },
+    logs: { type: 'string' },
     'server-env': { type: 'string', multiple: true },
     'scheduler-env': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
@@ -108,6 +110,7 @@ const options: BenchOptions = {
   compiled: values.compiled ?? truthy(env.BENCH_COMPILED),
   keepDatabases: values['keep-db'] ?? truthy(env.BENCH_KEEP_DB),
   sqlProxy: !(values['no-sql-proxy'] ?? truthy(env.BENCH_NO_SQL_PROXY)),
+  logDir: ((dir) => (dir ? resolve(repoRoot, dir) : null))(flagOrEnv(values.logs, 'BENCH_LOGS')),
   outDir: values['no-write'] ? null : resolve(repoRoot, out ?? 'bench/results'),
   mysqlUrl: env.BENCH_MYSQL_URL || env.MYSQL_TEST_URL || defaultServerUrl,
   serverEnv: keyValues(values['server-env'], '--server-env'),

@@ -6,7 +6,7 @@
  * build).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -148,6 +148,34 @@ export function readUsage(pid: number): ProcessUsage {
   } catch {
     return { peakRssMb: null, cpuSeconds: null };
   }
+}
+
+/** CPU seconds the whole machine spent busy (all cores, /proc/stat); null off Linux. */
+export function machineBusySeconds(): number | null {
+  try {
+    const [, ...ticks] =
+      readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+    const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+      (a, b) => a + (b ?? 0),
+      0,
+    );
+    return round(busy / CLOCK_TICKS, 2);
+  } catch {
+    return null;
+  }
+}
+
+/** The pid of a local MariaDB/MySQL server process, if one runs on this machine. */
+export function localDatabasePid(): number | null {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+    }
+  } catch {}
+  return null;
 }
 
 /** USER_HZ; 100 on every Linux this runs on. */

@@ -30,6 +30,8 @@ export interface BenchOptions {
   keepDatabases: boolean;
   /** Count the server's statements through a proxy (default); false: global counters only. */
   sqlProxy: boolean;
+  /** Where each run's server and scheduler output goes; null: nowhere. */
+  logDir: string | null;
   /** Where `<date>-<time>.json` and `.svg` go; null: write nothing. */
   outDir: string | null;
   mysqlUrl: string;
@@ -74,6 +76,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     schedulerEnv: options.schedulerEnv,
     keepDatabases: options.keepDatabases,
     sqlProxy: options.sqlProxy,
+    logDir: options.logDir,
     log,
   };
   // Fail before seeding anything when --compiled has nothing to run.
@@ -151,6 +154,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       compiled: options.compiled,
       keepDatabases: options.keepDatabases,
       sqlProxy: options.sqlProxy,
+      logDir: options.logDir ? relative(repoRoot, options.logDir) : null,
       outDir: options.outDir ? relative(repoRoot, options.outDir) : null,
       serverEnv: options.serverEnv,
       schedulerEnv: options.schedulerEnv,
@@ -290,6 +294,14 @@ export function printTable(report: BenchReport): void {
         pad(r.loadAverage.toFixed(1), 5),
         `  ${r.checks.passed ? 'ok' : `FAILED: ${r.checks.problems.join('; ')}`}`,
       ].join(' '),
+    );
+  }
+  for (const r of report.results) {
+    if (!r.cpu) continue;
+    const { machineBusy, server, database, notifier } = r.cpu;
+    const show = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)} s`);
+    lines.push(
+      `cpu during ${label(r)} N=${r.n}: machine ${show(machineBusy)} busy of ${(r.wallSeconds * cpus().length).toFixed(1)} s (${cpus().length} cores), server ${show(server)}, database ${show(database)}, notifier ${show(notifier)}`,
     );
   }
   const { oursOverFloor, originalOverOurs } = report.comparisons;

@@ -6,7 +6,7 @@
  * - `original`: the original design, one SELECT, a sequential `GET /notify/{id}` per order
  *   that passes, one UPDATE.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
@@ -29,8 +29,11 @@ import {
   startNotifier,
 } from './notifier.js';
 import {
+  localDatabasePid,
+  machineBusySeconds,
   type ProcessUsage,
   type RunningApp,
+  readUsage,
   repoRoot,
   round,
   sampleUsage,
@@ -54,6 +57,8 @@ export interface BenchContext {
   keepDatabases: boolean;
   /** Count the server's statements through a proxy (exact); otherwise only global counters. */
   sqlProxy: boolean;
+  /** Write each run's server and scheduler output here (`<app>-<protocol>-<n>.log`). */
+  logDir: string | null;
   log: (line: string) => void;
 }
 
@@ -98,6 +103,16 @@ export interface ScenarioResult {
    * machine may be shared, and on 2 cores anything else running shows in the timings.
    */
   loadAverage: number;
+  /**
+   * CPU seconds spent during the run (ours only): the whole machine, the local database
+   * server and the notifier app. With 2 cores, busy near 2 x seconds means CPU-bound.
+   */
+  cpu?: {
+    machineBusy: number | null;
+    server: number | null;
+    database: number | null;
+    notifier: number | null;
+  };
   notifier: NotifierRequests | null;
   storage: Storage | null;
   checks: Checks;
@@ -145,6 +160,13 @@ export async function runOurs(
     });
     const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
     const serverUsage = sampleUsage(server.pid);
+    const databasePid = localDatabasePid();
+    const cpuBefore = {
+      machine: machineBusySeconds(),
+      server: readUsage(server.pid).cpuSeconds,
+      database: databasePid ? readUsage(databasePid).cpuSeconds : null,
+      notifier: readUsage(notifier.app.pid).cpuSeconds,
+    };
     const background = await backgroundRate(ctx.mysqlUrl);
     const before = await readStatus(ctx.mysqlUrl);
     proxy?.reset();
@@ -166,6 +188,14 @@ export async function runOurs(
     const exitCode = await scheduler.exited;
     const wallSeconds = (performance.now() - started) / 1000;
     const loadAverage = round(loadavg()[0] ?? 0, 2);
+    const delta = (after: number | null, before: number | null) =>
+      after !== null && before !== null ? round(after - before) : null;
+    const cpu = {
+      machineBusy: delta(machineBusySeconds(), cpuBefore.machine),
+      server: delta(readUsage(server.pid).cpuSeconds, cpuBefore.server),
+      database: databasePid ? delta(readUsage(databasePid).cpuSeconds, cpuBefore.database) : null,
+      notifier: delta(readUsage(notifier.app.pid).cpuSeconds, cpuBefore.notifier),
+    };
     const schedulerUsage = schedulerSampler.stop();
     const sql = proxy?.counts() ?? null;
     const after = await readStatus(ctx.mysqlUrl);
@@ -180,6 +210,11 @@ export async function runOurs(
       );
     }
 
+    if (ctx.logDir) {
+      mkdirSync(ctx.logDir, { recursive: true });
+      for (const app of [server, scheduler])
+        writeFileSync(join(ctx.logDir, `${app.app}-${protocol}-${n}.log`), app.output());
+    }
     const requests = await notifierStats(notifier.url);
     ctx.log(`ours ${protocol} N=${n}: checking`);
     const checks = await runChecks(seeded, notifier.url);
@@ -205,6 +240,7 @@ export async function runOurs(
       globalStatus: statementDelta(before, after),
       backgroundQuestionsPerSecond: Math.round(background),
       loadAverage,
+      cpu,
       notifier: requests,
       storage,
       checks,

@@ -26,6 +26,7 @@ describe.skipIf(!mysql.available)('pnpm bench (smoke, N=200, latency 0)', () => 
       compiled: false,
       keepDatabases: false,
       sqlProxy: true,
+      logDir: null,
       outDir,
       mysqlUrl: mySqlTestServerUrl(),
       serverEnv: {},
