@@ -1,8 +1,9 @@
 /**
  * Writes acknowledged notifications to the ledger while the rest are still in flight: one
- * write at a time, each taking every acknowledgement that arrived during the previous one.
- * So the acknowledgements a crash can lose are at most those of one write, with no timer and
- * no round trip per order.
+ * write at a time, each taking every acknowledgement that arrived during the previous one
+ * (the first takes those added in the same turn: a batch's results arrive together). So the
+ * acknowledgements a crash can lose are at most those of one write, with no timer and no
+ * round trip per order.
  */
 import type { OrderId } from './order.js';
 
@@ -29,6 +30,8 @@ export class AcknowledgementWriter {
 
   async #drain(): Promise<void> {
     try {
+      // Let the acknowledgements of the same turn join the first write.
+      await null;
       while (this.#pending.length > 0) {
         const batch = this.#pending;
         this.#pending = [];

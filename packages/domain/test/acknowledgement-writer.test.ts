@@ -25,8 +25,9 @@ function slowLedger() {
     failNextWith: (error: Error) => {
       failNext = error;
     },
-    /** Ends the oldest write in progress. */
+    /** Ends the oldest write in progress (a write starts a turn after its first `add`). */
     finishOne: async () => {
+      await Promise.resolve();
       pending.shift()?.();
       await new Promise((resolve) => setImmediate(resolve));
     },
@@ -43,20 +44,37 @@ describe('AcknowledgementWriter', () => {
 
     writer.add(1);
     writer.add(2);
+    await Promise.resolve();
     writer.add(3);
+    writer.add(4);
     expect(ledger.inProgress).toBe(1);
     await ledger.finishOne();
-    writer.add(4);
+    writer.add(5);
     await ledger.finishOne();
     await ledger.finishOne();
 
-    expect(ledger.written).toEqual([[1], [2, 3], [4]]);
+    expect(ledger.written).toEqual([[1, 2], [3, 4], [5]]);
+    expect(ledger.inProgress).toBe(0);
+  });
+
+  it('puts the acknowledgements of one turn into one write', async () => {
+    const ledger = slowLedger();
+    const writer = new AcknowledgementWriter(ledger.write);
+
+    for (let id = 1; id <= 100; id++) writer.add(id);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(ledger.inProgress).toBe(1);
+    await ledger.finishOne();
+
+    expect(ledger.written).toEqual([Array.from({ length: 100 }, (_, i) => i + 1)]);
   });
 
   it('flush resolves only once everything added is written', async () => {
     const ledger = slowLedger();
     const writer = new AcknowledgementWriter(ledger.write);
     writer.add(1);
+    await Promise.resolve();
     writer.add(2);
     let flushed = false;
     const flushing = writer.flush().then(() => {
@@ -81,6 +99,7 @@ describe('AcknowledgementWriter', () => {
     const writer = new AcknowledgementWriter(ledger.write);
     const first = new Error('first');
     writer.add(1);
+    await Promise.resolve();
     writer.add(2);
     ledger.failNextWith(first);
     await ledger.finishOne();
