@@ -25,6 +25,9 @@ function runIdLiteral(runId: string): string {
   return `'${runId}'`;
 }
 
+/** The ledger, always addressed by its primary key (order id). */
+const ledger = (db: SqlExecutor) => db.byKey('completion_ledger');
+
 export class SqlCompletionLedger implements CompletionLedger {
   readonly #db: SqlExecutor;
   readonly #chunkSize: number;
@@ -46,17 +49,23 @@ export class SqlCompletionLedger implements CompletionLedger {
         // rows cost one string, not five thousand bound parameters.
         const tail = `,'claimed',${runIdLiteral(runId)},${untilMs},${nowMs},1)`;
         const values = sql.raw(part.map((id) => `(${id}${tail}`).join(','));
-        await db.run(
+        const inserted = await db.run(
           sql`${db.insertIgnore} completion_ledger (order_id, state, run_id, lease_until, claimed_at, claims) VALUES ${values}`,
         );
-        await db.run(sql`UPDATE completion_ledger
+        // Every row new: all of them are this call's claims, nothing to take over or read.
+        if (inserted === part.length) return null;
+        await db.run(sql`UPDATE ${ledger(db)}
           SET run_id = ${runId}, lease_until = ${untilMs}, claimed_at = ${nowMs}, claims = claims + 1
           WHERE order_id IN (${inList}) AND run_id <> ${runId} AND state <> 'unconfirmed'
             AND (lease_until <= ${nowMs} OR state = 'finished')`);
         return db.all<LedgerRow>(
-          sql`SELECT order_id, state, run_id FROM completion_ledger WHERE order_id IN (${inList})`,
+          sql`SELECT order_id, state, run_id FROM ${ledger(db)} WHERE order_id IN (${inList})`,
         );
       });
+      if (rows === null) {
+        result.toNotify.push(...part);
+        continue;
+      }
       for (const row of rows) {
         const orderId = Number(row.order_id);
         if (row.run_id !== runId) result.claimedElsewhere.push(orderId);
@@ -70,7 +79,7 @@ export class SqlCompletionLedger implements CompletionLedger {
   async markNotified(runId: string, orderIds: readonly OrderId[], at: Date): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
-        db.run(sql`UPDATE completion_ledger SET state = 'notified', notified_at = ${at.getTime()}
+        db.run(sql`UPDATE ${ledger(db)} SET state = 'notified', notified_at = ${at.getTime()}
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
       );
     }
@@ -79,7 +88,7 @@ export class SqlCompletionLedger implements CompletionLedger {
   async release(runId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
-        db.run(sql`DELETE FROM completion_ledger
+        db.run(sql`${db.deleteByKey('completion_ledger')}
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
       );
     }
@@ -88,7 +97,7 @@ export class SqlCompletionLedger implements CompletionLedger {
   async hold(runId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
-        db.run(sql`UPDATE completion_ledger SET state = 'unconfirmed'
+        db.run(sql`UPDATE ${ledger(db)} SET state = 'unconfirmed'
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
       );
     }
@@ -97,7 +106,7 @@ export class SqlCompletionLedger implements CompletionLedger {
   async handOver(runId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
-        db.run(sql`UPDATE completion_ledger SET lease_until = 0
+        db.run(sql`UPDATE ${ledger(db)} SET lease_until = 0
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'notified'`),
       );
     }
@@ -131,7 +140,7 @@ export class SqlCompletionLedger implements CompletionLedger {
             WHERE Id IN (${idList(toFinish)}) AND OrderStateId = ${submitted}`);
           updatedIds.push(...toFinish);
         }
-        await db.run(sql`UPDATE completion_ledger SET state = 'finished', finished_at = ${at.getTime()}
+        await db.run(sql`UPDATE ${ledger(db)} SET state = 'finished', finished_at = ${at.getTime()}
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId}`);
       }
       return { updatedIds };

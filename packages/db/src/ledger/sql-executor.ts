@@ -12,6 +12,14 @@ import { noWriteLock, type WriteLock } from '../sqlite/write-lock.js';
 export interface SqlExecutor {
   /** `INSERT IGNORE INTO` (MySQL) or `INSERT OR IGNORE INTO` (SQLite). */
   readonly insertIgnore: SQL;
+  /**
+   * `table` to read or update by primary key: `FORCE INDEX (PRIMARY)` on MySQL, whose
+   * optimiser otherwise picks a secondary index on a filtered column (e.g. the ledger's
+   * `state`), scanning and locking other calls' rows. `SELECT ... FROM` and `UPDATE` only.
+   */
+  byKey(table: string): SQL;
+  /** `DELETE FROM table` by primary key (MySQL needs the multi-table form for the hint). */
+  deleteByKey(table: string): SQL;
   /** ` FOR UPDATE` where rows can be locked; nothing in SQLite, whose writers take turns. */
   readonly forUpdate: SQL;
   all<T>(query: SQL): Promise<T[]>;
@@ -36,6 +44,11 @@ function isDeadlock(error: unknown): boolean {
   return false;
 }
 
+function tableName(table: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`not a table name: ${table}`);
+  return table;
+}
+
 async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -52,6 +65,11 @@ export function mySqlExecutor(db: MySqlDatabase): SqlExecutor {
   const over = (runner: MySqlRunner): SqlExecutor => {
     const executor: SqlExecutor = {
       insertIgnore: sql.raw('INSERT IGNORE INTO'),
+      byKey: (table) => sql.raw(`${tableName(table)} FORCE INDEX (PRIMARY)`),
+      deleteByKey: (table) => {
+        const name = tableName(table);
+        return sql.raw(`DELETE ${name} FROM ${name} FORCE INDEX (PRIMARY)`);
+      },
       forUpdate: sql.raw(' FOR UPDATE'),
       async all<T>(query: SQL) {
         const [rows] = await runner.execute(query);
@@ -79,6 +97,8 @@ export function sqliteExecutor(
   const over = (runner: SqliteRunner, inTransaction: boolean): SqlExecutor => {
     const executor: SqlExecutor = {
       insertIgnore: sql.raw('INSERT OR IGNORE INTO'),
+      byKey: (table) => sql.raw(tableName(table)),
+      deleteByKey: (table) => sql.raw(`DELETE FROM ${tableName(table)}`),
       forUpdate: sql.raw(''),
       all: <T>(query: SQL) => runner.all(query) as Promise<T[]>,
       async run(query: SQL) {
