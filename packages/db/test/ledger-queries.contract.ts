@@ -84,20 +84,28 @@ export function describeLedgerQueriesContract(
 
     it('given claims whose lease ended, they are stale; release deletes claimed and hands over notified', async () => {
       const lease = minutes(10);
-      await db.ledger.claim({ runId: 'dead', orderIds: [2, 3], now: t0, leaseUntil: lease });
+      await db.ledger.claim({ runId: 'dead', orderIds: [1, 2, 3, 4], now: t0, leaseUntil: lease });
       await db.ledger.markNotified('dead', [3], minutes(1));
+      await db.ledger.hold('dead', [1]);
       await db.ledger.claim({ runId: 'alive', orderIds: [5], now: t0, leaseUntil: minutes(60) });
+      // Finished by other means (e.g. the original service): nothing left to do for its claim.
+      expect(await db.orders.markFinished([4], minutes(2))).toEqual({ updatedIds: [4] });
 
-      expect(await db.ledgerQueries.staleClaims(minutes(5), 10)).toEqual([]);
+      // A held claim needs an operator whatever its lease says.
+      const live = await db.ledgerQueries.staleClaims(minutes(5), 10);
+      expect(live.map((e) => [e.orderId, e.state])).toEqual([[1, 'unconfirmed']]);
       const stale = await db.ledgerQueries.staleClaims(minutes(20), 10);
       expect(stale.map((e) => [e.orderId, e.state, e.runId, e.claims])).toEqual([
+        [1, 'unconfirmed', 'dead', 1],
         [2, 'claimed', 'dead', 1],
         [3, 'notified', 'dead', 1],
       ]);
-      expect(stale[0]?.claimedAt).toEqual(t0);
-      expect(stale[0]?.leaseUntil).toEqual(lease);
-      expect(stale[1]?.notifiedAt).toEqual(minutes(1));
+      expect(stale[1]?.claimedAt).toEqual(t0);
+      expect(stale[1]?.leaseUntil).toEqual(lease);
+      expect(stale[2]?.notifiedAt).toEqual(minutes(1));
+      expect(await db.ledgerQueries.staleClaims(minutes(20), 2)).toHaveLength(2);
 
+      expect(await db.ledgerQueries.releaseStaleClaim(1, minutes(5))).toBe('released');
       expect(await db.ledgerQueries.releaseStaleClaim(5, minutes(20))).toBe('not-stale');
       expect(await db.ledgerQueries.releaseStaleClaim(2, minutes(20))).toBe('released');
       expect(await db.ledgerQueries.releaseStaleClaim(3, minutes(20))).toBe('handed-over');

@@ -134,8 +134,10 @@ export const completionLedger = mysqlTable(
     claims: int('claims').notNull().default(1),
   },
   (table) => [
+    // For a run's finished orders (admin). No index on state: every order changes state
+    // twice, and each change rewrote its entry (23% of the database's CPU at 100k orders).
+    // Stale claims are found by joining ORDERS' SUBMITTED rows instead (SqlLedgerQueries).
     index('completion_ledger_run_id_idx').on(table.runId),
-    index('completion_ledger_state_lease_idx').on(table.state, table.leaseUntil),
   ],
 );
 

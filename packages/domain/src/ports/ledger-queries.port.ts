@@ -52,7 +52,11 @@ export interface LedgerQueries {
   entry(orderId: OrderId): Promise<LedgerEntry | null>;
   /** Newest first, at most `limit`. */
   orderHistory(orderId: OrderId, limit: number): Promise<OrderRunOutcome[]>;
-  /** Claims in state `claimed` or `notified` whose lease ended before `now`, oldest first. */
+  /**
+   * Claims of orders still SUBMITTED that need an operator's eye, oldest first: `claimed` or
+   * `notified` ones whose lease ended before `now`, and every `unconfirmed` one. (A claim on an
+   * order finished by other means is left out: nothing is left to do for it.)
+   */
   staleClaims(now: Date, limit: number): Promise<LedgerEntry[]>;
   /** Releases one stale claim (see `ReleaseOutcome`); a live claim is never touched. */
   releaseStaleClaim(orderId: OrderId, now: Date): Promise<ReleaseOutcome>;

@@ -1,0 +1,1 @@
+DROP INDEX `completion_ledger_state_lease_idx`;
