@@ -53,9 +53,15 @@ export abstract class OrderRepositoryBase implements OrderRepository {
   ): Promise<OrderRow[]>;
   /** The ORDER_LINES of these orders, by order id, then line id. */
   protected abstract selectLines(orderIds: number[]): Promise<OrderLineRow[]>;
-  /** Only the ids of the ORDERS rows matching `where`, ascending, at most `limit` of them. */
-  protected abstract selectOrderIds(
+  /**
+   * Only the ids of the ORDERS rows matching `where` that have no ledger row matching
+   * `claimHeld` (`LEFT JOIN completion_ledger ON order_id = Id AND claimHeld ... IS NULL`),
+   * ascending, at most `limit` of them. An anti-join, not NOT EXISTS: MariaDB turns that into
+   * an IN-subquery materialised over the whole ledger on every page.
+   */
+  protected abstract selectOrderIdsWithoutClaim(
     where: SQL | undefined,
+    claimHeld: SQL,
     limit: number,
   ): Promise<{ id: number }[]>;
   /**
@@ -116,17 +122,17 @@ export abstract class OrderRepositoryBase implements OrderRepository {
     const { submitted } = await this.stateIds();
     const nowMs = (query.now ?? new Date()).getTime();
     const hints = query.hints ?? [];
-    const rows = await this.selectOrderIds(
+    const rows = await this.selectOrderIdsWithoutClaim(
       and(
         eq(this.#orders.orderStateId, submitted),
         this.#after(query.afterId),
-        // Claimed by a live call: it is being completed right now, so not pending.
-        // Held for an operator: not pending until someone releases it.
-        sql`NOT EXISTS (SELECT 1 FROM completion_ledger l WHERE l.order_id = ${this.#orders.id} AND l.state <> 'finished' AND (l.lease_until > ${nowMs} OR l.state = 'unconfirmed'))`,
         ...hints.flatMap((hint) =>
           hint.kind === 'ordered-on-or-before' ? [lte(this.#orders.orderDate, hint.date)] : [],
         ),
       ),
+      // Claimed by a live call: it is being completed right now, so not pending.
+      // Held for an operator: not pending until someone releases it.
+      sql`completion_ledger.state <> 'finished' AND (completion_ledger.lease_until > ${nowMs} OR completion_ledger.state = 'unconfirmed')`,
       query.limit + 1,
     );
     const page = keysetPage(rows, query.limit, (row) => row.id);

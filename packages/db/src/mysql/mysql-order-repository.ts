@@ -1,6 +1,6 @@
 /** OrderRepository on MySQL/MariaDB: chunked `IN (...)` queries, locked guarded updates. */
 import type { MarkFinishedResult } from '@ocs/domain';
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { MySql2Database } from 'drizzle-orm/mysql2';
 import {
   checkChunkSize,
@@ -16,7 +16,7 @@ import * as schema from '../schema/mysql-schema.js';
 
 export type MySqlDatabase = MySql2Database<typeof schema>;
 
-const { orderLines, orders, orderStates } = schema;
+const { completionLedger, orderLines, orders, orderStates } = schema;
 
 const deadlockAttempts = 3;
 
@@ -60,11 +60,12 @@ export class MySqlOrderRepository extends OrderRepositoryBase {
       .orderBy(asc(orderLines.orderId), asc(orderLines.id));
   }
 
-  protected selectOrderIds(where: SQL | undefined, limit: number) {
+  protected selectOrderIdsWithoutClaim(where: SQL | undefined, claimHeld: SQL, limit: number) {
     return this.#db
       .select({ id: orders.id })
       .from(orders)
-      .where(where)
+      .leftJoin(completionLedger, and(eq(completionLedger.orderId, orders.id), claimHeld))
+      .where(and(where, isNull(completionLedger.orderId)))
       .orderBy(asc(orders.id))
       .limit(limit);
   }

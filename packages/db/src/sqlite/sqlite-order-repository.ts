@@ -1,6 +1,6 @@
 /** OrderRepository on the embedded SQLite database (libsql): chunked `IN (...)` queries, guarded updates. */
 import type { MarkFinishedResult } from '@ocs/domain';
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import {
   checkChunkSize,
@@ -17,7 +17,7 @@ import { noWriteLock, type WriteLock } from './write-lock.js';
 
 export type SqliteDatabase = LibSQLDatabase<typeof schema>;
 
-const { orderLines, orders, orderStates } = schema;
+const { completionLedger, orderLines, orders, orderStates } = schema;
 
 export class SqliteOrderRepository extends OrderRepositoryBase {
   readonly #db: SqliteDatabase;
@@ -56,11 +56,12 @@ export class SqliteOrderRepository extends OrderRepositoryBase {
       .orderBy(asc(orderLines.orderId), asc(orderLines.id));
   }
 
-  protected selectOrderIds(where: SQL | undefined, limit: number) {
+  protected selectOrderIdsWithoutClaim(where: SQL | undefined, claimHeld: SQL, limit: number) {
     return this.#db
       .select({ id: orders.id })
       .from(orders)
-      .where(where)
+      .leftJoin(completionLedger, and(eq(completionLedger.orderId, orders.id), claimHeld))
+      .where(and(where, isNull(completionLedger.orderId)))
       .orderBy(asc(orders.id))
       .limit(limit);
   }
