@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
-import type { Config } from './config.js';
+import { type Config, notifierConcurrency } from './config.js';
 import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
 
@@ -37,7 +37,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     const installationId = await db.installationId(config.installationId);
     notifier = createOrderNotifier(
-      { ...config.notifier, keyNamespace: installationId },
+      {
+        ...config.notifier,
+        concurrency: notifierConcurrency(config.notifier),
+        keyNamespace: installationId,
+      },
       { logger },
     );
     logger.info({ installationId }, 'idempotency keys namespaced by installation id');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, notifierConcurrency } from './config.js';
 
 const tokens = 'scheduler-token-0123456789:scheduler,admin-token-0123456789abc:admin';
 
@@ -16,6 +16,15 @@ describe('loadConfig', () => {
       { token: 'scheduler-token-0123456789', role: 'scheduler' },
       { token: 'admin-token-0123456789abc', role: 'admin' },
     ]);
+  });
+
+  it('defaults the requests in flight by protocol, unless NOTIFIER_CONCURRENCY is set', () => {
+    const concurrency = (env: Record<string, string>) =>
+      notifierConcurrency(loadConfig({ AUTH_TOKENS: tokens, ...env }).notifier);
+    expect(concurrency({})).toBe(16);
+    expect(concurrency({ NOTIFIER_PROTOCOL: 'legacy' })).toBe(32);
+    expect(concurrency({ NOTIFIER_PROTOCOL: 'legacy', NOTIFIER_CONCURRENCY: '4' })).toBe(4);
+    expect(concurrency({ NOTIFIER_CONCURRENCY: '64' })).toBe(64);
   });
 
   it('stops on a bad value with one message naming the key', () => {
