@@ -28,7 +28,10 @@ export interface BenchOptions {
   profileDir: string | null;
   compiled: boolean;
   keepDatabases: boolean;
-  /** Count the server's statements through a proxy (default); false: global counters only. */
+  /**
+   * Count the server's statements through a proxy; false (default): global counters only.
+   * The proxy is in ours' path alone, so its figures are not timed like the floor's.
+   */
   sqlProxy: boolean;
   /** Where each run's server and scheduler output goes; null: nowhere. */
   logDir: string | null;
@@ -167,7 +170,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       'ours.seconds is the scheduler run duration it logs ("run finished" durationMs); wallSeconds adds its process start-up.',
       'ordersPerSecond = N / seconds (every seeded order is fetched and checked).',
       'data: seeded once per N; the other scenarios at that N run on server-side copies (INSERT ... SELECT) taken before anything runs; seedSeconds is the seed or the copy.',
-      "sql: this scenario's statements alone. ours: counted on the wire by a TCP proxy between the server and MariaDB (client command packets: COM_QUERY by verb, COM_STMT_EXECUTE), from just before run-once starts to its exit; floor and original: counted where they send them.",
+      "sql: this scenario's statements alone, null unless --sql-proxy. ours: counted on the wire by a TCP proxy between the server and MariaDB (client command packets: COM_QUERY by verb, COM_STMT_EXECUTE), from just before run-once starts to its exit; floor and original: counted where they send them. Without the proxy (the default, so that ours is timed on the same direct connection as the floor and the original) globalStatus has the server-wide counters over the same window.",
       'globalStatus: deltas of SHOW GLOBAL STATUS (Com_*, Questions) over the same window; global to the MariaDB server, so other clients of a shared server are included (backgroundQuestionsPerSecond is measured just before).',
       'peak RSS is VmHWM from /proc/<pid>/status, polled every 100 ms (the scheduler last sampled just before it exits).',
       'floor: mysql2 only, SELECT orders and lines by IN-lists of 5,000, requirements in JS, one guarded UPDATE per chunk, no notification.',
