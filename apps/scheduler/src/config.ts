@@ -26,7 +26,8 @@ export const configSchema = z.object({
   timezone: z.string().optional(),
   runOnStart: bool.default(false),
   pageSize: int(1).max(10000).default(5000),
-  batchSize: int(1).max(10000).default(1000),
+  /** 2,000: 1M orders took 26.5 s instead of 27.4 s with 1,000 (half the statements). */
+  batchSize: int(1).max(10000).default(2000),
   /** Batches in flight at once: the server's database work and notifications overlap. */
   batchConcurrency: int(1).max(32).default(4),
   /** Lease of the single-runner lock, renewed every third of it while a run lasts. */
