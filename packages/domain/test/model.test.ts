@@ -23,6 +23,7 @@ import {
   orderSchema,
   orderStateSchema,
   pendingHints,
+  RetryableCallError,
   retryableOrderIds,
   subtractCalendarMonths,
   systemClock,
@@ -241,6 +242,17 @@ describe('completion errors', () => {
     expect(error.response).toBe(response);
     expect(error.runId).toBe('run-9');
     expect(new ErrorClass('m', response).runId).toBe('');
+  });
+
+  it('a retryable call failure says so to callers that only see its fields', () => {
+    const error = new RetryableCallError('the server is shutting down', 503);
+    expect(error).toBeInstanceOf(Error);
+    expect({ ...error, name: error.name, message: error.message }).toEqual({
+      name: 'RetryableCallError',
+      message: 'the server is shutting down',
+      retryable: true,
+      status: 503,
+    });
   });
 });
 
