@@ -250,6 +250,16 @@ describe('CompletionJob', () => {
     expect(summary).toMatchObject({ notNotified: 1, leftUndone: 1, rounds: 1 });
   });
 
+  it('shows an order that fails a requirement as settled in the progress', async () => {
+    server.addOrders([1]);
+    server.addOrders([2], { requirements: ['ORDER.TOO_RECENT'] });
+    const { shown, progress } = displayedProgress();
+
+    await job({}, { progress }).run();
+
+    expect(shown).toMatchObject({ settled: 2, pending: 2, completed: 1 });
+  });
+
   it('an order that fails a requirement on retry stays counted once, as failed', async () => {
     server.addOrders([1], 'notNotified', { requirements: ['ORDER.NOT_FULLY_DELIVERED'] });
     const { shown, progress } = displayedProgress();
@@ -535,6 +545,64 @@ describe('CompletionJob', () => {
             err: expect.objectContaining({ type: 'LockHeldError' }),
           },
         ]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('a renewal that fails for another reason is logged and the run goes on', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        server.addOrders([1, 2, 3]);
+        let open: () => void = () => {};
+        server.gate = new Promise((resolve) => {
+          open = resolve;
+        });
+        const { logger, lines } = capturedLog('err');
+
+        const run = job({ lockTtlMs: 3000, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
+        await server.waitForInFlight(1);
+        server.failLocks = 1;
+        vi.advanceTimersByTime(1000);
+        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        open();
+        const summary = await run;
+
+        expect(server.completeCalls).toEqual([[1], [2], [3]]);
+        expect(summary).toMatchObject({ completed: 3, leftUndone: 0 });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('a lock lost before a retry round ends the run: the retry round sends nothing', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        server.addOrders([1], 'notNotified', 'complete');
+        let open: () => void = () => {};
+        server.gate = new Promise((resolve) => {
+          open = resolve;
+        });
+        const { logger, lines } = capturedLog('err');
+
+        const run = job({ lockTtlMs: 3000, retryAttempts: 2 }, { logger }).run();
+        // Another scheduler takes the lock while the first round's only batch is in flight.
+        await server.waitForInFlight(1);
+        server.lock = {
+          holder: 'other-host:7:xyz',
+          leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+        };
+        vi.advanceTimersByTime(1000);
+        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        open();
+        const error = await run.catch((e: unknown) => e);
+
+        expect(error).toBeInstanceOf(LockHeldError);
+        expect(server.completeCalls).toEqual([[1]]);
       } finally {
         vi.useRealTimers();
       }

@@ -53,6 +53,8 @@ export interface StubServer {
   failCompletes: ('BAD_REQUEST' | 'INTERNAL_SERVER_ERROR')[];
   /** The next page queries answer this error instead (one per query). */
   failPages: 'INTERNAL_SERVER_ERROR'[];
+  /** The next `n` lock requests answer INTERNAL_SERVER_ERROR (e.g. the database blipped). */
+  failLocks: number;
   /** The token is known but lacks the scheduler role: every procedure answers FORBIDDEN. */
   forbidden: boolean;
   /** Answers as a server from before `claimedElsewhereOrders` did: the list left out. */
@@ -107,6 +109,13 @@ export async function startStubServer(): Promise<StubServer> {
         .input(z.object({ holder: z.string(), ttlMs: z.number() }))
         .mutation(({ input }) => {
           stub.lockRequests.push(input);
+          if (stub.failLocks > 0) {
+            stub.failLocks -= 1;
+            throw new TRPCError({
+              code: 'INTERNAL_SERVER_ERROR',
+              message: 'scripted lock failure',
+            });
+          }
           const now = Date.now();
           const lock = stub.lock;
           if (lock && lock.holder !== input.holder && Date.parse(lock.leaseUntil) > now) {
@@ -246,6 +255,7 @@ export async function startStubServer(): Promise<StubServer> {
     loseAnswers: 0,
     failCompletes: [],
     failPages: [],
+    failLocks: 0,
     forbidden: false,
     olderServer: false,
     phantomIds: [],
