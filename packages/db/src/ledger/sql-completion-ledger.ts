@@ -66,12 +66,17 @@ export class SqlCompletionLedger implements CompletionLedger {
         result.toNotify.push(...part);
         continue;
       }
+      const read = new Set<number>();
       for (const row of rows) {
         const orderId = Number(row.order_id);
+        read.add(orderId);
         if (row.run_id !== runId) result.claimedElsewhere.push(orderId);
         else if (row.state === 'claimed') result.toNotify.push(orderId);
         else result.alreadyNotified.push(orderId);
       }
+      // A row gone by the read was released by its holder after our insert was ignored: not
+      // ours, so another call's for all this call knows. Every requested id gets an outcome.
+      for (const orderId of part) if (!read.has(orderId)) result.claimedElsewhere.push(orderId);
     }
     return result;
   }
