@@ -23,6 +23,19 @@ export interface SeededDatabase {
   drop(): Promise<void>;
 }
 
+/** An empty `ocs_bench_<random>` database on the server, its URL and how to drop it. */
+async function createBenchDatabase(serverUrl: string) {
+  const name = `ocs_bench_${randomBytes(5).toString('hex')}`;
+  await withConnection(serverUrl, (c) => c.query(`CREATE DATABASE \`${name}\``));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const drop = () =>
+    withConnection(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(
+      () => undefined,
+    );
+  return { name, url: url.toString(), drop };
+}
+
 /**
  * Creates `ocs_bench_<random>`, applies the migrations and seeds N generated orders with the
  * realistic mix (about 70% eligible). The same `now` and random seed give the same data in
@@ -34,23 +47,16 @@ export async function seedDatabase(
   now: Date,
   randomSeed = 1,
 ): Promise<SeededDatabase> {
-  const name = `ocs_bench_${randomBytes(5).toString('hex')}`;
-  await withConnection(serverUrl, (c) => c.query(`CREATE DATABASE \`${name}\``));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const drop = () =>
-    withConnection(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(
-      () => undefined,
-    );
+  const { name, url, drop } = await createBenchDatabase(serverUrl);
   let db: OcsDatabase | undefined;
   try {
-    db = openDatabase({ url: url.toString() });
+    db = openDatabase({ url });
     await db.migrate();
     const started = performance.now();
     const seeded = await seedGeneratedOrders(db, n, { mix: realisticMix, now, randomSeed });
     const seedSeconds = (performance.now() - started) / 1000;
     return {
-      url: url.toString(),
+      url,
       name,
       n,
       seedSeconds,
@@ -76,23 +82,16 @@ export async function cloneDatabase(
   serverUrl: string,
   source: SeededDatabase,
 ): Promise<SeededDatabase> {
-  const name = `ocs_bench_${randomBytes(5).toString('hex')}`;
-  await withConnection(serverUrl, (c) => c.query(`CREATE DATABASE \`${name}\``));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const drop = () =>
-    withConnection(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(
-      () => undefined,
-    );
+  const { name, url, drop } = await createBenchDatabase(serverUrl);
   try {
-    const db = openDatabase({ url: url.toString() });
+    const db = openDatabase({ url });
     try {
       await db.migrate();
     } finally {
       await db.close();
     }
     const started = performance.now();
-    await withConnection(url.toString(), async (c) => {
+    await withConnection(url, async (c) => {
       await c.query('SET FOREIGN_KEY_CHECKS = 0');
       for (const table of ['ORDER_LINES', 'ORDERS', 'PRODUCTS', 'ORDER_STATES']) {
         await c.query(`DELETE FROM \`${table}\``);
@@ -103,7 +102,7 @@ export async function cloneDatabase(
     });
     return {
       ...source,
-      url: url.toString(),
+      url,
       name,
       seedSeconds: (performance.now() - started) / 1000,
       drop,

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
+import { subtractCalendarMonths } from '@ocs/domain';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import {
   backgroundRate,
@@ -316,19 +317,6 @@ function passes(
   return order.orderDate.getTime() <= cutoff.getTime();
 }
 
-/** Six calendar months before `now`, the day clamped to the target month's last day. */
-export function calendarMonthsBefore(now: Date, months: number): Date {
-  const day = now.getUTCDate();
-  const target = new Date(now);
-  target.setUTCDate(1);
-  target.setUTCMonth(target.getUTCMonth() - months);
-  const lastDay = new Date(
-    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
-  ).getUTCDate();
-  target.setUTCDate(Math.min(day, lastDay));
-  return target;
-}
-
 async function stateIds(url: string): Promise<{ submitted: number; finished: number }> {
   const connection = await createConnection({ uri: url });
   try {
@@ -356,7 +344,7 @@ export async function runFloor(
   const sql = emptyCounts();
   const started = performance.now();
   try {
-    const cutoff = calendarMonthsBefore(new Date(), 6);
+    const cutoff = subtractCalendarMonths(new Date(), 6);
     for (let offset = 0; offset < seeded.ids.length; offset += chunkSize) {
       const ids = seeded.ids.slice(offset, offset + chunkSize);
       countQuery(sql, 'SELECT', 2);
@@ -429,7 +417,7 @@ export async function runOriginal(
     const sql = emptyCounts();
     const started = performance.now();
     try {
-      const cutoff = calendarMonthsBefore(new Date(), 6);
+      const cutoff = subtractCalendarMonths(new Date(), 6);
       // One SELECT: orders joined with their lines.
       countQuery(sql, 'SELECT');
       const [rows] = await connection.query<RowDataPacket[]>(

@@ -1,7 +1,8 @@
+import { subtractCalendarMonths } from '@ocs/domain';
 import { describe, expect, it } from 'vitest';
 import { countLabel, renderChart } from './chart.js';
 import { summariseProfile, whereOf } from './profile-summary.js';
-import { calendarMonthsBefore, parseRunSummary } from './scenarios.js';
+import { parseRunSummary } from './scenarios.js';
 
 describe('renderChart', () => {
   it('draws every series with its points and a legend', () => {
@@ -67,8 +68,8 @@ describe('helpers', () => {
     expect(parseRunSummary(log)).toEqual({ durationMs: 1234, completed: 5 });
     expect(parseRunSummary('nothing')).toBeNull();
   });
-  it('counts calendar months with the day clamped', () => {
-    expect(calendarMonthsBefore(new Date('2026-08-31T10:00:00Z'), 6).toISOString()).toBe(
+  it('counts calendar months with the day clamped (the domain helper the floor uses)', () => {
+    expect(subtractCalendarMonths(new Date('2026-08-31T10:00:00Z'), 6).toISOString()).toBe(
       '2026-02-28T10:00:00.000Z',
     );
   });
