@@ -513,99 +513,85 @@ describe('CompletionJob', () => {
       }
     });
 
-    it('a renewal that finds another holder ends the run: no further batch is sent', async () => {
+    /**
+     * Runs a job whose first batch waits at the server while `duringBatch` changes what a lock
+     * request finds, fires one renewal, and lets the batch answer once its failure is logged.
+     */
+    async function renewDuringFirstBatch(
+      options: Partial<CompletionJobOptions>,
+      duringBatch: () => void,
+    ) {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       try {
-        server.addOrders([1, 2, 3]);
         let open: () => void = () => {};
         server.gate = new Promise((resolve) => {
           open = resolve;
         });
         const { logger, lines } = capturedLog('err');
 
-        const run = job({ lockTtlMs: 3000, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
+        const run = job({ lockTtlMs: 3000, ...options }, { logger }).run();
         await server.waitForInFlight(1);
-        server.lock = {
-          holder: 'other-host:7:xyz',
-          leaseUntil: new Date(Date.now() + 60_000).toISOString(),
-        };
+        duringBatch();
         vi.advanceTimersByTime(1000);
         while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
         open();
-        const error = await run.catch((e: unknown) => e);
-
-        expect(error).toBeInstanceOf(LockHeldError);
-        expect(server.completeCalls).toEqual([[1]]);
-        expect(lines.filter((l) => l.msg === 'could not renew the single-runner lock')).toEqual([
-          {
-            level: 50,
-            msg: 'could not renew the single-runner lock',
-            err: expect.objectContaining({ type: 'LockHeldError' }),
-          },
-        ]);
+        const outcome = await run.then(
+          (summary) => ({ summary, error: undefined }),
+          (error: unknown) => ({ summary: undefined, error }),
+        );
+        return { ...outcome, lines };
       } finally {
         vi.useRealTimers();
       }
+    }
+
+    const takenByAnotherScheduler = () => {
+      server.lock = {
+        holder: 'other-host:7:xyz',
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+      };
+    };
+
+    it('a renewal that finds another holder ends the run: no further batch is sent', async () => {
+      server.addOrders([1, 2, 3]);
+
+      const { error, lines } = await renewDuringFirstBatch(
+        { batchSize: 1, batchConcurrency: 1 },
+        takenByAnotherScheduler,
+      );
+
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect(server.completeCalls).toEqual([[1]]);
+      expect(lines.filter((l) => l.msg === 'could not renew the single-runner lock')).toEqual([
+        {
+          level: 50,
+          msg: 'could not renew the single-runner lock',
+          err: expect.objectContaining({ type: 'LockHeldError' }),
+        },
+      ]);
     });
 
     it('a renewal that fails for another reason is logged and the run goes on', async () => {
-      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-      try {
-        server.addOrders([1, 2, 3]);
-        let open: () => void = () => {};
-        server.gate = new Promise((resolve) => {
-          open = resolve;
-        });
-        const { logger, lines } = capturedLog('err');
+      server.addOrders([1, 2, 3]);
 
-        const run = job({ lockTtlMs: 3000, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
-        await server.waitForInFlight(1);
+      const { summary } = await renewDuringFirstBatch({ batchSize: 1, batchConcurrency: 1 }, () => {
         server.failLocks = 1;
-        vi.advanceTimersByTime(1000);
-        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-        open();
-        const summary = await run;
+      });
 
-        expect(server.completeCalls).toEqual([[1], [2], [3]]);
-        expect(summary).toMatchObject({ completed: 3, leftUndone: 0 });
-      } finally {
-        vi.useRealTimers();
-      }
+      expect(server.completeCalls).toEqual([[1], [2], [3]]);
+      expect(summary).toMatchObject({ completed: 3, leftUndone: 0 });
     });
 
     it('a lock lost before a retry round ends the run: the retry round sends nothing', async () => {
-      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-      try {
-        server.addOrders([1], 'notNotified', 'complete');
-        let open: () => void = () => {};
-        server.gate = new Promise((resolve) => {
-          open = resolve;
-        });
-        const { logger, lines } = capturedLog('err');
+      server.addOrders([1], 'notNotified', 'complete');
 
-        const run = job({ lockTtlMs: 3000, retryAttempts: 2 }, { logger }).run();
-        // Another scheduler takes the lock while the first round's only batch is in flight.
-        await server.waitForInFlight(1);
-        server.lock = {
-          holder: 'other-host:7:xyz',
-          leaseUntil: new Date(Date.now() + 60_000).toISOString(),
-        };
-        vi.advanceTimersByTime(1000);
-        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-        open();
-        const error = await run.catch((e: unknown) => e);
+      // Another scheduler takes the lock while the first round's only batch is in flight.
+      const { error } = await renewDuringFirstBatch({ retryAttempts: 2 }, takenByAnotherScheduler);
 
-        expect(error).toBeInstanceOf(LockHeldError);
-        expect(server.completeCalls).toEqual([[1]]);
-      } finally {
-        vi.useRealTimers();
-      }
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect(server.completeCalls).toEqual([[1]]);
     });
   });
 
