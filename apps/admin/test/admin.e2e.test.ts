@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { seedGeneratedOrders } from '@ocs/db/client';
-import { checkMySqlTestServer } from '@ocs/db/testing';
+import { backdate, checkMySqlTestServer } from '@ocs/db/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -245,9 +245,10 @@ describe.skipIf(skipReason !== null)(
       await stack.db.ledger.claim({
         runId: '0000-killed-replica',
         orderIds: [orderId],
-        now: twoHoursAgo,
-        leaseUntil: new Date(twoHoursAgo.getTime() + 600_000),
+        leaseMs: 600_000,
       });
+      // Claimed two hours ago in the database's clock (leases are judged in it).
+      await backdate(stack.testDb.url, 'completion_ledger', 2 * 3_600_000);
 
       const page = await signedIn('/claims');
       const claims = page.getByRole('table', { name: /^Claims of runs no longer alive/ });

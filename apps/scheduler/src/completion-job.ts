@@ -353,7 +353,10 @@ export class CompletionJob {
     }
     for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
       // An order another caller finished is done, not a failure to retry.
-      tally.settle(orderId, reason.code === 'UPDATE.FAILED' ? 'notUpdated' : 'finishedElsewhere');
+      tally.settle(
+        orderId,
+        reason.code === 'UPDATE.NOT_SUBMITTED' ? 'finishedElsewhere' : 'notUpdated',
+      );
       this.logger.debug({ orderId, reason }, 'order not updated by this run');
     }
     for (const { orderId } of response.claimedElsewhereOrders ?? []) {

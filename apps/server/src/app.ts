@@ -61,13 +61,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     runs: db.runs,
     notifier: metrics.meterNotifier(notifier),
     requirements,
+    // The process clock is the requirements' "now"; leases and run times use the database's.
     clock: systemClock,
+    databaseClock: db.clock,
     logger,
     // UUIDv7: ordered by creation time, so runs page newest-first by id.
     newRunId: uuidv7,
     claimLeaseMs: config.completion.claimLeaseMs,
     isTransientError: isTransientDatabaseError,
     ledgerWriteRetryMs: config.completion.ledgerWriteRetryMs,
+    // One window of requests in flight: with those in flight, at most twice that can be sent
+    // but not recorded when the database is lost (the fault suite's bound).
+    maxUnrecordedAcknowledgements:
+      notifierConcurrency(config.notifier) *
+      (config.notifier.protocol === 'legacy' ? 1 : config.notifier.batchSize),
     // Only where the service has no idempotency keys, and only when the operator asked to.
     holdUnconfirmed: config.notifier.protocol === 'legacy' && config.completion.holdUnconfirmed,
   });
@@ -83,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ledgerQueries: db.ledgerQueries,
       requirements,
       claimLeaseMs: config.completion.claimLeaseMs,
+      databaseClock: db.clock,
       pendingHints: (now) => pendingHints(requirements, { now }),
       pingDatabase: () => db.ping(),
     },

@@ -65,10 +65,10 @@ function dependencies(overrides: Partial<HttpServerDependencies> = {}): HttpServ
         list: async () => ({ runs: [], nextCursor: null }),
       },
       leases: {
-        acquire: async (_name, holder, _now, leaseUntil) => ({
+        acquire: async (_name, holder, ttlMs) => ({
           acquired: true,
           holder,
-          leaseUntil,
+          leaseUntil: new Date(Date.now() + ttlMs),
         }),
         release: async () => {},
       },
@@ -76,6 +76,7 @@ function dependencies(overrides: Partial<HttpServerDependencies> = {}): HttpServ
       ledgerQueries: {} as never,
       requirements: [],
       claimLeaseMs: 60_000,
+      databaseClock: { now: async () => new Date() },
       pingDatabase: async () => {
         if (!databaseUp) throw new Error('down');
       },

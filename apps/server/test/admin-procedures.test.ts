@@ -2,7 +2,7 @@
 
 import { appRouter, type Context, createCallerFactory, type Principal } from '@ocs/api';
 import { type OcsDatabase, openDatabase } from '@ocs/db/client';
-import { createEmbeddedTestDatabase, type TestDatabase } from '@ocs/db/testing';
+import { backdate, createEmbeddedTestDatabase, type TestDatabase } from '@ocs/db/testing';
 import { emptyCompleteOrderResponse, type OrderCompletion } from '@ocs/domain';
 import { defaultRequirements } from '@ocs/requirements';
 import { TRPCError } from '@trpc/server';
@@ -22,6 +22,7 @@ function caller(principal: Principal | null) {
     ledgerQueries: db.ledgerQueries,
     requirements: defaultRequirements(),
     claimLeaseMs,
+    databaseClock: db.clock,
     pendingHints: () => [],
     pingDatabase: () => db.ping(),
     limits: { maxIdsPerCall: 100 },
@@ -93,20 +94,11 @@ describe('admin procedures', () => {
   });
 
   it('claims of a dead run are listed with their age and released by state', async () => {
-    const past = new Date(Date.now() - 5 * claimLeaseMs);
-    await db.ledger.claim({
-      runId: 'dead-run',
-      orderIds: [2, 3],
-      now: past,
-      leaseUntil: new Date(past.getTime() + claimLeaseMs),
-    });
-    await db.ledger.markNotified('dead-run', [3], past);
-    await db.ledger.claim({
-      runId: 'live-run',
-      orderIds: [5],
-      now: new Date(),
-      leaseUntil: new Date(Date.now() + claimLeaseMs),
-    });
+    // Claimed five leases ago, in the database's clock.
+    await db.ledger.claim({ runId: 'dead-run', orderIds: [2, 3], leaseMs: claimLeaseMs });
+    await db.ledger.markNotified('dead-run', [3]);
+    await backdate(testDb.url, 'completion_ledger', 5 * claimLeaseMs);
+    await db.ledger.claim({ runId: 'live-run', orderIds: [5], leaseMs: claimLeaseMs });
     const { claims } = await admin().claims.stale({});
     expect(claims.map((c) => [c.orderId, c.state, c.runId, c.leaseEnded])).toEqual([
       [2, 'claimed', 'dead-run', true],

@@ -3,6 +3,7 @@ import {
   type CompleteOrderResponse,
   type CompletionErrorCode,
   type CompletionRunRepository,
+  type DatabaseClock,
   isCompletionError,
   type LeaseRepository,
   type LedgerQueries,
@@ -35,6 +36,11 @@ export interface Context {
   ledgerQueries: LedgerQueries;
   requirements: readonly OrderRequirement[];
   claimLeaseMs: number;
+  /**
+   * The database's clock: the admin views judge leases and unfinished calls in it, as the
+   * ledger does (never in this replica's clock, which may be off).
+   */
+  databaseClock: DatabaseClock;
   /** What the requirements let the database skip when listing pending orders. */
   pendingHints: (now: Date) => PendingHint[];
   /** Throws when the database cannot be reached. */

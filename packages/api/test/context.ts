@@ -85,7 +85,11 @@ export function fakeContext(
       list: async () => ({ runs: [], nextCursor: null }),
     },
     leases: {
-      acquire: async (_name, holder, _now, leaseUntil) => ({ acquired: true, holder, leaseUntil }),
+      acquire: async (_name, holder, ttlMs) => ({
+        acquired: true,
+        holder,
+        leaseUntil: new Date(Date.now() + ttlMs),
+      }),
       release: async () => {},
     },
     pendingHints: () => [],
@@ -93,6 +97,7 @@ export function fakeContext(
     ledgerQueries: {} as Context['ledgerQueries'],
     requirements: [],
     claimLeaseMs: 60_000,
+    databaseClock: { now: async () => new Date() },
     pingDatabase: async () => {},
     limits: { maxIdsPerCall: 3 },
     ...overrides,

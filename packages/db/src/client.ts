@@ -5,12 +5,15 @@
 import type {
   CompletionLedger,
   CompletionRunRepository,
+  DatabaseClock,
   LeaseRepository,
   LedgerQueries,
   OrderRepository,
 } from '@ocs/domain';
 import type { OrderRepositoryOptions } from './chunks.js';
 import { redactConnectionString } from './connection-string.js';
+import { readDatabaseTime } from './database-time.js';
+import type { SqlExecutor } from './ledger/sql-executor.js';
 import { resolveInstallationId } from './ledger/sql-leases.js';
 import { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 import { connectMySql } from './mysql/mysql-database.js';
@@ -76,6 +79,8 @@ export interface OcsDatabase extends SeedTarget {
   readonly leases: LeaseRepository;
   /** Operators' queries over the ledger and the runs (the admin app). */
   readonly ledgerQueries: LedgerQueries;
+  /** The database's clock, in which every lease is decided. */
+  readonly clock: DatabaseClock;
   readonly seedWriter: SeedWriter;
   /** `configured` when set; otherwise the id generated and stored at the first call. */
   installationId(configured?: string): Promise<string>;
@@ -111,6 +116,10 @@ function mysqlPoolStats(pool: unknown, limit: number): PoolStats {
   };
 }
 
+function executorClock(executor: SqlExecutor): DatabaseClock {
+  return { now: () => readDatabaseTime((q) => executor.all(q), executor.nowMs) };
+}
+
 export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
   const url = options.url?.trim() || defaultEmbeddedUrl;
   if (url.startsWith('mysql://')) {
@@ -123,6 +132,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       ledger: mysql.ledger,
       leases: mysql.leases,
       ledgerQueries: new SqlLedgerQueries(mysql.executor, 'mysql'),
+      clock: executorClock(mysql.executor),
       installationId: (configured) => resolveInstallationId(mysql.executor, configured),
       seedWriter: mysql.seedWriter,
       migrate: mysql.migrate,
@@ -143,6 +153,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       ledger: sqlite.ledger,
       leases: sqlite.leases,
       ledgerQueries: new SqlLedgerQueries(sqlite.executor, 'sqlite'),
+      clock: executorClock(sqlite.executor),
       installationId: (configured) => resolveInstallationId(sqlite.executor, configured),
       seedWriter: sqlite.seedWriter,
       migrate: sqlite.migrate,

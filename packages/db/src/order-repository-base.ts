@@ -39,9 +39,13 @@ export abstract class OrderRepositoryBase implements OrderRepository {
   readonly chunkSize: number;
   #states: Promise<StateIds> | undefined;
 
-  constructor(orders: OrderColumns, chunkSize: number) {
+  /** The dialect's current-time expression: leases are judged in the database's clock. */
+  protected readonly nowMs: SQL;
+
+  constructor(orders: OrderColumns, chunkSize: number, nowMs: SQL) {
     this.#orders = orders;
     this.chunkSize = chunkSize;
+    this.nowMs = nowMs;
   }
 
   /** All ORDER_STATES rows. */
@@ -116,11 +120,9 @@ export abstract class OrderRepositoryBase implements OrderRepository {
   async findPendingIds(query: {
     afterId?: number | undefined;
     limit: number;
-    now?: Date | undefined;
     hints?: readonly PendingHint[] | undefined;
   }): Promise<IdPage> {
     const { submitted } = await this.stateIds();
-    const nowMs = (query.now ?? new Date()).getTime();
     const hints = query.hints ?? [];
     const rows = await this.selectOrderIdsWithoutClaim(
       and(
@@ -130,9 +132,9 @@ export abstract class OrderRepositoryBase implements OrderRepository {
           hint.kind === 'ordered-on-or-before' ? [lte(this.#orders.orderDate, hint.date)] : [],
         ),
       ),
-      // Claimed by a live call: it is being completed right now, so not pending.
+      // Claimed by a live call (in the database's clock): being completed now, so not pending.
       // Held for an operator: not pending until someone releases it.
-      sql`completion_ledger.state <> 'finished' AND (completion_ledger.lease_until > ${nowMs} OR completion_ledger.state = 'unconfirmed')`,
+      sql`completion_ledger.state <> 'finished' AND (completion_ledger.lease_until > ${this.nowMs} OR completion_ledger.state = 'unconfirmed')`,
       query.limit + 1,
     );
     const page = keysetPage(rows, query.limit, (row) => row.id);

@@ -9,20 +9,27 @@ import type { SqlExecutor } from '../src/ledger/sql-executor.js';
 import { connectSqlite, type SqliteConnection } from '../src/sqlite/sqlite-database.js';
 import { createEmbeddedTestDatabase, type TestDatabase } from '../src/testing/index.js';
 
-const t0 = new Date('2026-06-15T00:00:00.000Z');
-const lease = new Date(t0.getTime() + 60_000);
-
-/** `db`, except that every read first deletes `orderId`'s ledger row (another call's release). */
+/**
+ * `db`, except that every read after a write first deletes `orderId`'s ledger row (another
+ * call's release landing after this call's insert).
+ */
 function releasingBeforeReads(db: SqlExecutor, orderId: number): SqlExecutor {
-  return {
-    ...db,
-    async all<T>(query: SQL) {
-      await db.run(sql`DELETE FROM completion_ledger WHERE order_id = ${orderId}`);
-      return db.all<T>(query);
+  const state = { wrote: false };
+  const over = (inner: SqlExecutor): SqlExecutor => ({
+    ...inner,
+    async run(query: SQL) {
+      state.wrote = true;
+      return inner.run(query);
     },
-    write: (work) => db.write((inner) => work(releasingBeforeReads(inner, orderId))),
-    transaction: (work) => db.transaction((inner) => work(releasingBeforeReads(inner, orderId))),
-  };
+    async all<T>(query: SQL) {
+      if (state.wrote)
+        await inner.run(sql`DELETE FROM completion_ledger WHERE order_id = ${orderId}`);
+      return inner.all<T>(query);
+    },
+    write: (work) => inner.write((next) => work(over(next))),
+    transaction: (work) => inner.transaction((next) => work(over(next))),
+  });
+  return over(db);
 }
 
 describe('claim racing a release', () => {
@@ -41,14 +48,13 @@ describe('claim racing a release', () => {
   });
 
   it('reports an order whose row vanished before the read as claimed elsewhere', async () => {
-    await connection.ledger.claim({ runId: 'other', orderIds: [2], now: t0, leaseUntil: lease });
+    await connection.ledger.claim({ runId: 'other', orderIds: [2], leaseMs: 60_000 });
     const ledger = new SqlCompletionLedger(releasingBeforeReads(connection.executor, 2), 1000);
 
     const result = await ledger.claim({
       runId: 'mine',
       orderIds: [3, 1, 2],
-      now: t0,
-      leaseUntil: lease,
+      leaseMs: 60_000,
     });
 
     expect(result).toEqual({ toNotify: [1, 3], alreadyNotified: [], claimedElsewhere: [2] });

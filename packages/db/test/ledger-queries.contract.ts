@@ -5,7 +5,7 @@
 import { emptyCompleteOrderResponse } from '@ocs/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OcsDatabase, openDatabase } from '../src/client.js';
-import type { TestDatabase } from '../src/testing/index.js';
+import { backdate, type TestDatabase } from '../src/testing/index.js';
 
 const t0 = new Date('2026-06-15T23:30:00.000Z');
 const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
@@ -83,53 +83,57 @@ export function describeLedgerQueriesContract(
     });
 
     it('given claims whose lease ended, they are stale; release deletes claimed and hands over notified', async () => {
-      const lease = minutes(10);
-      await db.ledger.claim({ runId: 'dead', orderIds: [1, 2, 3, 4], now: t0, leaseUntil: lease });
-      await db.ledger.markNotified('dead', [3], minutes(1));
+      // Leases are judged in the database's clock: `backdate` is time passing there.
+      const before = (await db.clock.now()).getTime();
+      await db.ledger.claim({ runId: 'dead', orderIds: [1, 2, 3, 4], leaseMs: 600_000 });
+      await db.ledger.markNotified('dead', [3]);
       await db.ledger.hold('dead', [1]);
-      await db.ledger.claim({ runId: 'alive', orderIds: [5], now: t0, leaseUntil: minutes(60) });
+      await db.ledger.claim({ runId: 'alive', orderIds: [5], leaseMs: 3_600_000 });
       // Finished by other means (e.g. the original service): nothing left to do for its claim.
-      expect(await db.orders.markFinished([4], minutes(2))).toEqual({ updatedIds: [4] });
+      expect(await db.orders.markFinished([4], t0)).toEqual({ updatedIds: [4] });
 
       // A held claim needs an operator whatever its lease says.
-      const live = await db.ledgerQueries.staleClaims(minutes(5), 10);
+      const live = await db.ledgerQueries.staleClaims(10);
       expect(live.map((e) => [e.orderId, e.state])).toEqual([[1, 'unconfirmed']]);
-      const stale = await db.ledgerQueries.staleClaims(minutes(20), 10);
+      expect(await db.ledgerQueries.releaseStaleClaim(2)).toBe('not-stale');
+      await backdate(testDb.url, 'completion_ledger', 1_200_000);
+      const stale = await db.ledgerQueries.staleClaims(10);
       expect(stale.map((e) => [e.orderId, e.state, e.runId, e.claims])).toEqual([
         [1, 'unconfirmed', 'dead', 1],
         [2, 'claimed', 'dead', 1],
         [3, 'notified', 'dead', 1],
       ]);
-      expect(stale[1]?.claimedAt).toEqual(t0);
-      expect(stale[1]?.leaseUntil).toEqual(lease);
-      expect(stale[2]?.notifiedAt).toEqual(minutes(1));
-      expect(await db.ledgerQueries.staleClaims(minutes(20), 2)).toHaveLength(2);
+      // Claimed and notified in the database's time (20 minutes ago, after the backdating).
+      const claimedAt = stale[1]?.claimedAt.getTime() ?? 0;
+      expect(claimedAt).toBeGreaterThanOrEqual(before - 1_200_000);
+      expect(claimedAt).toBeLessThan(before - 1_200_000 + 10_000);
+      expect(stale[1]?.leaseUntil.getTime()).toBe(claimedAt + 600_000);
+      expect(stale[2]?.notifiedAt?.getTime()).toBeGreaterThanOrEqual(claimedAt);
+      expect(await db.ledgerQueries.staleClaims(2)).toHaveLength(2);
 
-      expect(await db.ledgerQueries.releaseStaleClaim(1, minutes(5))).toBe('released');
-      expect(await db.ledgerQueries.releaseStaleClaim(5, minutes(20))).toBe('not-stale');
-      expect(await db.ledgerQueries.releaseStaleClaim(2, minutes(20))).toBe('released');
-      expect(await db.ledgerQueries.releaseStaleClaim(3, minutes(20))).toBe('handed-over');
-      expect(await db.ledgerQueries.releaseStaleClaim(2, minutes(20))).toBe('not-stale');
+      expect(await db.ledgerQueries.releaseStaleClaim(1)).toBe('released');
+      expect(await db.ledgerQueries.releaseStaleClaim(5)).toBe('not-stale');
+      expect(await db.ledgerQueries.releaseStaleClaim(2)).toBe('released');
+      expect(await db.ledgerQueries.releaseStaleClaim(3)).toBe('handed-over');
+      expect(await db.ledgerQueries.releaseStaleClaim(2)).toBe('not-stale');
       expect(await db.ledgerQueries.entry(2)).toBeNull();
       expect((await db.ledgerQueries.entry(3))?.leaseUntil.getTime()).toBe(0);
       expect((await db.ledgerQueries.entry(5))?.state).toBe('claimed');
 
       // The next call takes over the handed-over order at once and finishes it.
-      const claim = await db.ledger.claim({
-        runId: 'next',
-        orderIds: [3],
-        now: minutes(21),
-        leaseUntil: minutes(30),
-      });
+      const claim = await db.ledger.claim({ runId: 'next', orderIds: [3], leaseMs: 600_000 });
       expect(claim.alreadyNotified).toEqual([3]);
-      await db.ledger.finish('next', [3], minutes(22));
+      await db.ledger.finish('next', [3]);
       expect(await db.ledgerQueries.entry(3)).toMatchObject({
         state: 'finished',
         runId: 'next',
         claims: 2,
-        finishedAt: minutes(22),
       });
-      expect(await db.ledgerQueries.releaseStaleClaim(3, minutes(60))).toBe('not-stale');
+      expect((await db.ledgerQueries.entry(3))?.finishedAt?.getTime()).toBeGreaterThanOrEqual(
+        before,
+      );
+      await backdate(testDb.url, 'completion_ledger', 3_600_000);
+      expect(await db.ledgerQueries.releaseStaleClaim(3)).toBe('not-stale');
     });
   });
 }

@@ -11,6 +11,7 @@ import {
   seedGeneratedOrders,
 } from '../src/client.js';
 import { monthsBefore } from '../src/seed/demo-orders.js';
+import { backdate } from '../src/testing/index.js';
 
 export interface ContractTarget {
   url: string;
@@ -282,14 +283,9 @@ export function describeRepositoryContract(
       });
       // Completed ids come from the ledger: claim and finish them under each run's id.
       const finishUnder = async (runId: string, ids: number[]) => {
-        await db.ledger.claim({
-          runId,
-          orderIds: ids,
-          now,
-          leaseUntil: new Date(now.getTime() + 60_000),
-        });
-        await db.ledger.markNotified(runId, ids, now);
-        await db.ledger.finish(runId, ids, now);
+        await db.ledger.claim({ runId, orderIds: ids, leaseMs: 60_000 });
+        await db.ledger.markNotified(runId, ids);
+        await db.ledger.finish(runId, ids);
       };
       const completedOf2 = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i);
       await finishUnder('run-01', [1, 2]);
@@ -356,7 +352,7 @@ export function describeRepositoryContract(
     });
 
     describe('completion ledger', () => {
-      const lease = (from: Date, ms: number) => new Date(from.getTime() + ms);
+      const leasesEnd = (ms: number) => backdate(target.url, 'completion_ledger', ms);
       let ids: number[] = [];
 
       beforeAll(async () => {
@@ -370,42 +366,27 @@ export function describeRepositoryContract(
         const first = await db.ledger.claim({
           runId: 'ledger-a',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
         expect(first).toEqual({ toNotify: part, alreadyNotified: [], claimedElsewhere: [] });
         const second = await db.ledger.claim({
           runId: 'ledger-b',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
         expect(second).toEqual({ toNotify: [], alreadyNotified: [], claimedElsewhere: part });
 
         // Claimed orders are not pending while the lease lasts, and pending again after it.
-        const pendingNow = await db.orders.findPendingIds({
-          afterId: firstId - 1,
-          limit: 10,
-          now,
-        });
+        const pendingNow = await db.orders.findPendingIds({ afterId: firstId - 1, limit: 10 });
         expect(pendingNow.ids.some((id) => part.includes(id))).toBe(false);
-        const later = lease(now, 1000);
-        const pendingLater = await db.orders.findPendingIds({
-          afterId: firstId - 1,
-          limit: 10,
-          now: later,
-        });
+        await leasesEnd(1000);
+        const pendingLater = await db.orders.findPendingIds({ afterId: firstId - 1, limit: 10 });
         expect(pendingLater.ids).toEqual(part);
 
         // One acknowledged, one certainly not sent (released), the rest in flight at a "crash".
-        await db.ledger.markNotified('ledger-a', [firstId], now);
+        await db.ledger.markNotified('ledger-a', [firstId]);
         await db.ledger.release('ledger-a', [secondId, firstId]);
-        const taken = await db.ledger.claim({
-          runId: 'ledger-c',
-          orderIds: part,
-          now: later,
-          leaseUntil: lease(later, 1000),
-        });
+        const taken = await db.ledger.claim({ runId: 'ledger-c', orderIds: part, leaseMs: 1000 });
         expect(taken).toEqual({
           toNotify: part.slice(1),
           alreadyNotified: [part[0]],
@@ -418,20 +399,18 @@ export function describeRepositoryContract(
         await db.ledger.claim({
           runId: 'ledger-d',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
-        await db.ledger.markNotified('ledger-d', part, now);
-        expect(await db.ledger.finish('ledger-d', part, now)).toEqual({ updatedIds: part });
-        expect(await db.ledger.finish('ledger-d', part, now)).toEqual({ updatedIds: [] });
+        await db.ledger.markNotified('ledger-d', part);
+        expect(await db.ledger.finish('ledger-d', part)).toEqual({ updatedIds: part });
+        expect(await db.ledger.finish('ledger-d', part)).toEqual({ updatedIds: [] });
         const orders = await db.orders.findByIds(part);
         expect(orders.every((o) => o.state === 'FINISHED')).toBe(true);
         // A finished order is not claimable by anyone else.
         const again = await db.ledger.claim({
           runId: 'ledger-e',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
         expect(again.toNotify).toEqual([]);
       });
@@ -441,13 +420,12 @@ export function describeRepositoryContract(
         await db.ledger.claim({
           runId: 'ledger-f',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
-        await db.ledger.markNotified('ledger-f', part, now);
+        await db.ledger.markNotified('ledger-f', part);
         await target.failUpdatesOf(part[3] as number);
         try {
-          await expect(db.ledger.finish('ledger-f', part, now)).rejects.toThrow();
+          await expect(db.ledger.finish('ledger-f', part)).rejects.toThrow();
         } finally {
           await target.clearFailures();
         }
@@ -457,8 +435,7 @@ export function describeRepositoryContract(
         const retry = await db.ledger.claim({
           runId: 'ledger-g',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
         expect(retry).toEqual({ toNotify: [], alreadyNotified: part, claimedElsewhere: [] });
       });
@@ -468,26 +445,20 @@ export function describeRepositoryContract(
         await db.ledger.claim({
           runId: 'held-a',
           orderIds: part,
-          now,
-          leaseUntil: lease(now, 1000),
+          leaseMs: 1000,
         });
         await db.ledger.hold('held-a', [part[0] as number]);
-        const later = lease(now, 5000);
-        const again = await db.ledger.claim({
-          runId: 'held-b',
-          orderIds: part,
-          now: later,
-          leaseUntil: lease(later, 1000),
-        });
+        await leasesEnd(5000);
+        const again = await db.ledger.claim({ runId: 'held-b', orderIds: part, leaseMs: 1000 });
         expect(again).toEqual({
           toNotify: [part[1]],
           alreadyNotified: [],
           claimedElsewhere: [part[0]],
         });
+        await leasesEnd(60_000);
         const pending = await db.orders.findPendingIds({
           afterId: (part[0] as number) - 1,
           limit: 1,
-          now: lease(now, 60_000),
         });
         expect(pending.ids).not.toContain(part[0]);
       });
@@ -500,8 +471,7 @@ export function describeRepositoryContract(
               runId: `race-${i}`,
               // each call asks in its own order, overlapping the others
               orderIds: i % 2 === 0 ? part : [...part].reverse(),
-              now,
-              leaseUntil: lease(now, 1000),
+              leaseMs: 1000,
             }),
           ),
         );
@@ -512,30 +482,53 @@ export function describeRepositoryContract(
       });
 
       it('a lease has one holder at a time and is free again once it ends', async () => {
-        const a = await db.leases.acquire('scheduler', 'holder-a', now, lease(now, 1000));
+        const a = await db.leases.acquire('scheduler', 'holder-a', 60_000);
         expect(a).toMatchObject({ acquired: true, holder: 'holder-a' });
-        const b = await db.leases.acquire('scheduler', 'holder-b', now, lease(now, 1000));
+        const b = await db.leases.acquire('scheduler', 'holder-b', 60_000);
         expect(b).toMatchObject({ acquired: false, holder: 'holder-a' });
-        const renewed = await db.leases.acquire(
-          'scheduler',
-          'holder-a',
-          lease(now, 500),
-          lease(now, 1500),
-        );
-        expect(renewed.leaseUntil).toEqual(lease(now, 1500));
-        const afterEnd = await db.leases.acquire(
-          'scheduler',
-          'holder-b',
-          lease(now, 1500),
-          lease(now, 2500),
-        );
+        // Renewing moves the end to the database's time plus the new ttl.
+        const databaseNow = (await db.clock.now()).getTime();
+        const renewed = await db.leases.acquire('scheduler', 'holder-a', 120_000);
+        expect(renewed.acquired).toBe(true);
+        expect(renewed.leaseUntil.getTime() - databaseNow).toBeGreaterThanOrEqual(120_000);
+        expect(renewed.leaseUntil.getTime() - databaseNow).toBeLessThan(130_000);
+        await backdate(target.url, 'leases', 120_000);
+        const afterEnd = await db.leases.acquire('scheduler', 'holder-b', 60_000);
         expect(afterEnd).toMatchObject({ acquired: true, holder: 'holder-b' });
         await db.leases.release('scheduler', 'holder-a');
-        expect((await db.leases.acquire('scheduler', 'holder-c', now, now)).holder).toBe(
-          'holder-b',
-        );
+        expect((await db.leases.acquire('scheduler', 'holder-c', 60_000)).holder).toBe('holder-b');
         await db.leases.release('scheduler', 'holder-b');
-        expect((await db.leases.acquire('scheduler', 'holder-c', now, now)).acquired).toBe(true);
+        expect((await db.leases.acquire('scheduler', 'holder-c', 60_000)).acquired).toBe(true);
+        await db.leases.release('scheduler', 'holder-c');
+      });
+
+      it('judges claims in the database clock: written from its time, live until it passes', async () => {
+        const { ids: part } = await generate(3, { eligible: 1 });
+        const first = part[0] as number;
+        const before = (await db.clock.now()).getTime();
+        await db.ledger.claim({ runId: 'clock-a', orderIds: part, leaseMs: 600_000 });
+        const entry = await db.ledgerQueries.entry(first);
+        expect(entry?.claimedAt.getTime()).toBeGreaterThanOrEqual(before);
+        expect(entry?.claimedAt.getTime()).toBeLessThan(before + 10_000);
+        expect((entry?.leaseUntil.getTime() ?? 0) - (entry?.claimedAt.getTime() ?? 0)).toBe(
+          600_000,
+        );
+
+        // Nine minutes on in the database: still live, whatever a process's clock says.
+        await backdate(target.url, 'completion_ledger', 540_000);
+        const early = await db.ledger.claim({ runId: 'clock-b', orderIds: part, leaseMs: 1000 });
+        expect(early.claimedElsewhere).toEqual(part);
+        expect((await db.ledgerQueries.staleClaims(1000)).map((c) => c.orderId)).not.toContain(
+          first,
+        );
+        expect(await db.ledgerQueries.releaseStaleClaim(first)).toBe('not-stale');
+
+        // Ten: ended, so the next call takes the claims over and an operator may release one.
+        await backdate(target.url, 'completion_ledger', 60_000);
+        expect((await db.ledgerQueries.staleClaims(1000)).map((c) => c.orderId)).toContain(first);
+        expect(await db.ledgerQueries.releaseStaleClaim(first)).toBe('released');
+        const late = await db.ledger.claim({ runId: 'clock-b', orderIds: part, leaseMs: 1000 });
+        expect(late.toNotify).toEqual(part);
       });
 
       it('leaves out pending orders the hints rule out: too recent, not fully delivered, no lines', async () => {
@@ -553,11 +546,10 @@ export function describeRepositoryContract(
         const page = await db.orders.findPendingIds({
           afterId: first - 1,
           limit: 1000,
-          now,
           hints,
         });
         expect(page.ids.filter((id) => mixed.ids.includes(id))).toEqual(mixed.idsByKind.eligible);
-        const unhinted = await db.orders.findPendingIds({ afterId: first - 1, limit: 1000, now });
+        const unhinted = await db.orders.findPendingIds({ afterId: first - 1, limit: 1000 });
         expect(unhinted.ids.filter((id) => mixed.ids.includes(id))).toHaveLength(mixed.ids.length);
       });
 

@@ -35,6 +35,12 @@ export const updateFailureCodeSchema = z.enum([
   'UPDATE.FAILED',
   /** The order was no longer SUBMITTED (another call finished it): nothing to retry. */
   'UPDATE.NOT_SUBMITTED',
+  /**
+   * The notification service acknowledged it, but neither the acknowledgement nor the update
+   * could be written (the database was unreachable): still SUBMITTED, and a call after the
+   * claim's lease sends it again (with v1 under the same idempotency key). Retryable.
+   */
+  'UPDATE.UNRECORDED',
 ]);
 export const updateFailureSchema = z.object({
   code: updateFailureCodeSchema,
@@ -89,7 +95,7 @@ export function retryableOrderIds(response: CompleteOrderResponse): number[] {
     ...response.unsuccessfullyNotifiedOrders.map((o) => o.orderId),
     ...response.claimedElsewhereOrders.map((o) => o.orderId),
     ...response.unsuccessfullyUpdatedOrders
-      .filter((o) => o.reason.code === 'UPDATE.FAILED')
+      .filter((o) => o.reason.code !== 'UPDATE.NOT_SUBMITTED')
       .map((o) => o.orderId),
   ];
 }

@@ -18,7 +18,7 @@ import {
   NoOrdersSuccessfullyUpdatedError,
 } from './errors.js';
 import type { Order, OrderId } from './order.js';
-import type { Clock } from './ports/clock.port.js';
+import { type Clock, type DatabaseClock, databaseTimeline } from './ports/clock.port.js';
 import type { CompletionLedger } from './ports/completion-ledger.port.js';
 import type { CompletionRunRepository } from './ports/completion-run-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
@@ -33,7 +33,10 @@ export interface CompleteOrdersDependencies {
   runs: Pick<CompletionRunRepository, 'start' | 'complete'>;
   notifier: OrderNotifier;
   requirements: readonly OrderRequirement[];
+  /** This process's clock: the requirements' "now" (the six-month rule), nothing else. */
   clock: Clock;
+  /** The database's clock, in which each call's run record is timed (see `DatabaseClock`). */
+  databaseClock: DatabaseClock;
   logger: Logger;
   /** A new run id, sortable by time (UUIDv7 or ULID). */
   newRunId: () => string;
@@ -51,6 +54,13 @@ export interface CompleteOrdersDependencies {
   isTransientError?: (error: unknown) => boolean;
   /** Default 60,000 ms; keep it well below `claimLeaseMs`. */
   ledgerWriteRetryMs?: number;
+  /**
+   * Acknowledgements that may wait unwritten before sending pauses (default 1,000). With the
+   * notifier's requests in flight it bounds what a crash or an unreachable database can leave
+   * sent but not recorded: at most this plus the orders of the requests in flight. The server
+   * sets it to the orders of one window of requests in flight.
+   */
+  maxUnrecordedAcknowledgements?: number;
   /**
    * Hold orders whose notification may have been delivered without an answer for an
    * operator, instead of sending them again when the lease ends. For a notification service
@@ -91,10 +101,13 @@ export class CompleteOrders {
     orderIds: readonly OrderId[],
     options: CompleteOrdersOptions = {},
   ): Promise<CompletionResult> {
-    const { runs, clock, logger } = this.#deps;
+    const { runs, logger } = this.#deps;
     const ids = [...new Set(orderIds)];
     const runId = this.#deps.newRunId();
-    const startedAt = clock.now();
+    // The run is timed in the database's clock (read once, then measured here), so "still
+    // running after a whole lease" is judged in one clock whatever this replica's says.
+    const databaseNow = await databaseTimeline(this.#deps.databaseClock);
+    const startedAt = databaseNow();
     await runs.start({ id: runId, startedAt, requestedCount: ids.length });
 
     const response = emptyCompleteOrderResponse();
@@ -112,7 +125,7 @@ export class CompleteOrders {
       logger.error({ runId, err: error }, 'completion run failed unexpectedly');
       throw error;
     } finally {
-      const finishedAt = clock.now();
+      const finishedAt = databaseNow();
       logFailures(logger, runId, response);
       logger.info(
         {
@@ -180,8 +193,7 @@ export class CompleteOrders {
         : await ledger.claim({
             runId,
             orderIds: eligible.map((o) => o.id),
-            now,
-            leaseUntil: new Date(now.getTime() + this.#deps.claimLeaseMs),
+            leaseMs: this.#deps.claimLeaseMs,
           });
     lap('claim');
     response.claimedElsewhereOrders = claim.claimedElsewhere.map((orderId) => ({
@@ -195,7 +207,7 @@ export class CompleteOrders {
     // 4. Notify, writing acknowledgements as they arrive.
     const notifiedIds = [...claim.alreadyNotified];
     const toNotify = new Set(claim.toNotify);
-    const failed = await this.#notify(
+    const { failed, unrecorded } = await this.#notify(
       runId,
       eligible.filter((o) => toNotify.has(o.id)),
       notifiedIds,
@@ -212,10 +224,22 @@ export class CompleteOrders {
             }
           : reason,
     }));
+    // Neither write is needed for safety: a claim not released waits for its lease, one not
+    // held is sent again after it (the documented window). So a failure does not end the call,
+    // which still has acknowledged orders to finish and every outcome to report.
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
-    if (released.length > 0) await this.#durably(() => ledger.release(runId, released));
     const held = hold ? failed.filter((r) => r.maybeDelivered).map((r) => r.orderId) : [];
-    if (held.length > 0) await this.#durably(() => ledger.hold(runId, held));
+    for (const [ids, write, what] of [
+      [released, ledger.release, 'release the claims of orders never sent'],
+      [held, ledger.hold, 'hold orders that may have been delivered'],
+    ] as const) {
+      if (ids.length === 0) continue;
+      try {
+        await this.#durably(() => write.call(ledger, runId, ids));
+      } catch (error) {
+        logger.warn({ runId, err: error, orders: ids.length }, `could not ${what}`);
+      }
+    }
     lap('notify');
     if (notifiedIds.length === 0) {
       const message =
@@ -239,19 +263,39 @@ export class CompleteOrders {
     // 5. Finish: only what was acknowledged, ORDERS and ledger in one transaction.
     let updatedIds: OrderId[];
     try {
-      ({ updatedIds } = await this.#durably(() => ledger.finish(runId, notifiedIds, clock.now())));
+      ({ updatedIds } = await this.#durably(() => ledger.finish(runId, notifiedIds)));
     } catch (error) {
       // The driver's message may quote the SQL and every id: it goes to the log only.
-      const reason = {
+      const rolledBack = {
         code: 'UPDATE.FAILED' as const,
         message:
           'The update was rolled back; the order is still SUBMITTED and its notification is recorded, so a retry finishes it without notifying again',
       };
-      response.unsuccessfullyUpdatedOrders = notifiedIds.map((orderId) => ({ orderId, reason }));
+      const notRecorded = {
+        code: 'UPDATE.UNRECORDED' as const,
+        message:
+          'The notification service acknowledged it, but the database could not record that nor the update; it is still SUBMITTED and a call after its claim ends notifies it again',
+      };
+      const lost = new Set(unrecorded);
+      response.unsuccessfullyUpdatedOrders = notifiedIds.map((orderId) => ({
+        orderId,
+        reason: lost.has(orderId) ? notRecorded : rolledBack,
+      }));
       logger.error(
-        { runId, err: error, notified: notifiedIds.length },
+        {
+          runId,
+          err: error,
+          notified: notifiedIds.length,
+          ...(lost.size > 0 ? { unrecorded: lost.size } : {}),
+        },
         'marking orders finished failed',
       );
+      if (lost.size > 0) {
+        logger.error(
+          { runId, unrecorded: lost.size, exampleIds: [...lost].slice(0, 20) },
+          'notifications acknowledged but never recorded: a call after their claims end sends them again',
+        );
+      }
       try {
         await this.#durably(() => ledger.handOver(runId, notifiedIds));
       } catch (handOverError) {
@@ -286,14 +330,18 @@ export class CompleteOrders {
     }
   }
 
-  /** Runs `write`, retrying with backoff while the database is briefly unreachable. */
-  async #durably<T>(write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `write`, retrying with backoff while the database is briefly unreachable. `onFailure`
+   * hears of every failed attempt at once, before any retry.
+   */
+  async #durably<T>(write: () => Promise<T>, onFailure?: (error: unknown) => void): Promise<T> {
     const { isTransientError, ledgerWriteRetryMs = 60_000, logger } = this.#deps;
     const deadline = Date.now() + ledgerWriteRetryMs;
     for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         return await write();
       } catch (error) {
+        onFailure?.(error);
         if (!isTransientError?.(error) || Date.now() + delay > deadline) throw error;
         logger.warn(
           { err: error, retryInMs: delay },
@@ -304,17 +352,36 @@ export class CompleteOrders {
     }
   }
 
-  /** Notifies `orders`, pushing acknowledged ids into `notifiedIds`; returns the failures. */
+  /**
+   * Notifies `orders`, pushing acknowledged ids into `notifiedIds`; returns the failures and
+   * the acknowledged ids whose record could not be written.
+   *
+   * Nothing is sent that cannot be recorded: the first failed acknowledgement write stops new
+   * requests at once (not after the write retry), and sending waits while too many
+   * acknowledgements are unwritten (a write hanging on a partition). So what a crash or a lost
+   * database leaves sent but unrecorded is bounded by the requests in flight, not the claim.
+   */
   async #notify(
     runId: string,
     orders: Order[],
     notifiedIds: OrderId[],
     options: CompleteOrdersOptions,
-  ): Promise<Extract<NotificationResult, { ok: false }>[]> {
-    if (orders.length === 0) return [];
-    const { ledger, notifier, clock, logger } = this.#deps;
-    const acknowledgements = new AcknowledgementWriter((ids) =>
-      this.#durably(() => ledger.markNotified(runId, ids, clock.now())),
+  ): Promise<{ failed: Extract<NotificationResult, { ok: false }>[]; unrecorded: OrderId[] }> {
+    if (orders.length === 0) return { failed: [], unrecorded: [] };
+    const { ledger, notifier, logger } = this.#deps;
+    // Stops new requests only: those in flight go on, so their answers can still be finished.
+    const unrecordable = new AbortController();
+    const stopSending = (error: unknown) => {
+      if (unrecordable.signal.aborted) return;
+      unrecordable.abort();
+      logger.error(
+        { runId, err: error, unwritten: acknowledgements.unwritten },
+        'acknowledgements cannot be recorded: stopped sending notifications',
+      );
+    };
+    const acknowledgements = new AcknowledgementWriter(
+      (ids) => this.#durably(() => ledger.markNotified(runId, ids), stopSending),
+      { maxUnwritten: this.#deps.maxUnrecordedAcknowledgements ?? 1000 },
     );
     const settled = new Set<OrderId>();
     const failed: Extract<NotificationResult, { ok: false }>[] = [];
@@ -332,6 +399,10 @@ export class CompleteOrders {
       const results = await notifier.notifyCompleted(orders, {
         signal: options.signal,
         onResult: accept,
+        beforeSend: async () => {
+          await acknowledgements.room(unrecordable.signal);
+          return !unrecordable.signal.aborted;
+        },
       });
       for (const result of results) accept(result);
       for (const order of orders) {
@@ -347,10 +418,13 @@ export class CompleteOrders {
       try {
         await acknowledgements.flush();
       } catch (error) {
-        logger.warn({ runId, err: error }, 'could not record acknowledged notifications');
+        logger.warn(
+          { runId, err: error, unrecorded: acknowledgements.unrecorded.length },
+          'could not record acknowledged notifications; finishing them is tried next',
+        );
       }
     }
-    return failed;
+    return { failed, unrecorded: [...acknowledgements.unrecorded] };
   }
 }
 

@@ -72,9 +72,10 @@ const leaseMs = 60_000;
 
 function setup(orders: Order[], notifier: OrderNotifier = new FakeNotifier()) {
   const repository = new InMemoryOrderRepository(orders);
-  const ledger = new InMemoryLedger(repository);
-  const runs = new InMemoryRuns();
+  // One clock for this process and the (in-memory) database, unless a test skews one.
   const clock = { at: now, now: () => clock.at };
+  const ledger = new InMemoryLedger(repository, clock);
+  const runs = new InMemoryRuns();
   const logs = new RecordingLogger();
   let runNumber = 0;
   const useCase = new CompleteOrders({
@@ -84,6 +85,7 @@ function setup(orders: Order[], notifier: OrderNotifier = new FakeNotifier()) {
     notifier,
     requirements,
     clock,
+    databaseClock: { now: async () => clock.at },
     logger: logs,
     newRunId: () => `run-${++runNumber}`,
     claimLeaseMs: leaseMs,
@@ -137,12 +139,17 @@ describe('CompleteOrders', () => {
     expect(notifier.received).toEqual([1]);
     expect(repository.orders.get(1)?.state).toBe('FINISHED');
     expect(ledger.stateOf(1)).toBe('finished');
-    expect(runs.runs.get(runId)).toEqual({
+    const run = runs.runs.get(runId);
+    expect(run).toEqual({
       id: runId,
       startedAt: now,
       requestedCount: 1,
-      end: { finishedAt: now, outcome: 'COMPLETED', response },
+      end: { finishedAt: expect.any(Date), outcome: 'COMPLETED', response },
     });
+    // Timed from the database's time at the start, advanced by this process's monotonic clock.
+    const tookMs = (run?.end?.finishedAt.getTime() ?? 0) - now.getTime();
+    expect(tookMs).toBeGreaterThanOrEqual(0);
+    expect(tookMs).toBeLessThan(5_000);
     expect(completeOrderResponseSchema.parse(response)).toEqual(response);
   });
 
@@ -312,6 +319,7 @@ describe('CompleteOrders', () => {
       notifier,
       requirements,
       clock: { now: () => now },
+      databaseClock: { now: async () => now },
       logger: silentLogger,
       newRunId: () => 'run-outage',
       claimLeaseMs: leaseMs,
@@ -511,7 +519,9 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
           notNotifiedCount: 1,
           notUpdatedCount: 1,
           claimedElsewhereCount: 1,
-          durationMs: 1500,
+          // Measured by the monotonic clock from the database time read at the start: the
+          // process clock's jump (1.5 s, in beforeFinish) does not count.
+          durationMs: 100,
           phasesMs: { fetch: 10, claim: 20, notify: 30, finish: 40 },
         },
       },
@@ -682,20 +692,35 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
     expect(ledger.stateOf(2)).toBeUndefined();
   });
 
-  it('when acknowledgements cannot be written, still finishes the acknowledged orders', async () => {
-    const { ledger, logs, execute } = setup([order(1, 7, [[1, 1]]), order(2, 7, [[1, 1]])]);
+  it('when acknowledgements cannot be written, stops sending at once and still finishes what was acknowledged', async () => {
+    const { ledger, notifier, logs, execute } = setup([
+      order(1, 7, [[1, 1]]),
+      order(2, 7, [[1, 1]]),
+      order(3, 7, [[1, 1]]),
+    ]);
     const failure = new Error('ledger write failed');
     ledger.markNotified = async () => {
       throw failure;
     };
 
-    const response = await execute([1, 2]);
+    const response = await execute([1, 2, 3]);
 
-    expect(response.completedOrderIds).toEqual([1, 2]);
+    // Order 1's acknowledgement failed to be written before order 2 was sent: nothing more went.
+    expect(notifier.received).toEqual([1]);
+    expect(response.completedOrderIds).toEqual([1]);
     expect(ledger.stateOf(1)).toBe('finished');
-    expect(logs.withMessage('could not record acknowledged notifications')).toEqual([
-      { level: 'warn', fields: { runId: 'run-1', err: failure } },
+    expect(response.unsuccessfullyNotifiedOrders.map((o) => [o.orderId, o.reason.kind])).toEqual([
+      [2, 'cancelled'],
+      [3, 'cancelled'],
     ]);
+    // Never sent, so given back at once: the next call sends them without waiting for a lease.
+    expect(ledger.stateOf(2)).toBeUndefined();
+    expect(
+      logs.withMessage('acknowledgements cannot be recorded: stopped sending notifications'),
+    ).toEqual([{ level: 'error', fields: { runId: 'run-1', err: failure, unwritten: 1 } }]);
+    expect(
+      logs.withMessage('could not record acknowledged notifications; finishing them is tried next'),
+    ).toEqual([{ level: 'warn', fields: { runId: 'run-1', err: failure, unrecorded: 1 } }]);
   });
 
   it('waits for the acknowledgements to be written before finishing', async () => {
@@ -784,6 +809,7 @@ describe('CompleteOrders: riding out a database outage (fake clock)', () => {
       notifier: new FakeNotifier(),
       requirements,
       clock: { now: () => now },
+      databaseClock: { now: async () => now },
       logger: logs,
       newRunId: () => 'run-outage',
       claimLeaseMs: leaseMs,

@@ -1,20 +1,22 @@
 /** In-process fakes of the ports, for unit tests of the use case only. */
-import type {
-  ClaimRequest,
-  ClaimResult,
-  CompletionLedger,
-  CompletionRunEnd,
-  CompletionRunRepository,
-  CompletionRunStart,
-  LedgerState,
-  Logger,
-  MarkFinishedResult,
-  NotificationFailure,
-  NotificationResult,
-  NotifyOptions,
-  Order,
-  OrderNotifier,
-  OrderRepository,
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  type Clock,
+  type CompletionLedger,
+  type CompletionRunEnd,
+  type CompletionRunRepository,
+  type CompletionRunStart,
+  type LedgerState,
+  type Logger,
+  type MarkFinishedResult,
+  type NotificationFailure,
+  type NotificationResult,
+  type NotifyOptions,
+  type Order,
+  type OrderNotifier,
+  type OrderRepository,
+  systemClock,
 } from '../src/index.js';
 
 export class InMemoryOrderRepository implements OrderRepository {
@@ -60,10 +62,16 @@ export class InMemoryLedger implements CompletionLedger {
   /** Called inside `finish`, before anything changes (e.g. to let another caller interfere). */
   beforeFinish: (() => void) | null = null;
 
-  constructor(private readonly repository: InMemoryOrderRepository) {}
+  /** `clock` is the database's: leases are decided in it, as the SQL ledger does. */
+  constructor(
+    private readonly repository: InMemoryOrderRepository,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  async claim({ runId, orderIds, now, leaseUntil }: ClaimRequest): Promise<ClaimResult> {
+  async claim({ runId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
     noEmptyList('claim', orderIds);
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + leaseMs);
     const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
     for (const id of [...orderIds].sort((a, b) => a - b)) {
       const row = this.rows.get(id);
@@ -189,6 +197,16 @@ export class FakeNotifier implements OrderNotifier {
         continue;
       }
       const failure = this.failures.get(order.id);
+      const send = (await options.beforeSend?.()) ?? true;
+      if (!send || options.signal?.aborted) {
+        results.push({
+          orderId: order.id,
+          ok: false,
+          maybeDelivered: false,
+          reason: { kind: 'cancelled', message: 'cancelled', attempts: 0 },
+        });
+        continue;
+      }
       if (!failure || failure.maybeDelivered) this.received.push(order.id);
       if (this.gate && results.length > 0) await this.gate;
       const result: NotificationResult = failure

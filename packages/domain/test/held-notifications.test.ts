@@ -21,9 +21,9 @@ const timedOut = {
 
 function setup(holdUnconfirmed: boolean) {
   const repository = new InMemoryOrderRepository([order(1), order(2)]);
-  const ledger = new InMemoryLedger(repository);
-  const notifier = new FakeNotifier();
   const clock = { at: now, now: () => clock.at };
+  const ledger = new InMemoryLedger(repository, clock);
+  const notifier = new FakeNotifier();
   let run = 0;
   const useCase = new CompleteOrders({
     repository,
@@ -32,6 +32,7 @@ function setup(holdUnconfirmed: boolean) {
     notifier,
     requirements: [],
     clock,
+    databaseClock: { now: async () => clock.at },
     logger: silentLogger,
     newRunId: () => `run-${++run}`,
     claimLeaseMs: leaseMs,

@@ -67,6 +67,7 @@ describe('the packed @ocs/domain', () => {
         notifier: { notifyCompleted: async (os) => os.map((o) => ({ orderId: o.id, ok: true, attempts: 1 })) },
         requirements: [],
         clock: { now: () => new Date() },
+        databaseClock: { now: async () => new Date() },
         logger: silentLogger,
         newRunId: () => 'run-1',
         claimLeaseMs: 60000,

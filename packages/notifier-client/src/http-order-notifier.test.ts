@@ -483,3 +483,42 @@ async function closedPortUrl(): Promise<string> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return `http://127.0.0.1:${address.port}`;
 }
+
+describe('beforeSend: the caller pauses or stops new requests', () => {
+  for (const protocol of ['legacy', 'v1'] as const) {
+    it(`${protocol}: waits before each request, and sends nothing once it answers false`, async () => {
+      let allowed = 2;
+      let release = () => {};
+      const paused = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const notifier = client({ protocol, batchSize: 1, concurrency: 1 });
+
+      const call = notifier.notifyCompleted(orders(1, 2, 3, 4), {
+        beforeSend: async () => {
+          if (allowed > 0) {
+            allowed--;
+            return true;
+          }
+          await paused;
+          return false;
+        },
+      });
+      await server.waitForRequests(2);
+      // The third request waits on the caller: nothing more reaches the service meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(server.requests.flatMap((request) => request.orderIds)).toEqual([1, 2]);
+      release();
+      const results = await call;
+
+      expect(server.requests.flatMap((request) => request.orderIds)).toEqual([1, 2]);
+      expect(results.map((r) => (r.ok ? [r.orderId, 'ok'] : [r.orderId, r.reason.kind]))).toEqual([
+        [1, 'ok'],
+        [2, 'ok'],
+        [3, 'cancelled'],
+        [4, 'cancelled'],
+      ]);
+      expect(results.filter((r) => !r.ok).every((r) => !r.ok && !r.maybeDelivered)).toBe(true);
+    });
+  }
+});

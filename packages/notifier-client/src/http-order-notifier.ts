@@ -334,6 +334,8 @@ export class HttpOrderNotifier implements OrderNotifier {
       let backoff: IBackoff<IRetryBackoffContext<unknown>> | undefined;
       for (let attemptNo = 1; ; attemptNo++) {
         try {
+          // The caller's back-pressure (acknowledgements not yet recorded): wait, or do not send.
+          if (call.beforeSend && !(await call.beforeSend())) throw new CancelledError(false);
           return await this.#breaker.execute(attempt, call.signal);
         } catch (error) {
           if (
@@ -404,6 +406,7 @@ class Call {
   readonly #tracks = new Map<number, Track>();
   readonly #controller = new AbortController();
   readonly #onResult: NotifyOptions['onResult'];
+  readonly beforeSend: NotifyOptions['beforeSend'];
   readonly #logger: Logger;
   readonly #caller: AbortSignal | undefined;
   #remaining: number;
@@ -414,6 +417,7 @@ class Call {
     // v1 attempts' timeouts listen on this signal; a call may have many in flight.
     setMaxListeners(0, this.signal);
     this.#onResult = options.onResult;
+    this.beforeSend = options.beforeSend;
     this.#logger = logger;
     this.#remaining = ids.length;
     this.done = new Promise<void>((resolve) => {

@@ -28,10 +28,13 @@ export const adminOrdersRouter = {
       if (!order) {
         throw new TRPCError({ code: 'NOT_FOUND', message: `Order ${input.id} not found` });
       }
+      // The requirements judge by this process's clock (as the completion does); the lease by
+      // the database's.
       const now = new Date();
-      const [ledger, history] = await Promise.all([
+      const [ledger, history, databaseNow] = await Promise.all([
         ctx.ledgerQueries.entry(order.id),
         ctx.ledgerQueries.orderHistory(order.id, 50),
+        ctx.databaseClock.now(),
       ]);
       return {
         order: { ...order, orderDate: order.orderDate.toISOString() },
@@ -40,7 +43,7 @@ export const adminOrdersRouter = {
           const reason = requirement.check(order, { now });
           return { requirement: requirement.name, passed: reason === null, reason };
         }),
-        ledger: ledger ? ledgerEntryJson(ledger, now) : null,
+        ledger: ledger ? ledgerEntryJson(ledger, databaseNow) : null,
         /** Runs that recorded a failure for this order, newest first. */
         history: history.map((h) => ({ ...h, startedAt: h.startedAt.toISOString() })),
         /** The run that finished it, from the ledger. */

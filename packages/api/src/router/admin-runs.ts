@@ -9,7 +9,8 @@ import { authorizedProcedure } from '../trpc.js';
 
 /**
  * A run still RUNNING after a whole claim lease cannot be working any more: every claim it
- * held has ended, so its process died (a crashed replica) or was cut off.
+ * held has ended, so its process died (a crashed replica) or was cut off. Runs are timed in
+ * the database's clock and `now` is the database's, so a skewed replica judges this right.
  */
 function runJson(run: CompletionRunSummary, now: Date, claimLeaseMs: number) {
   const startedAt = new Date(run.startedAt);
@@ -33,7 +34,7 @@ export const adminRunsRouter = {
     )
     .query(async ({ ctx, input }) => {
       const page = await ctx.runs.list({ before: input.cursor ?? undefined, limit: input.limit });
-      const now = new Date();
+      const now = await ctx.databaseClock.now();
       return {
         runs: page.runs.map((run) => runJson(run, now, ctx.claimLeaseMs)),
         nextCursor: page.nextCursor,
@@ -43,7 +44,8 @@ export const adminRunsRouter = {
   perDay: authorizedProcedure('admin')
     .input(z.object({ days: z.number().int().min(1).max(366).default(30) }))
     .query(async ({ ctx, input }) => {
-      const since = new Date(Date.now() - input.days * 86_400_000);
+      const now = await ctx.databaseClock.now();
+      const since = new Date(now.getTime() - input.days * 86_400_000);
       return ctx.ledgerQueries.runsPerDay(since);
     }),
 
@@ -54,7 +56,7 @@ export const adminRunsRouter = {
       if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `Run ${input.id} not found` });
       const { response, ...summary } = run;
       return {
-        ...runJson(summary, new Date(), ctx.claimLeaseMs),
+        ...runJson(summary, await ctx.databaseClock.now(), ctx.claimLeaseMs),
         response,
         /** The failed ids a later call may still complete (not found and requirements excluded). */
         retryableOrderIds: retryableOrderIds(response),

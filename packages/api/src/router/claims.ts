@@ -13,8 +13,8 @@ export const claimsRouter = {
   stale: authorizedProcedure('admin')
     .input(z.object({ limit: z.number().int().min(1).max(1000).default(200) }))
     .query(async ({ ctx, input }) => {
-      const now = new Date();
-      const claims = await ctx.ledgerQueries.staleClaims(now, input.limit);
+      const claims = await ctx.ledgerQueries.staleClaims(input.limit);
+      const now = await ctx.databaseClock.now();
       return { checkedAt: now.toISOString(), claims: claims.map((c) => ledgerEntryJson(c, now)) };
     }),
 
@@ -26,7 +26,7 @@ export const claimsRouter = {
       for (const orderId of new Set(input.orderIds)) {
         results.push({
           orderId,
-          outcome: await ctx.ledgerQueries.releaseStaleClaim(orderId, new Date()),
+          outcome: await ctx.ledgerQueries.releaseStaleClaim(orderId),
         });
       }
       return { results };

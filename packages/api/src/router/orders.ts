@@ -72,15 +72,15 @@ export const ordersRouter = {
    */
   pendingCompletion: authorizedProcedure('scheduler', 'admin')
     .input(pageSchema)
-    .query(({ ctx, input }) => {
-      const now = new Date();
-      return ctx.orders.findPendingIds({
+    .query(({ ctx, input }) =>
+      ctx.orders.findPendingIds({
         afterId: input.cursor ?? undefined,
         limit: input.limit,
-        now,
-        hints: ctx.pendingHints(now),
-      });
-    }),
+        // The requirements' hints use this process's clock, as the requirements do; which
+        // claims are live is decided in the database's clock.
+        hints: ctx.pendingHints(new Date()),
+      }),
+    ),
 
   list: authorizedProcedure('admin')
     .input(

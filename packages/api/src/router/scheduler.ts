@@ -15,13 +15,8 @@ export const schedulerRouter = {
   acquireLock: authorizedProcedure('scheduler')
     .input(z.object({ holder: holderSchema, ttlMs: z.number().int().min(1000).max(3_600_000) }))
     .mutation(async ({ ctx, input }) => {
-      const now = new Date();
-      const lease = await ctx.leases.acquire(
-        schedulerLockName,
-        input.holder,
-        now,
-        new Date(now.getTime() + input.ttlMs),
-      );
+      // The lease is decided in the database's clock, whatever this replica's says.
+      const lease = await ctx.leases.acquire(schedulerLockName, input.holder, input.ttlMs);
       return { ...lease, leaseUntil: lease.leaseUntil.toISOString() };
     }),
 

@@ -6,10 +6,15 @@
  * ended (or that say `finished` while ORDERS says SUBMITTED), then read who holds each one.
  * Every statement is atomic on its own, so two calls racing for an order both see the row
  * the winner wrote; a crash between statements leaves claims that simply expire.
+ *
+ * Leases are in the database's clock: written from the time the database reports and
+ * compared with its current time inside each statement, so a replica whose clock is off by
+ * hours neither takes over a live claim nor keeps a dead one alive.
  */
 import type { ClaimRequest, ClaimResult, CompletionLedger, OrderId } from '@ocs/domain';
 import { sql } from 'drizzle-orm';
 import { chunk } from '../chunks.js';
+import { readDatabaseTime } from '../database-time.js';
 import { resolveStateIds, type StateIds, sortedUniqueIds } from '../mapping.js';
 import { idList, type SqlExecutor } from './sql-executor.js';
 
@@ -38,13 +43,16 @@ export class SqlCompletionLedger implements CompletionLedger {
     this.#chunkSize = chunkSize;
   }
 
-  async claim({ runId, orderIds, now, leaseUntil }: ClaimRequest): Promise<ClaimResult> {
+  async claim({ runId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
+    if (!Number.isInteger(leaseMs) || leaseMs < 1) throw new TypeError(`not a lease: ${leaseMs}`);
     const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
-    const nowMs = now.getTime();
-    const untilMs = leaseUntil.getTime();
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       const inList = idList(part); // checks every id is an integer
       const rows = await this.#db.write(async (db) => {
+        // The database's time, read just before the insert: one small statement per chunk
+        // instead of the time expression repeated in each of thousands of rows.
+        const nowMs = (await readDatabaseTime((q) => db.all(q), db.nowMs)).getTime();
+        const untilMs = nowMs + leaseMs;
         // Inlined: ids are checked integers and the run id is checked below, so a thousand
         // rows cost one string, not five thousand bound parameters.
         const tail = `,'claimed',${runIdLiteral(runId)},${untilMs},${nowMs},1)`;
@@ -55,9 +63,10 @@ export class SqlCompletionLedger implements CompletionLedger {
         // Every row new: all of them are this call's claims, nothing to take over or read.
         if (inserted === part.length) return null;
         await db.run(sql`UPDATE ${ledger(db)}
-          SET run_id = ${runId}, lease_until = ${untilMs}, claimed_at = ${nowMs}, claims = claims + 1
+          SET run_id = ${runId}, lease_until = ${db.nowMs} + ${leaseMs}, claimed_at = ${db.nowMs},
+            claims = claims + 1
           WHERE order_id IN (${inList}) AND run_id <> ${runId} AND state <> 'unconfirmed'
-            AND (lease_until <= ${nowMs} OR state = 'finished')`);
+            AND (lease_until <= ${db.nowMs} OR state = 'finished')`);
         return db.all<LedgerRow>(
           sql`SELECT order_id, state, run_id FROM ${ledger(db)} WHERE order_id IN (${inList})`,
         );
@@ -81,10 +90,10 @@ export class SqlCompletionLedger implements CompletionLedger {
     return result;
   }
 
-  async markNotified(runId: string, orderIds: readonly OrderId[], at: Date): Promise<void> {
+  async markNotified(runId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
-        db.run(sql`UPDATE ${ledger(db)} SET state = 'notified', notified_at = ${at.getTime()}
+        db.run(sql`UPDATE ${ledger(db)} SET state = 'notified', notified_at = ${db.nowMs}
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
       );
     }
@@ -123,11 +132,7 @@ export class SqlCompletionLedger implements CompletionLedger {
    * RETURNING, so the locked SUBMITTED ids are the updated ids. The state is deliberately not
    * in the locking query: filtering there takes gap locks, which deadlock overlapping calls.
    */
-  async finish(
-    runId: string,
-    orderIds: readonly OrderId[],
-    at: Date,
-  ): Promise<{ updatedIds: OrderId[] }> {
+  async finish(runId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }> {
     const ids = sortedUniqueIds(orderIds);
     if (ids.length === 0) return { updatedIds: [] };
     const { submitted, finished } = await this.#stateIds();
@@ -145,7 +150,7 @@ export class SqlCompletionLedger implements CompletionLedger {
             WHERE Id IN (${idList(toFinish)}) AND OrderStateId = ${submitted}`);
           updatedIds.push(...toFinish);
         }
-        await db.run(sql`UPDATE ${ledger(db)} SET state = 'finished', finished_at = ${at.getTime()}
+        await db.run(sql`UPDATE ${ledger(db)} SET state = 'finished', finished_at = ${db.nowMs}
           WHERE order_id IN (${idList(part)}) AND run_id = ${runId}`);
       }
       return { updatedIds };

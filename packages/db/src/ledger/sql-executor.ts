@@ -5,6 +5,7 @@
  * IGNORE vs INSERT OR IGNORE, row locks) are the two fragments below.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import { mySqlNowMs, sqliteNowMs } from '../database-time.js';
 import type { MySqlDatabase } from '../mysql/mysql-order-repository.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-order-repository.js';
 import { noWriteLock, type WriteLock } from '../sqlite/write-lock.js';
@@ -22,6 +23,11 @@ export interface SqlExecutor {
   deleteByKey(table: string): SQL;
   /** ` FOR UPDATE` where rows can be locked; nothing in SQLite, whose writers take turns. */
   readonly forUpdate: SQL;
+  /**
+   * The database's current time in epoch milliseconds, as an SQL expression: every lease is
+   * written and compared in it, never in a process's clock (see `DatabaseClock`).
+   */
+  readonly nowMs: SQL;
   all<T>(query: SQL): Promise<T[]>;
   /** Resolves with the number of rows the statement changed. */
   run(query: SQL): Promise<number>;
@@ -71,6 +77,7 @@ export function mySqlExecutor(db: MySqlDatabase): SqlExecutor {
         return sql.raw(`DELETE ${name} FROM ${name} FORCE INDEX (PRIMARY)`);
       },
       forUpdate: sql.raw(' FOR UPDATE'),
+      nowMs: mySqlNowMs,
       async all<T>(query: SQL) {
         const [rows] = await runner.execute(query);
         return rows as unknown as T[];
@@ -100,6 +107,7 @@ export function sqliteExecutor(
       byKey: (table) => sql.raw(tableName(table)),
       deleteByKey: (table) => sql.raw(`DELETE FROM ${tableName(table)}`),
       forUpdate: sql.raw(''),
+      nowMs: sqliteNowMs,
       all: <T>(query: SQL) => runner.all(query) as Promise<T[]>,
       async run(query: SQL) {
         return (await runner.run(query)).rowsAffected;

@@ -2,6 +2,8 @@
  * Named leases (e.g. the scheduler's single-runner lock) and the installation id, on either
  * dialect. A lease is held by one holder until it ends; its holder renews it by acquiring
  * again, and anyone may take it once it has ended, so a crashed holder blocks no one for long.
+ * Its end is written and compared in the database's clock, so a holder or a contender whose
+ * own clock is off cannot cut a live lease short or stretch a dead one.
  */
 import { randomUUID } from 'node:crypto';
 import type { LeaseRepository, LeaseState } from '@ocs/domain';
@@ -15,23 +17,22 @@ export class SqlLeaseRepository implements LeaseRepository {
     this.#db = db;
   }
 
-  acquire(name: string, holder: string, now: Date, leaseUntil: Date): Promise<LeaseState> {
-    const nowMs = now.getTime();
-    const untilMs = leaseUntil.getTime();
+  acquire(name: string, holder: string, ttlMs: number): Promise<LeaseState> {
+    if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new TypeError(`not a lease: ${ttlMs}`);
     return this.#db.write(async (db) => {
       await db.run(sql`${db.insertIgnore} leases (name, holder, lease_until, acquired_at)
-        VALUES (${name}, ${holder}, ${untilMs}, ${nowMs})`);
-      await db.run(sql`UPDATE leases SET holder = ${holder}, lease_until = ${untilMs},
-          acquired_at = CASE WHEN holder = ${holder} THEN acquired_at ELSE ${nowMs} END
-        WHERE name = ${name} AND (holder = ${holder} OR lease_until <= ${nowMs})`);
+        VALUES (${name}, ${holder}, ${db.nowMs} + ${ttlMs}, ${db.nowMs})`);
+      await db.run(sql`UPDATE leases SET holder = ${holder}, lease_until = ${db.nowMs} + ${ttlMs},
+          acquired_at = CASE WHEN holder = ${holder} THEN acquired_at ELSE ${db.nowMs} END
+        WHERE name = ${name} AND (holder = ${holder} OR lease_until <= ${db.nowMs})`);
       const [row] = await db.all<{ holder: string; lease_until: number }>(
         sql`SELECT holder, lease_until FROM leases WHERE name = ${name}`,
       );
-      const current = row?.holder ?? holder;
+      if (!row) throw new Error(`the lease ${name} has no row after it was written`);
       return {
-        acquired: current === holder,
-        holder: current,
-        leaseUntil: new Date(Number(row?.lease_until ?? untilMs)),
+        acquired: row.holder === holder,
+        holder: row.holder,
+        leaseUntil: new Date(Number(row.lease_until)),
       };
     });
   }

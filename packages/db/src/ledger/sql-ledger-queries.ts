@@ -116,7 +116,7 @@ export class SqlLedgerQueries implements LedgerQueries {
     }));
   }
 
-  async staleClaims(now: Date, limit: number): Promise<LedgerEntry[]> {
+  async staleClaims(limit: number): Promise<LedgerEntry[]> {
     // The ledger has no index on its state (see the schema), so this reads the ledger or the
     // SUBMITTED orders, whichever the planner prefers: 12 ms for 70k ledger rows on MariaDB.
     // An operator's page pays that, not every completed order.
@@ -125,25 +125,24 @@ export class SqlLedgerQueries implements LedgerQueries {
         JOIN ORDERS o ON o.OrderStateId = s.Id
         JOIN completion_ledger l ON l.order_id = o.Id
         WHERE s.OrderState = 'SUBMITTED'
-          AND ((l.state IN ('claimed', 'notified') AND l.lease_until <= ${now.getTime()})
+          AND ((l.state IN ('claimed', 'notified') AND l.lease_until <= ${this.#db.nowMs})
             OR l.state = 'unconfirmed')
         ORDER BY l.claimed_at, l.order_id LIMIT ${Math.trunc(limit)}`,
     );
     return rows.map(toEntry);
   }
 
-  async releaseStaleClaim(orderId: OrderId, now: Date): Promise<ReleaseOutcome> {
-    const nowMs = now.getTime();
+  async releaseStaleClaim(orderId: OrderId): Promise<ReleaseOutcome> {
     return this.#db.write(async (db) => {
       // Both statements re-check the lease, so a call that took the order over meanwhile keeps it.
       // A held (unconfirmed) claim is the operator's to release at any time: the next call
       // sends its notification again.
       const deleted = await db.run(sql`DELETE FROM completion_ledger
         WHERE order_id = ${orderId}
-          AND ((state = 'claimed' AND lease_until <= ${nowMs}) OR state = 'unconfirmed')`);
+          AND ((state = 'claimed' AND lease_until <= ${db.nowMs}) OR state = 'unconfirmed')`);
       if (deleted > 0) return 'released';
       const ended = await db.run(sql`UPDATE completion_ledger SET lease_until = 0
-        WHERE order_id = ${orderId} AND state = 'notified' AND lease_until <= ${nowMs}`);
+        WHERE order_id = ${orderId} AND state = 'notified' AND lease_until <= ${db.nowMs}`);
       return ended > 0 ? 'handed-over' : 'not-stale';
     });
   }

@@ -9,6 +9,7 @@ import {
   mysqlMaxPlaceholders,
   type OrderRepositoryOptions,
 } from '../chunks.js';
+import { mySqlNowMs } from '../database-time.js';
 import { idList } from '../id-list.js';
 import type { StateIds } from '../mapping.js';
 import { OrderRepositoryBase } from '../order-repository-base.js';
@@ -33,7 +34,11 @@ export class MySqlOrderRepository extends OrderRepositoryBase {
 
   constructor(db: MySqlDatabase, options: OrderRepositoryOptions = {}) {
     // Two extra placeholders per statement: the state guard.
-    super(orders, checkChunkSize(options.chunkSize ?? defaultChunkSize, mysqlMaxPlaceholders - 2));
+    super(
+      orders,
+      checkChunkSize(options.chunkSize ?? defaultChunkSize, mysqlMaxPlaceholders - 2),
+      mySqlNowMs,
+    );
     this.#db = db;
   }
 

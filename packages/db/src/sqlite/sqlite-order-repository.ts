@@ -9,6 +9,7 @@ import {
   type OrderRepositoryOptions,
   sqliteMaxVariables,
 } from '../chunks.js';
+import { sqliteNowMs } from '../database-time.js';
 import { idList } from '../id-list.js';
 import type { StateIds } from '../mapping.js';
 import { OrderRepositoryBase } from '../order-repository-base.js';
@@ -28,7 +29,11 @@ export class SqliteOrderRepository extends OrderRepositoryBase {
     options: OrderRepositoryOptions & { writeLock?: WriteLock } = {},
   ) {
     // Two extra placeholders per statement: the state guard.
-    super(orders, checkChunkSize(options.chunkSize ?? defaultChunkSize, sqliteMaxVariables - 2));
+    super(
+      orders,
+      checkChunkSize(options.chunkSize ?? defaultChunkSize, sqliteMaxVariables - 2),
+      sqliteNowMs,
+    );
     this.#db = db;
     this.#writeLock = options.writeLock ?? noWriteLock;
   }

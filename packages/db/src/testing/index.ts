@@ -1,3 +1,4 @@
+export { backdate } from './backdate.js';
 export {
   checkMySqlTestServer,
   createEmbeddedTestDatabase,

@@ -9,6 +9,7 @@ import type { OrderId } from '../order.js';
  * FINISHED, in the same transaction). A claim whose lease ended without an acknowledgement
  * is taken over by the next call, which sends the notification again: that is the one
  * window (a request in flight, or an acknowledgement not yet written, when a process died).
+ * Leases are decided in the database's clock (see `DatabaseClock`), never a process's.
  * `unconfirmed` is a claim held for an operator: a request that may have reached a service
  * without idempotency keys (the original `legacy` API) and got no answer; no call sends it
  * again on its own.
@@ -19,8 +20,8 @@ export interface ClaimRequest {
   runId: string;
   /** Unique ids of orders that passed every requirement. */
   orderIds: readonly OrderId[];
-  now: Date;
-  leaseUntil: Date;
+  /** How long the claims last, counted in the database's clock from the claiming statement. */
+  leaseMs: number;
 }
 
 export interface ClaimResult {
@@ -35,7 +36,7 @@ export interface ClaimResult {
 export interface CompletionLedger {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Records acknowledged notifications of this call's claims (one statement per chunk). */
-  markNotified(runId: string, orderIds: readonly OrderId[], at: Date): Promise<void>;
+  markNotified(runId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * Gives up this call's claims of orders that certainly were not delivered, so the next call
    * may notify them at once. Acknowledged orders are never released.
@@ -55,5 +56,5 @@ export interface CompletionLedger {
    * In one transaction: sets the SUBMITTED ones among these acknowledged orders to FINISHED
    * and their ledger rows to `finished`. Returns the ids whose ORDERS row this call changed.
    */
-  finish(runId: string, orderIds: readonly OrderId[], at: Date): Promise<{ updatedIds: OrderId[] }>;
+  finish(runId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }>;
 }

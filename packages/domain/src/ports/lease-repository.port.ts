@@ -7,8 +7,11 @@ export interface LeaseState {
 }
 
 export interface LeaseRepository {
-  /** Takes the lease, or renews it when `holder` holds it already. */
-  acquire(name: string, holder: string, now: Date, leaseUntil: Date): Promise<LeaseState>;
+  /**
+   * Takes the lease for `ttlMs`, or renews it when `holder` holds it already. The lease's end
+   * and whether the current one has ended are decided in the database's clock.
+   */
+  acquire(name: string, holder: string, ttlMs: number): Promise<LeaseState>;
   /** Gives it up, if `holder` still holds it. */
   release(name: string, holder: string): Promise<void>;
 }

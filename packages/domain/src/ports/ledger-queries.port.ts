@@ -54,12 +54,12 @@ export interface LedgerQueries {
   orderHistory(orderId: OrderId, limit: number): Promise<OrderRunOutcome[]>;
   /**
    * Claims of orders still SUBMITTED that need an operator's eye, oldest first: `claimed` or
-   * `notified` ones whose lease ended before `now`, and every `unconfirmed` one. (A claim on an
-   * order finished by other means is left out: nothing is left to do for it.)
+   * `notified` ones whose lease has ended (in the database's clock), and every `unconfirmed`
+   * one. (A claim on an order finished by other means is left out: nothing is left to do.)
    */
-  staleClaims(now: Date, limit: number): Promise<LedgerEntry[]>;
+  staleClaims(limit: number): Promise<LedgerEntry[]>;
   /** Releases one stale claim (see `ReleaseOutcome`); a live claim is never touched. */
-  releaseStaleClaim(orderId: OrderId, now: Date): Promise<ReleaseOutcome>;
+  releaseStaleClaim(orderId: OrderId): Promise<ReleaseOutcome>;
   /** Days (UTC) with at least one run started at or after `since`, oldest first. */
   runsPerDay(since: Date): Promise<RunsPerDay[]>;
 }

@@ -22,6 +22,13 @@ export interface NotifyOptions {
    * the caller can record acknowledgements in batches while the rest are still in flight.
    */
   onResult?: (result: NotificationResult) => void;
+  /**
+   * Awaited before each request (first attempt or retry) is sent: the caller's back-pressure,
+   * which pauses sending while its acknowledgements are not yet recorded. `false` means "do not
+   * send it": the order resolves `cancelled` (not delivered, unless an earlier attempt may have
+   * been), while requests already in flight go on and report their answers.
+   */
+  beforeSend?: () => Promise<boolean>;
 }
 
 export interface OrderNotifier {

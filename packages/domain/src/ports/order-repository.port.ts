@@ -26,13 +26,12 @@ export interface OrderRepository {
    */
   markFinished(ids: readonly OrderId[], at: Date): Promise<MarkFinishedResult>;
   /**
-   * Ids of SUBMITTED orders no live call has claimed (as of `now`), ascending, after the
-   * cursor, leaving out those the hints say cannot pass yet.
+   * Ids of SUBMITTED orders no live call has claimed (live in the database's clock),
+   * ascending, after the cursor, leaving out those the hints say cannot pass yet.
    */
   findPendingIds(query: {
     afterId?: OrderId | undefined;
     limit: number;
-    now?: Date | undefined;
     hints?: readonly PendingHint[] | undefined;
   }): Promise<IdPage>;
   /** Orders ascending by id, optionally of one state, after the cursor. */
