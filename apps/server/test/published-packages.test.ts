@@ -170,6 +170,7 @@ describe('the packed public packages', () => {
             notifier,
             requirements: defaultRequirements({ minimumAgeMonths: 6 }),
             clock: systemClock,
+            databaseClock: db.clock,
             logger: silentLogger,
             newRunId: () => 'run-' + Date.now(),
             claimLeaseMs: 600000,
