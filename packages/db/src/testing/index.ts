@@ -1,3 +1,4 @@
+export { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export {
   checkMySqlTestServer,
   createEmbeddedTestDatabase,
