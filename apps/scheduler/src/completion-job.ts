@@ -121,6 +121,9 @@ function connectionRefused(error: unknown): boolean {
 
 const alreadyFinished = 'ORDER.ALREADY_FINISHED';
 
+/** Releasing the lock at a run's end waits at most this long; its lease ends by itself. */
+const releaseTimeoutMs = 5000;
+
 /** Counts of one run; `retryable` holds the ids still to try with their last outcome. */
 class Tally {
   readonly final: Record<FinalKind, number> = { completed: 0, notFound: 0, finishedElsewhere: 0 };
@@ -218,7 +221,8 @@ export class CompletionJob {
   }
 
   async #runLocked(started: number): Promise<RunSummary> {
-    await this.#acquireLock();
+    // The first acquisition counts against the run's deadline; renewals only their own.
+    await this.#acquireLock(this.#deadline);
     const renew = setInterval(
       () => {
         this.#acquireLock().catch((error: unknown) => {
@@ -235,7 +239,11 @@ export class CompletionJob {
     } finally {
       clearInterval(renew);
       await this.call(() =>
-        this.client.scheduler.releaseLock.mutate({ holder: this.#holder }),
+        // Short: the lease ends by itself, and a run past its deadline must not wait long.
+        this.client.scheduler.releaseLock.mutate(
+          { holder: this.#holder },
+          { signal: AbortSignal.timeout(releaseTimeoutMs) },
+        ),
       ).catch((error: unknown) =>
         this.logger.warn({ err: error }, 'could not release the lock; it ends with its lease'),
       );
@@ -379,16 +387,22 @@ export class CompletionJob {
     }
   }
 
-  async #acquireLock() {
+  async #acquireLock(signal?: AbortSignal) {
     let lease: Awaited<ReturnType<ServerClient['scheduler']['acquireLock']['mutate']>>;
     try {
       lease = await this.call(() =>
-        this.client.scheduler.acquireLock.mutate({
-          holder: this.#holder,
-          ttlMs: this.options.lockTtlMs,
-        }),
+        this.client.scheduler.acquireLock.mutate(
+          { holder: this.#holder, ttlMs: this.options.lockTtlMs },
+          { signal },
+        ),
       );
     } catch (error) {
+      if (signal?.aborted) {
+        throw new ServerUnavailableError(
+          `Cannot reach the server: no answer to the lock request before the run's deadline of ${this.options.runDeadlineMs} ms passed (RUN_DEADLINE_MS)`,
+          'unreachable',
+        );
+      }
       if (isServerError(error) && !error.data) {
         throw new ServerUnavailableError(
           `Cannot reach the server: ${error.message}`,

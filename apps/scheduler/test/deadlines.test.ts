@@ -10,7 +10,12 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServerClient } from '../src/client.js';
-import { CompletionJob, type CompletionJobOptions, type Progress } from '../src/completion-job.js';
+import {
+  CompletionJob,
+  type CompletionJobOptions,
+  type Progress,
+  ServerUnavailableError,
+} from '../src/completion-job.js';
 import { type StubServer, schedulerToken, startStubServer } from './stub-server.js';
 
 let server: StubServer;
@@ -148,6 +153,40 @@ describe('a server that never answers a completion call', () => {
       deadlineExceeded: true,
     });
     expect(summary.rounds).toBeLessThan(21);
+  });
+});
+
+describe('a server that never answers the lock request', () => {
+  async function rejection(work: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+    const started = performance.now();
+    try {
+      await work;
+    } catch (error) {
+      return { error, ms: performance.now() - started };
+    }
+    throw new Error('expected the run to fail');
+  }
+
+  it('the call times out: ServerUnavailableError "unreachable" (exit 2) naming CALL_TIMEOUT_MS', async () => {
+    server.addOrders([1]);
+    server.lockGate = new Promise(() => {});
+    const { error, ms } = await rejection(job({}, { callTimeoutMs: 400 }).run());
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect(error).toMatchObject({ reason: 'unreachable' });
+    expect((error as Error).message).toMatch(/within 400 ms \(CALL_TIMEOUT_MS\)/);
+    expect(ms).toBeLessThan(400 + 1500);
+    expect(server.completeCalls).toEqual([]);
+  });
+
+  it('the run deadline cuts it, even with a longer call timeout', async () => {
+    server.addOrders([1]);
+    server.lockGate = new Promise(() => {});
+    const { error, ms } = await rejection(
+      job({ runDeadlineMs: 1000 }, { callTimeoutMs: 60_000 }).run(),
+    );
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect((error as Error).message).toMatch(/deadline of 1000 ms passed/);
+    expect(ms).toBeLessThan(1000 + 1500);
   });
 });
 
