@@ -6,13 +6,18 @@
  * Re-sending an id is always safe: the server's completion ledger skips orders another call
  * holds (CLAIMED_ELSEWHERE) and finishes acknowledged ones without notifying again. So a batch
  * whose answer was lost (timeout, dropped connection, a 5xx) is retried like any other
- * transient failure. Memory stays flat: only the ids still to retry are kept.
+ * transient failure, and so is a call that timed out (CALL_TIMEOUT_MS, in the client). Memory
+ * stays flat: only the ids still to retry are kept.
+ *
+ * A run has a deadline (RUN_DEADLINE_MS): once it passes, no batch or page is sent, calls in
+ * flight are cut, no retry round starts, and the run ends with a summary that counts every id
+ * it read and did not finish, by why; the CLI exits 5.
  */
 import { hostname } from 'node:os';
 import type { CompleteOrderResponse } from '@ocs/domain';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Logger } from 'pino';
-import { isServerError, type ServerClient } from './client.js';
+import { isCallTimeout, isServerError, type ServerClient } from './client.js';
 
 export interface CompletionJobOptions {
   pageSize: number;
@@ -25,6 +30,8 @@ export interface CompletionJobOptions {
   retryMaxDelayMs: number;
   /** Lease of the single-runner lock; renewed every third of it while the run lasts. */
   lockTtlMs: number;
+  /** The run ends by itself after this long, done or not. Default: none. */
+  runDeadlineMs?: number;
 }
 
 export interface Progress {
@@ -52,8 +59,14 @@ export interface RunSummary {
   requestFailed: number;
   /** The request never reached the server. */
   unreachable: number;
+  /** Read from the pending pages but never sent: the run's deadline came first. */
+  notTried: number;
   /** Ids that could still succeed but were left undone after every round. */
   leftUndone: number;
+  /** The run stopped at RUN_DEADLINE_MS rather than after its rounds. */
+  deadlineExceeded: boolean;
+  /** Pending pages were left unread (the deadline came first): more ids may be pending. */
+  morePending: boolean;
   rounds: number;
   durationMs: number;
 }
@@ -63,7 +76,8 @@ type RetryableKind =
   | 'notUpdated'
   | 'claimedElsewhere'
   | 'requestFailed'
-  | 'unreachable';
+  | 'unreachable'
+  | 'notTried';
 type FinalKind = 'completed' | 'notFound' | 'finishedElsewhere';
 
 /** The server could not be reached or refused the scheduler's token. */
@@ -93,7 +107,10 @@ export class LockHeldError extends Error {
   }
 }
 
-class RetryableIdsRemain extends Error {}
+/** The run's deadline passed: what is left is reported, not sent. */
+class RunDeadlineReached extends Error {
+  override name = 'RunDeadlineReached';
+}
 
 function connectionRefused(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -104,6 +121,9 @@ function connectionRefused(error: unknown): boolean {
 
 const alreadyFinished = 'ORDER.ALREADY_FINISHED';
 
+/** Releasing the lock at a run's end waits at most this long; its lease ends by itself. */
+const releaseTimeoutMs = 5000;
+
 /** Counts of one run; `retryable` holds the ids still to try with their last outcome. */
 class Tally {
   readonly final: Record<FinalKind, number> = { completed: 0, notFound: 0, finishedElsewhere: 0 };
@@ -112,6 +132,8 @@ class Tally {
   readonly retryable = new Map<number, RetryableKind>();
   pending = 0;
   settled = 0;
+  deadlineExceeded = false;
+  morePending = false;
 
   settle(id: number, kind: FinalKind | RetryableKind) {
     const wasRetryable = this.retryable.delete(id);
@@ -149,7 +171,10 @@ class Tally {
       claimedElsewhere: by('claimedElsewhere'),
       requestFailed: by('requestFailed'),
       unreachable: by('unreachable'),
+      notTried: by('notTried'),
       leftUndone: this.retryable.size,
+      deadlineExceeded: this.deadlineExceeded,
+      morePending: this.morePending,
       rounds,
       durationMs: Date.now() - started,
     };
@@ -160,6 +185,8 @@ export class CompletionJob {
   readonly #holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   /** Set when a renewal finds another scheduler holds the lock: no new batch is sent. */
   #lockLost: LockHeldError | null = null;
+  /** Aborted when the run's deadline passes: pages and batches in flight are cut. */
+  #deadline: AbortSignal = new AbortController().signal;
 
   constructor(
     private readonly client: ServerClient,
@@ -171,7 +198,31 @@ export class CompletionJob {
   async run(): Promise<RunSummary> {
     const started = Date.now();
     this.#lockLost = null;
-    await this.#acquireLock();
+    const deadline = new AbortController();
+    this.#deadline = deadline.signal;
+    const { runDeadlineMs } = this.options;
+    const deadlineTimer =
+      runDeadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.logger.error(
+              { runDeadlineMs },
+              'the run reached its deadline (RUN_DEADLINE_MS): stopping; what is left is in the summary',
+            );
+            deadline.abort(
+              new RunDeadlineReached(`the run's deadline of ${runDeadlineMs} ms passed`),
+            );
+          }, runDeadlineMs);
+    try {
+      return await this.#runLocked(started);
+    } finally {
+      clearTimeout(deadlineTimer);
+    }
+  }
+
+  async #runLocked(started: number): Promise<RunSummary> {
+    // The first acquisition counts against the run's deadline; renewals only their own.
+    await this.#acquireLock(this.#deadline);
     const renew = setInterval(
       () => {
         this.#acquireLock().catch((error: unknown) => {
@@ -188,7 +239,11 @@ export class CompletionJob {
     } finally {
       clearInterval(renew);
       await this.call(() =>
-        this.client.scheduler.releaseLock.mutate({ holder: this.#holder }),
+        // Short: the lease ends by itself, and a run past its deadline must not wait long.
+        this.client.scheduler.releaseLock.mutate(
+          { holder: this.#holder },
+          { signal: AbortSignal.timeout(releaseTimeoutMs) },
+        ),
       ).catch((error: unknown) =>
         this.logger.warn({ err: error }, 'could not release the lock; it ends with its lease'),
       );
@@ -201,35 +256,55 @@ export class CompletionJob {
     this.progress.start();
     try {
       await this.#firstRound(tally, started);
-      const policy = retry(
-        handleWhen((e) => e instanceof RetryableIdsRemain),
-        {
-          maxAttempts: this.options.retryAttempts,
-          backoff: new ExponentialBackoff({
-            initialDelay: this.options.retryInitialDelayMs,
-            maxDelay: this.options.retryMaxDelayMs,
-          }),
-        },
-      );
-      policy.onRetry(({ delay }) =>
-        this.logger.info({ ids: tally.retryable.size, delayMs: Math.round(delay) }, 'retrying ids'),
-      );
-      if (tally.retryable.size > 0 && this.options.retryAttempts > 0) {
-        await policy
-          .execute(async ({ attempt }) => {
-            if (attempt === 0) throw new RetryableIdsRemain(); // the first round was the stream
-            rounds += 1;
-            await this.#completeAll([...tally.retryable.keys()], tally, started, rounds);
-            if (tally.retryable.size > 0) throw new RetryableIdsRemain();
-          })
-          .catch((error: unknown) => {
-            if (!(error instanceof RetryableIdsRemain)) throw error;
-          });
+      // Retry rounds with exponential backoff (cockatiel's delays do not listen to a signal,
+      // so the loop is ours): the deadline ends the wait and the rounds at once.
+      let backoff: IBackoff<unknown> | undefined = new ExponentialBackoff({
+        initialDelay: this.options.retryInitialDelayMs,
+        maxDelay: this.options.retryMaxDelayMs,
+      }).next();
+      for (
+        let attempt = 1;
+        attempt <= this.options.retryAttempts && tally.retryable.size > 0 && backoff;
+        attempt++
+      ) {
+        const delayMs = backoff.duration;
+        backoff = backoff.next(undefined);
+        this.logger.info(
+          { ids: tally.retryable.size, delayMs: Math.round(delayMs) },
+          'retrying ids',
+        );
+        if (!(await this.#sleep(delayMs))) break;
+        rounds += 1;
+        await this.#completeAll([...tally.retryable.keys()], tally, started, rounds);
       }
+    } catch (error) {
+      if (!(error instanceof RunDeadlineReached)) throw error;
     } finally {
       this.progress.stop();
     }
+    if (this.#deadline.aborted) tally.deadlineExceeded = true;
     return tally.summary(rounds, started);
+  }
+
+  /** Waits `ms`; false when the run's deadline came first. */
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.#deadline;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', stop);
+        resolve(true);
+      }, ms);
+      const stop = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      signal.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  #throwIfPastDeadline() {
+    if (this.#deadline.aborted) throw new RunDeadlineReached('the run deadline passed');
   }
 
   /** Streams pending ids and completes them, `batchConcurrency` batches at a time. */
@@ -243,6 +318,7 @@ export class CompletionJob {
       while (inFlight.size >= this.options.batchConcurrency) await Promise.race(inFlight);
       if (failure) throw failure.error;
       if (this.#lockLost) throw this.#lockLost;
+      this.#throwIfPastDeadline();
       const batch: Promise<void> = this.completeBatch(ids, tally)
         .then(
           () => this.progress.advance(tally.settled, tally.pending, tally.summary(1, started)),
@@ -253,19 +329,30 @@ export class CompletionJob {
         .finally(() => inFlight.delete(batch));
       inFlight.add(batch);
     };
-    do {
-      const page = await nextPage;
-      cursor = page.nextCursor;
-      // Fetch the next page while this one's batches are in flight.
-      if (cursor !== null) nextPage = this.#page(cursor);
-      tally.pending += page.ids.length;
-      buffer.push(...page.ids);
-      while (buffer.length >= this.options.batchSize) {
-        await launch(buffer.slice(0, this.options.batchSize));
-        buffer = buffer.slice(this.options.batchSize);
+    try {
+      do {
+        const page = await nextPage;
+        cursor = page.nextCursor;
+        // Fetch the next page while this one's batches are in flight.
+        if (cursor !== null) nextPage = this.#page(cursor);
+        tally.pending += page.ids.length;
+        buffer.push(...page.ids);
+        while (buffer.length >= this.options.batchSize) {
+          await launch(buffer.slice(0, this.options.batchSize));
+          buffer = buffer.slice(this.options.batchSize);
+        }
+      } while (cursor !== null);
+      if (buffer.length > 0) await launch(buffer);
+    } catch (error) {
+      if (!(error instanceof RunDeadlineReached)) {
+        await Promise.allSettled(inFlight);
+        throw error;
       }
-    } while (cursor !== null);
-    if (buffer.length > 0) await launch(buffer);
+      // Read but never sent: reported, and retried by the next run.
+      for (const id of buffer) tally.settle(id, 'notTried');
+      tally.morePending = cursor !== null;
+      nextPage.catch(() => undefined);
+    }
     await Promise.all(inFlight);
     if (failure) throw (failure as { error: unknown }).error;
   }
@@ -273,6 +360,7 @@ export class CompletionJob {
   async #completeAll(ids: number[], tally: Tally, started: number, round: number) {
     for (let i = 0; i < ids.length; i += this.options.batchSize) {
       if (this.#lockLost) throw this.#lockLost;
+      this.#throwIfPastDeadline();
       await this.completeBatch(ids.slice(i, i + this.options.batchSize), tally);
       this.progress.advance(tally.settled, tally.pending, tally.summary(round, started));
     }
@@ -281,9 +369,13 @@ export class CompletionJob {
   async #page(cursor: number | null) {
     try {
       return await this.call(() =>
-        this.client.orders.pendingCompletion.query({ cursor, limit: this.options.pageSize }),
+        this.client.orders.pendingCompletion.query(
+          { cursor, limit: this.options.pageSize },
+          { signal: this.#deadline },
+        ),
       );
     } catch (error) {
+      if (this.#deadline.aborted) throw new RunDeadlineReached('the run deadline passed');
       // No answer at all (as opposed to an error response): the server is not there.
       if (isServerError(error) && !error.data) {
         throw new ServerUnavailableError(
@@ -295,16 +387,22 @@ export class CompletionJob {
     }
   }
 
-  async #acquireLock() {
+  async #acquireLock(signal?: AbortSignal) {
     let lease: Awaited<ReturnType<ServerClient['scheduler']['acquireLock']['mutate']>>;
     try {
       lease = await this.call(() =>
-        this.client.scheduler.acquireLock.mutate({
-          holder: this.#holder,
-          ttlMs: this.options.lockTtlMs,
-        }),
+        this.client.scheduler.acquireLock.mutate(
+          { holder: this.#holder, ttlMs: this.options.lockTtlMs },
+          { signal },
+        ),
       );
     } catch (error) {
+      if (signal?.aborted) {
+        throw new ServerUnavailableError(
+          `Cannot reach the server: no answer to the lock request before the run's deadline of ${this.options.runDeadlineMs} ms passed (RUN_DEADLINE_MS)`,
+          'unreachable',
+        );
+      }
       if (isServerError(error) && !error.data) {
         throw new ServerUnavailableError(
           `Cannot reach the server: ${error.message}`,
@@ -320,7 +418,9 @@ export class CompletionJob {
   private async completeBatch(orderIds: number[], tally: Tally) {
     let response: CompleteOrderResponse;
     try {
-      response = await this.call(() => this.client.orders.complete.mutate({ orderIds }));
+      response = await this.call(() =>
+        this.client.orders.complete.mutate({ orderIds }, { signal: this.#deadline }),
+      );
     } catch (error) {
       if (isServerError(error) && error.data?.completion) {
         response = error.data.completion.response;
@@ -329,11 +429,19 @@ export class CompletionJob {
       } else if (isServerError(error) && error.data?.code === 'BAD_REQUEST') {
         throw new BatchRejectedError(`The server rejected a batch: ${error.message}`);
       } else {
-        // Safe to send again: the ledger keeps every order notified once.
+        // Safe to send again: the ledger keeps every order notified once. A call that timed
+        // out or that the run's deadline cut is a lost answer too.
         const kind = connectionRefused(error) ? 'unreachable' : 'requestFailed';
+        const why = this.#deadline.aborted
+          ? 'cut by the run deadline'
+          : isCallTimeout(error)
+            ? 'timed out'
+            : 'failed';
         this.logger.warn(
-          { err: error, ids: orderIds.length, kind },
-          'completion request failed; the ids are retried',
+          { err: error, ids: orderIds.length, kind, why },
+          this.#deadline.aborted
+            ? 'completion request cut by the run deadline; the next run retries the ids'
+            : `completion request ${why}; the ids are retried`,
         );
         for (const id of orderIds) tally.settle(id, kind);
         return;

@@ -35,6 +35,15 @@ export const configSchema = z.object({
   retryAttempts: int(0).max(20).default(3),
   retryInitialDelayMs: int(0).default(5000),
   retryMaxDelayMs: int(0).default(60000),
+  /**
+   * Every call's deadline. Above the server's default completion deadline (5 min) plus the
+   * acknowledgement writes and the finish after it; a call that times out is retried.
+   */
+  callTimeoutMs: int(100).default(360_000),
+  /** A call still waiting after this long logs a warning (again every this long). */
+  slowCallWarnMs: int(100).default(10_000),
+  /** A run ends by itself after this long, done or not (exit 5). Four hours by default. */
+  runDeadlineMs: int(1000).default(4 * 60 * 60 * 1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +65,9 @@ export const envKeys = {
   RETRY_ATTEMPTS: 'retryAttempts',
   RETRY_INITIAL_DELAY_MS: 'retryInitialDelayMs',
   RETRY_MAX_DELAY_MS: 'retryMaxDelayMs',
+  CALL_TIMEOUT_MS: 'callTimeoutMs',
+  SLOW_CALL_WARN_MS: 'slowCallWarnMs',
+  RUN_DEADLINE_MS: 'runDeadlineMs',
   LOG_LEVEL: 'logLevel',
 } as const;
 
@@ -72,6 +84,11 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
   RETRY_ATTEMPTS: 'Rounds after the first for the ids that can still succeed',
   RETRY_INITIAL_DELAY_MS: 'Delay before the first retry round',
   RETRY_MAX_DELAY_MS: 'Longest delay between retry rounds',
+  CALL_TIMEOUT_MS:
+    "Deadline of one call to the server (keep it above the server's COMPLETION_DEADLINE_MS plus its finish); a timed-out call is retried",
+  SLOW_CALL_WARN_MS:
+    'A call still waiting after this long logs a warning, and again every this long',
+  RUN_DEADLINE_MS: 'A run ends by itself after this long, done or not, with its summary (exit 5)',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
 

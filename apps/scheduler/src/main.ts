@@ -2,8 +2,10 @@
  * `tsx src/main.ts run-once`: one run, then exit: 0 when every pending order got a final
  * outcome (completed, or a permanent failure such as a requirement), 1 on an error, 2 when the
  * server could not be reached or refused the token, 3 when ids that can still succeed were
- * left undone, 4 when another scheduler holds the single-runner lock. Without arguments: stay
- * up and run on the cron schedule (and once at start with RUN_ON_START=true).
+ * left undone, 4 when another scheduler holds the single-runner lock, 5 when the run reached
+ * its deadline (RUN_DEADLINE_MS) before it was done (the summary counts what was left and
+ * why). Without arguments: stay up and run on the cron schedule (and once at start with
+ * RUN_ON_START=true); each run has the same deadline.
  */
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
@@ -12,6 +14,7 @@ import {
   BatchRejectedError,
   CompletionJob,
   LockHeldError,
+  type RunSummary,
   ServerUnavailableError,
 } from './completion-job.js';
 import { ConfigError, loadConfig, type SchedulerConfig } from './config.js';
@@ -39,7 +42,11 @@ const logger = pino(
   { level: config.logLevel, base: { service: 'scheduler' } },
   process.stderr.isTTY ? pretty({ colorize: true, destination: 2 }) : pino.destination(2),
 );
-const client = createServerClient(config.serverUrl, config.schedulerToken);
+const client = createServerClient(config.serverUrl, config.schedulerToken, {
+  callTimeoutMs: config.callTimeoutMs,
+  slowCallWarnMs: config.slowCallWarnMs,
+  logger,
+});
 const job = new CompletionJob(
   client,
   {
@@ -50,6 +57,7 @@ const job = new CompletionJob(
     retryAttempts: config.retryAttempts,
     retryInitialDelayMs: config.retryInitialDelayMs,
     retryMaxDelayMs: config.retryMaxDelayMs,
+    runDeadlineMs: config.runDeadlineMs,
   },
   createProgress(logger),
   logger,
@@ -58,6 +66,17 @@ const scheduler = new Scheduler(job, logger, (summary) => {
   console.log(formatSummary(summary));
   logger.info({ summary }, 'run finished');
 });
+
+/**
+ * The run ended: its deadline passing first is said as such; ids the server never received
+ * mean it went away; ids left to retry mean the job is not done. None is a success.
+ */
+function exitCodeOf(summary: RunSummary | null): number {
+  if (!summary) return 0;
+  if (summary.deadlineExceeded && (summary.leftUndone > 0 || summary.morePending)) return 5;
+  if (summary.unreachable > 0) return 2;
+  return summary.leftUndone > 0 ? 3 : 0;
+}
 
 function reportFailure(error: unknown): number {
   if (error instanceof ServerUnavailableError) {
@@ -82,9 +101,7 @@ function reportFailure(error: unknown): number {
 if (mode === 'run-once') {
   try {
     const summary = await scheduler.runNow();
-    // The run ended; ids the server never received mean it went away; ids left to retry
-    // mean the job is not done: neither is a success.
-    process.exit(!summary ? 0 : summary.unreachable > 0 ? 2 : summary.leftUndone > 0 ? 3 : 0);
+    process.exit(exitCodeOf(summary));
   } catch (error) {
     process.exit(reportFailure(error));
   }

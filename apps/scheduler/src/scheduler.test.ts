@@ -17,6 +17,9 @@ const summary: RunSummary = {
   requestFailed: 0,
   unreachable: 0,
   leftUndone: 1,
+  notTried: 0,
+  deadlineExceeded: false,
+  morePending: false,
   rounds: 2,
   durationMs: 1234,
 };

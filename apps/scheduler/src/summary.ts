@@ -19,5 +19,13 @@ export function formatSummary(s: RunSummary): string {
     `    claimed elsewhere:   ${s.claimedElsewhere}`,
     `    request failed:      ${s.requestFailed}`,
     `    server unreachable:  ${s.unreachable}`,
+    `    not tried:           ${s.notTried}`,
+    ...(s.deadlineExceeded
+      ? [
+          `  stopped by the run deadline (RUN_DEADLINE_MS)${
+            s.morePending ? '; more pending orders were not read' : ''
+          }`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -108,6 +108,9 @@ const emptySummary: Omit<RunSummary, 'durationMs'> = {
   requestFailed: 0,
   unreachable: 0,
   leftUndone: 0,
+  notTried: 0,
+  deadlineExceeded: false,
+  morePending: false,
   rounds: 1,
 };
 
@@ -187,6 +190,9 @@ describe('CompletionJob', () => {
       requestFailed: 0,
       unreachable: 0,
       leftUndone: 4,
+      notTried: 0,
+      deadlineExceeded: false,
+      morePending: false,
       rounds: 1,
       durationMs: expect.any(Number),
     });

@@ -26,6 +26,9 @@ const summary = (completed: number, leftUndone = 0, rounds = 1): RunSummary => (
   requestFailed: 0,
   unreachable: 0,
   leftUndone,
+  notTried: 0,
+  deadlineExceeded: false,
+  morePending: false,
   rounds,
   durationMs: 0,
 });

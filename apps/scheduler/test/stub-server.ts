@@ -67,6 +67,8 @@ export interface StubServer {
   onComplete: (() => void) | null;
   /** While set, complete calls wait for it; `inFlight` counts them meanwhile. */
   gate: Promise<void> | null;
+  /** While set, lock requests wait for it (a server that never answers). */
+  lockGate: Promise<void> | null;
   readonly inFlight: number;
   readonly maxInFlight: number;
   /** Resolves once `count` complete calls are waiting at the gate at the same time. */
@@ -107,8 +109,9 @@ export async function startStubServer(): Promise<StubServer> {
     scheduler: t.router({
       acquireLock: authorized
         .input(z.object({ holder: z.string(), ttlMs: z.number() }))
-        .mutation(({ input }) => {
+        .mutation(async ({ input }) => {
           stub.lockRequests.push(input);
+          if (stub.lockGate) await stub.lockGate;
           if (stub.failLocks > 0) {
             stub.failLocks -= 1;
             throw new TRPCError({
@@ -262,6 +265,7 @@ export async function startStubServer(): Promise<StubServer> {
     onPage: null,
     onComplete: null,
     gate: null,
+    lockGate: null,
     get inFlight() {
       return inFlight;
     },

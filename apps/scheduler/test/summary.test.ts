@@ -20,6 +20,9 @@ const base: RunSummary = {
   requestFailed: 3,
   unreachable: 4,
   leftUndone: 10,
+  notTried: 0,
+  deadlineExceeded: false,
+  morePending: false,
   rounds: 4,
   durationMs: 61_250,
 };
@@ -43,6 +46,7 @@ describe('formatSummary', () => {
         '    claimed elsewhere:   2',
         '    request failed:      3',
         '    server unreachable:  4',
+        '    not tried:           0',
       ].join('\n'),
     );
   });
@@ -60,5 +64,16 @@ describe('formatSummary', () => {
     expect(text).toContain(
       '  failed requirements:   0 orders, by reason:\n  left undone:           10',
     );
+  });
+
+  it('says when the run deadline stopped the run, and whether pages were left unread', () => {
+    const stopped = formatSummary({ ...base, notTried: 2, deadlineExceeded: true });
+    expect(stopped).toContain('    not tried:           2');
+    expect(stopped.split('\n').at(-1)).toBe('  stopped by the run deadline (RUN_DEADLINE_MS)');
+    expect(
+      formatSummary({ ...base, deadlineExceeded: true, morePending: true })
+        .split('\n')
+        .at(-1),
+    ).toBe('  stopped by the run deadline (RUN_DEADLINE_MS); more pending orders were not read');
   });
 });

@@ -10,6 +10,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
 import { type Config, notifierConcurrency } from './config.js';
+import { DatabaseProbe } from './database-probe.js';
 import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
 
@@ -22,8 +23,21 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = openDatabase({ url: config.database.url, chunkSize: config.database.chunkSize });
-  logger.info({ database: db.redactedUrl, dialect: db.dialect }, 'database opened');
+  const db = openDatabase({
+    url: config.database.url,
+    chunkSize: config.database.chunkSize,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    keepAliveInitialDelayMs: config.database.keepAliveInitialDelayMs,
+  });
+  logger.info(
+    {
+      database: db.redactedUrl,
+      dialect: db.dialect,
+      queryTimeoutMs: db.dialect === 'mysql' ? config.database.queryTimeoutMs : undefined,
+    },
+    'database opened',
+  );
   let notifier: ReturnType<typeof createOrderNotifier>;
   try {
     if (config.database.migrateOnStart) {
@@ -50,9 +64,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
 
+  const pingDatabase = () => db.ping(config.database.pingTimeoutMs);
+  const probe = new DatabaseProbe({
+    ping: pingDatabase,
+    peer: databasePeer(config.database.url),
+    intervalMs: config.database.probeIntervalMs,
+    logger,
+  });
   const metrics = new ServerMetrics({
     circuitState: () => notifier.circuitState,
     poolStats: () => db.poolStats(),
+    databaseUp: () => probe.up,
   });
   const requirements = defaultRequirements(config.requirements);
   const completeOrders = new CompleteOrders({
@@ -78,7 +100,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Only where the service has no idempotency keys, and only when the operator asked to.
     holdUnconfirmed: config.notifier.protocol === 'legacy' && config.completion.holdUnconfirmed,
   });
-  const service = new CompletionService(completeOrders, logger);
+  const service = new CompletionService(completeOrders, logger, {
+    deadlineMs: config.completion.deadlineMs,
+  });
   const completion = metrics.meterCompletion(service);
   const server = createHttpServer({
     authenticator: new TokenAuthenticator(config.auth.tokens),
@@ -92,7 +116,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       claimLeaseMs: config.completion.claimLeaseMs,
       databaseClock: db.clock,
       pendingHints: (now) => pendingHints(requirements, { now }),
-      pingDatabase: () => db.ping(),
+      pingDatabase,
     },
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
@@ -112,9 +136,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const serverUrl = `http://${host}:${address.port}`;
   logger.info(
-    { url: serverUrl, notifier: config.notifier.baseUrl, protocol: config.notifier.protocol },
+    {
+      url: serverUrl,
+      notifier: config.notifier.baseUrl,
+      protocol: config.notifier.protocol,
+      completionDeadlineMs: config.completion.deadlineMs,
+    },
     'server listening',
   );
+  probe.start();
 
   return {
     url: serverUrl,
@@ -129,8 +159,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const lastAnswers = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
       clearTimeout(lastAnswers);
+      await probe.stop();
       await notifier.close();
       await db.close();
     },
   };
+}
+
+/** host:port/name of a MySQL URL (no user, no password), or the embedded file's path. */
+export function databasePeer(url: string): string {
+  if (!url.startsWith('mysql://')) return url.replace(/^file:/, '');
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '3306'}${parsed.pathname}`;
 }

@@ -3,6 +3,10 @@
  * and lets shutdown drain them: no new call once it starts, a grace period for calls in
  * flight, then their notifications are stopped (they still finish what was acknowledged,
  * release what was never sent and record their runs) before the process exits.
+ *
+ * Every call also has its own deadline, well inside the claim lease: past it the call sends
+ * no new notification and answers what it knows, the rest as retryable, so a slow notifier
+ * or database never lets a call outlive its claims.
  */
 import {
   type CompleteOrders,
@@ -18,11 +22,14 @@ export class CompletionService {
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #stop = new AbortController();
+  readonly #deadlineMs: number;
   #draining = false;
 
-  constructor(completeOrders: CompleteOrders, logger: Logger) {
+  /** `deadlineMs`: how long one call may send notifications (COMPLETION_DEADLINE_MS). */
+  constructor(completeOrders: CompleteOrders, logger: Logger, options: { deadlineMs: number }) {
     this.#completeOrders = completeOrders;
     this.#logger = logger;
+    this.#deadlineMs = options.deadlineMs;
   }
 
   get accepting(): boolean {
@@ -37,18 +44,51 @@ export class CompletionService {
     if (this.#draining) {
       throw new RetryableCallError('The server is shutting down; retry on another replica', 503);
     }
-    const call = this.#completeOrders.execute(orderIds, { signal: this.#stop.signal });
+    // Not AbortSignal.timeout: its timer cannot be cleared, and a call that ended in time
+    // must not log that it reached its deadline.
+    const deadline = new AbortController();
+    const deadlineMs = this.#deadlineMs;
+    const started = performance.now();
+    const timer = setTimeout(() => {
+      this.#logger.warn(
+        { ids: orderIds.length, deadlineMs },
+        'completion call reached its deadline: no new notifications; the rest is answered as retryable',
+      );
+      deadline.abort(new Error(`the call's deadline of ${deadlineMs} ms passed`));
+    }, deadlineMs);
+    const signal = AbortSignal.any([this.#stop.signal, deadline.signal]);
+    const call = this.#completeOrders.execute(orderIds, { signal });
     this.#inFlight.add(call);
+    const pastDeadline = (runId: string | undefined, notNotified: number) => {
+      if (!deadline.signal.aborted) return;
+      this.#logger.warn(
+        {
+          runId,
+          ids: orderIds.length,
+          notNotified,
+          deadlineMs,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'completion call stopped by its deadline',
+      );
+    };
     try {
-      return await call;
+      const result = await call;
+      pastDeadline(result.runId, result.response.unsuccessfullyNotifiedOrders.length);
+      return result;
     } catch (error) {
-      if (isCompletionError(error)) throw error;
+      if (isCompletionError(error)) {
+        pastDeadline(error.runId || undefined, error.response.unsuccessfullyNotifiedOrders.length);
+        throw error;
+      }
+      pastDeadline(undefined, orderIds.length);
       // Logged by the use case with its run id; the caller only learns it may retry.
       throw new RetryableCallError(
         'The call failed part-way (see the server log); nothing was notified twice, retry it',
         500,
       );
     } finally {
+      clearTimeout(timer);
       this.#inFlight.delete(call);
     }
   }

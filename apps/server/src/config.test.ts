@@ -109,3 +109,88 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('the claim lease check', () => {
+  // The fault suite's servers (faults/src/cluster.ts defaultServerEnv).
+  const faultSuite = {
+    AUTH_TOKENS: tokens,
+    CLAIM_LEASE_MS: '7000',
+    LEDGER_WRITE_RETRY_MS: '1500',
+    SHUTDOWN_GRACE_MS: '2000',
+    NOTIFIER_MAX_ATTEMPTS: '2',
+    NOTIFIER_ATTEMPT_TIMEOUT_MS: '1500',
+    NOTIFIER_LEGACY_TIMEOUT_MS: '1500',
+    NOTIFIER_MAX_DELAY_MS: '150',
+    NOTIFIER_INITIAL_DELAY_MS: '50',
+  };
+
+  it('by default: a 5-minute call deadline inside the 10-minute lease, 10 s per statement', () => {
+    const config = loadConfig({ AUTH_TOKENS: tokens });
+    expect(config.completion.deadlineMs).toBe(300_000);
+    expect(config.database).toMatchObject({
+      queryTimeoutMs: 10_000,
+      pingTimeoutMs: 800,
+      probeIntervalMs: 1000,
+    });
+  });
+
+  it('defaults the call deadline to what the lease leaves after its other terms, at most half', () => {
+    // 120 s lease: 120,000 - (5,000 attempt + 60,000 write retry + 2 x 10,000) = 35,000.
+    expect(
+      loadConfig({ AUTH_TOKENS: tokens, CLAIM_LEASE_MS: '120000' }).completion.deadlineMs,
+    ).toBe(35_000);
+    // The fault suite with 1 s statements: 7,000 - (1,500 + 1,500 + 2,000) = 2,000.
+    expect(loadConfig({ ...faultSuite, DB_QUERY_TIMEOUT_MS: '1000' }).completion.deadlineMs).toBe(
+      2000,
+    );
+    // The db-connections-killed scenario: 25,000 - (1,500 + 12,000 + 2,000) = 9,500.
+    expect(
+      loadConfig({
+        ...faultSuite,
+        DB_QUERY_TIMEOUT_MS: '1000',
+        LEDGER_WRITE_RETRY_MS: '12000',
+        CLAIM_LEASE_MS: '25000',
+      }).completion.deadlineMs,
+    ).toBe(9500);
+  });
+
+  it('stops start-up when the lease cannot hold the statement deadlines, naming every term', () => {
+    let message = '';
+    try {
+      loadConfig(faultSuite); // 10 s statements do not fit in a 7 s lease
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/CLAIM_LEASE_MS \(completion\.claimLeaseMs\)/);
+    expect(message).toMatch(
+      /COMPLETION_DEADLINE_MS \(3500\) \+ the notification attempt in flight at the deadline \(1500\) \+ LEDGER_WRITE_RETRY_MS \(1500\) \+ 2 x DB_QUERY_TIMEOUT_MS \(20000\) = 26500 ms/,
+    );
+  });
+
+  it('rejects an explicit call deadline the lease cannot hold, and accepts one it can', () => {
+    const fits = { ...faultSuite, DB_QUERY_TIMEOUT_MS: '1000' };
+    expect(() => loadConfig({ ...fits, COMPLETION_DEADLINE_MS: '2500' })).toThrow(
+      /CLAIM_LEASE_MS .*must be at least 7500 ms/,
+    );
+    expect(loadConfig({ ...fits, COMPLETION_DEADLINE_MS: '1500' }).completion.deadlineMs).toBe(
+      1500,
+    );
+  });
+
+  it('keeps the older terms: twice the worst notification of one order', () => {
+    expect(() =>
+      loadConfig({
+        ...faultSuite,
+        DB_QUERY_TIMEOUT_MS: '500',
+        COMPLETION_DEADLINE_MS: '500',
+        NOTIFIER_MAX_ATTEMPTS: '3',
+      }),
+    ).toThrow(/must be at least 9900 ms/);
+  });
+
+  it('names a bad deadline key', () => {
+    expect(() => loadConfig({ AUTH_TOKENS: tokens, DB_QUERY_TIMEOUT_MS: 'soon' })).toThrow(
+      /DB_QUERY_TIMEOUT_MS \(database\.queryTimeoutMs\)/,
+    );
+  });
+});

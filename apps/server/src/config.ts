@@ -57,6 +57,19 @@ const databaseSchema = z
     /** Defaults to true for the embedded database, false for MySQL. */
     seedDemoOnStart: bool.optional(),
     chunkSize: int(1).max(20000).default(5000),
+    /**
+     * MySQL: the longest one statement may take, the wait for a pooled connection included;
+     * also the server's statement limit (MariaDB `max_statement_time`).
+     */
+    queryTimeoutMs: int(100).default(10_000),
+    /** MySQL: the longest opening a connection (TCP and handshake) may take. */
+    connectTimeoutMs: int(100).default(5_000),
+    /** MySQL: idle time before TCP keep-alive probes start on a pooled connection. */
+    keepAliveInitialDelayMs: int(1000).default(5_000),
+    /** `/readyz` and the health procedure: how long the database ping may take. */
+    pingTimeoutMs: int(50).default(800),
+    /** How often the background probe pings the database (`ocs_database_up`, log lines). */
+    probeIntervalMs: int(100).default(1_000),
   })
   .transform((db, ctx) => {
     const { host, port, user, password, name, tls, ...rest } = db;
@@ -123,6 +136,11 @@ export const configSchema = z
       /** How long a call's claims keep other calls (and replicas) away from its orders. */
       claimLeaseMs: int(1000).default(600_000),
       /**
+       * How long a call sends notifications; then it stops, finishes what was acknowledged
+       * and answers the rest as retryable. Unset: half of the claim lease.
+       */
+      deadlineMs: int(100).optional(),
+      /**
        * How long a call keeps retrying the ledger writes of notifications it already sent
        * while the database is unreachable (giving up means sending them again later).
        */
@@ -158,26 +176,87 @@ export const configSchema = z
       staticDir: z.string().optional(),
     }),
   })
+  .transform((config) => ({
+    ...config,
+    completion: {
+      ...config.completion,
+      deadlineMs: config.completion.deadlineMs ?? defaultDeadlineMs(config),
+    },
+  }))
   .superRefine((config, ctx) => {
-    // A lease that ends while its call is still notifying lets another call send again.
-    const { notifier } = config;
-    const perAttempt =
-      notifier.protocol === 'legacy' ? notifier.legacyTimeoutMs : notifier.attemptTimeoutMs;
-    const worstOrder = notifier.maxAttempts * (perAttempt + notifier.maxDelayMs);
-    const floor = Math.max(
-      2 * worstOrder,
-      config.shutdownGraceMs + 1000,
-      2 * config.completion.ledgerWriteRetryMs,
-    );
-    if (config.completion.claimLeaseMs < floor) {
+    // A lease that ends while its call is still notifying, or before its acknowledgements are
+    // recorded, lets another call send again.
+    const { completion } = config;
+    const terms = leaseTerms(config);
+    if (completion.claimLeaseMs < terms.floor) {
       ctx.addIssue({
         code: 'custom',
         path: ['completion', 'claimLeaseMs'],
-        message: `must be at least ${floor} ms: twice one order's worst notification time (maxAttempts x (timeout + maxDelay) = ${worstOrder} ms), more than SHUTDOWN_GRACE_MS and twice LEDGER_WRITE_RETRY_MS`,
+        message: `must be at least ${terms.floor} ms: COMPLETION_DEADLINE_MS (${completion.deadlineMs}) + the notification attempt in flight at the deadline (${terms.attemptMs}) + LEDGER_WRITE_RETRY_MS (${completion.ledgerWriteRetryMs}) + 2 x DB_QUERY_TIMEOUT_MS (${2 * config.database.queryTimeoutMs}) = ${terms.afterDeadline} ms; also twice one order's worst notification time (maxAttempts x (timeout + maxDelay) = ${terms.worstOrderMs} ms), more than SHUTDOWN_GRACE_MS and twice LEDGER_WRITE_RETRY_MS`,
       });
     }
   });
+
+/**
+ * The claim lease's floor, every term named (README "Deadlines"). After the call's deadline
+ * no notification attempt starts (the notifier checks the signal before each attempt and its
+ * backoff wakes on abort), but one in flight may still be delivered: a legacy GET is not
+ * cancelled, so count one attempt's timeout. Then the acknowledgements are written, retried
+ * for LEDGER_WRITE_RETRY_MS while the database is unreachable, the last try bounded by one
+ * query deadline; one more query deadline covers the statement in flight when the deadline
+ * passed (the claim itself, or an acknowledgement batch).
+ */
+export interface LeaseSettings {
+  shutdownGraceMs: number;
+  notifier: {
+    protocol: 'v1' | 'legacy';
+    legacyTimeoutMs: number;
+    attemptTimeoutMs: number;
+    maxAttempts: number;
+    maxDelayMs: number;
+  };
+  completion: { claimLeaseMs: number; deadlineMs: number; ledgerWriteRetryMs: number };
+  database: { queryTimeoutMs: number };
+}
+
+export function leaseTerms(config: LeaseSettings) {
+  const { notifier, completion } = config;
+  const attemptMs =
+    notifier.protocol === 'legacy' ? notifier.legacyTimeoutMs : notifier.attemptTimeoutMs;
+  const worstOrderMs = notifier.maxAttempts * (attemptMs + notifier.maxDelayMs);
+  const afterDeadline =
+    completion.deadlineMs +
+    attemptMs +
+    completion.ledgerWriteRetryMs +
+    2 * config.database.queryTimeoutMs;
+  const floor = Math.max(
+    afterDeadline,
+    2 * worstOrderMs,
+    config.shutdownGraceMs + 1000,
+    2 * completion.ledgerWriteRetryMs,
+  );
+  return { attemptMs, worstOrderMs, afterDeadline, floor };
+}
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * COMPLETION_DEADLINE_MS when unset: half the claim lease, or less where the lease must also
+ * hold what follows the deadline (so a lease that passes the check keeps passing). When even
+ * that leaves nothing, half the lease, and the check names the terms.
+ */
+function defaultDeadlineMs(
+  config: Omit<LeaseSettings, 'completion'> & {
+    completion: Omit<LeaseSettings['completion'], 'deadlineMs'>;
+  },
+): number {
+  const half = Math.floor(config.completion.claimLeaseMs / 2);
+  const { afterDeadline } = leaseTerms({
+    ...config,
+    completion: { ...config.completion, deadlineMs: 0 },
+  });
+  const room = config.completion.claimLeaseMs - afterDeadline;
+  return room >= 100 ? Math.min(half, room) : half;
+}
 
 /**
  * Requests in flight at once when NOTIFIER_CONCURRENCY is unset: 16 batches of 100 for `v1`;
@@ -200,6 +279,7 @@ export const envKeys = {
   INSTALLATION_ID: 'installationId',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   CLAIM_LEASE_MS: 'completion.claimLeaseMs',
+  COMPLETION_DEADLINE_MS: 'completion.deadlineMs',
   LEDGER_WRITE_RETRY_MS: 'completion.ledgerWriteRetryMs',
   HOLD_UNCONFIRMED: 'completion.holdUnconfirmed',
   DATABASE_URL: 'database.url',
@@ -213,6 +293,11 @@ export const envKeys = {
   DB_MIGRATE_ON_START: 'database.migrateOnStart',
   DB_SEED_DEMO_ON_START: 'database.seedDemoOnStart',
   DB_CHUNK_SIZE: 'database.chunkSize',
+  DB_QUERY_TIMEOUT_MS: 'database.queryTimeoutMs',
+  DB_CONNECT_TIMEOUT_MS: 'database.connectTimeoutMs',
+  DB_KEEPALIVE_DELAY_MS: 'database.keepAliveInitialDelayMs',
+  DB_PING_TIMEOUT_MS: 'database.pingTimeoutMs',
+  DB_PROBE_INTERVAL_MS: 'database.probeIntervalMs',
   NOTIFIER_BASE_URL: 'notifier.baseUrl',
   NOTIFIER_PROTOCOL: 'notifier.protocol',
   NOTIFIER_MAX_ATTEMPTS: 'notifier.maxAttempts',
@@ -246,7 +331,9 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
   SHUTDOWN_GRACE_MS:
     'How long SIGTERM lets calls in flight finish before it stops their notifications',
   CLAIM_LEASE_MS:
-    "How long a call's claims keep other calls away (at least twice one order's worst notification time)",
+    "How long a call's claims keep other calls away (at least COMPLETION_DEADLINE_MS + one notification attempt + LEDGER_WRITE_RETRY_MS + 2 x DB_QUERY_TIMEOUT_MS, and twice one order's worst notification time)",
+  COMPLETION_DEADLINE_MS:
+    'How long a call sends notifications before it stops and answers the rest as retryable (default: half of CLAIM_LEASE_MS, less if the lease needs it)',
   LEDGER_WRITE_RETRY_MS:
     'How long ledger writes of sent notifications are retried while the database is unreachable',
   HOLD_UNCONFIRMED:
@@ -263,6 +350,13 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
   DB_SEED_DEMO_ON_START:
     'Load the five demo orders into an empty database (default: embedded only)',
   DB_CHUNK_SIZE: 'Ids per SQL statement (at most 20000)',
+  DB_QUERY_TIMEOUT_MS:
+    'MySQL: deadline of one statement, waiting for a connection included; also the server limit (MariaDB max_statement_time)',
+  DB_CONNECT_TIMEOUT_MS: 'MySQL: deadline for opening a connection',
+  DB_KEEPALIVE_DELAY_MS: 'MySQL: idle time before TCP keep-alive probes start on a connection',
+  DB_PING_TIMEOUT_MS: 'Deadline of the database ping behind /readyz and the health procedure',
+  DB_PROBE_INTERVAL_MS:
+    'How often the background probe pings the database (ocs_database_up, outage log lines)',
   NOTIFIER_BASE_URL: 'The notification service',
   NOTIFIER_PROTOCOL: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
   NOTIFIER_MAX_ATTEMPTS: 'Attempts per notification, the first included',

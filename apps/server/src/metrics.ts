@@ -16,6 +16,8 @@ export interface MetricsSources {
   circuitState?: () => string;
   /** The database pool, read at scrape time; null when there is none. */
   poolStats?: () => PoolStats | null;
+  /** The background probe's last answer: 1 up, 0 down, null before its first ping. */
+  databaseUp?: () => 0 | 1 | null;
 }
 
 const circuitStates = ['closed', 'half-open', 'open', 'isolated'];
@@ -56,7 +58,16 @@ export class ServerMetrics {
 
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry });
-    const { circuitState, poolStats } = sources;
+    const { circuitState, poolStats, databaseUp } = sources;
+    new Gauge({
+      name: 'ocs_database_up',
+      help: 'Whether the database answered the last background ping (1) or not (0)',
+      registers: [this.registry],
+      collect() {
+        const up = databaseUp?.();
+        if (up !== null && up !== undefined) this.set(up);
+      },
+    });
     new Gauge({
       name: 'ocs_notifier_circuit_state',
       help: 'The notifier circuit breaker: 1 for the current state, 0 for the others',

@@ -27,6 +27,7 @@ export { SqlCompletionLedger } from './ledger/sql-completion-ledger.js';
 export { mySqlExecutor, type SqlExecutor, sqliteExecutor } from './ledger/sql-executor.js';
 export { resolveInstallationId, SqlLeaseRepository } from './ledger/sql-leases.js';
 export { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
+export { DatabaseDeadlineError } from './mysql/deadline-pool.js';
 export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
 export {
   connectMySql,
@@ -65,9 +66,22 @@ export interface OpenDatabaseOptions extends OrderRepositoryOptions {
   url?: string | undefined;
   /** MySQL pool size. Default 10. */
   connectionLimit?: number;
+  /**
+   * MySQL: the longest one statement may take, the wait for a pooled connection included
+   * (client side), also set as the server's statement limit. Default 10,000 ms. The embedded
+   * database has no network to wait on; its busy timeout bounds its waits.
+   */
+  queryTimeoutMs?: number | undefined;
+  /** MySQL: the longest opening a connection may take. Default 5,000 ms. */
+  connectTimeoutMs?: number | undefined;
+  /** MySQL: idle time before TCP keep-alive probes start. Default 5,000 ms. */
+  keepAliveInitialDelayMs?: number | undefined;
   /** Embedded database: how long a writer waits for another. Default 5,000 ms. */
   busyTimeoutMs?: number;
 }
+
+/** `ping()`'s deadline when none is given: short, for readiness checks. */
+export const defaultPingTimeoutMs = 800;
 
 export interface OcsDatabase extends SeedTarget {
   readonly dialect: DatabaseDialect;
@@ -88,8 +102,11 @@ export interface OcsDatabase extends SeedTarget {
   migrate(): Promise<void>;
   /** Loads the five demo orders unless there are orders already. */
   seedDemo(now: Date): Promise<{ inserted: number }>;
-  /** Rejects when the database cannot answer a trivial query. */
-  ping(): Promise<void>;
+  /**
+   * Rejects when the database cannot answer a trivial query within `timeoutMs` (default
+   * 800 ms; MySQL: the wait for a connection included).
+   */
+  ping(timeoutMs?: number): Promise<void>;
   /** Connection pool usage, for metrics; null where there is no pool (embedded). */
   poolStats(): PoolStats | null;
   close(): Promise<void>;
@@ -136,9 +153,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       installationId: (configured) => resolveInstallationId(mysql.executor, configured),
       seedWriter: mysql.seedWriter,
       migrate: mysql.migrate,
-      ping: async () => {
-        await mysql.pool.query('SELECT 1');
-      },
+      ping: (timeoutMs = defaultPingTimeoutMs) => mysql.ping(timeoutMs),
       poolStats: () => mysqlPoolStats(mysql.pool, options.connectionLimit ?? 10),
       close: () => mysql.pool.end(),
     });
@@ -157,6 +172,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       installationId: (configured) => resolveInstallationId(sqlite.executor, configured),
       seedWriter: sqlite.seedWriter,
       migrate: sqlite.migrate,
+      // A local file: no network to black-hole; the busy timeout bounds its waits.
       ping: async () => {
         await sqlite.client.execute('SELECT 1');
       },

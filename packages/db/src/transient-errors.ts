@@ -17,11 +17,16 @@ const transientCodes = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
   'SQLITE_BUSY',
+  // Our own deadline (DatabaseDeadlineError): no answer in time, the connection was dropped.
+  'DB_DEADLINE_EXCEEDED',
 ]);
 
-// Too many connections, shutdown, lock wait, deadlock, interrupted, killed, and the client's
-// "can't connect" / "gone away" / "lost connection" errors.
-const transientErrnos = new Set([1040, 1053, 1205, 1213, 1317, 1927, 2002, 2003, 2006, 2013]);
+// Too many connections, shutdown, lock wait, deadlock, interrupted, killed, the server's
+// statement limit (MariaDB 1969 max_statement_time, MySQL 3024 max_execution_time), and the
+// client's "can't connect" / "gone away" / "lost connection" errors.
+const transientErrnos = new Set([
+  1040, 1053, 1205, 1213, 1317, 1927, 1969, 3024, 2002, 2003, 2006, 2013,
+]);
 
 export function isTransientDatabaseError(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {

@@ -1,4 +1,5 @@
 export { backdate } from './backdate.js';
+export { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export {
   checkMySqlTestServer,
   createEmbeddedTestDatabase,

@@ -1,0 +1,230 @@
+/**
+ * A deadline on every wait, against the real server process: with its database black-holed
+ * (a TCP proxy that stops forwarding without closing) `/readyz` answers 503 within 1 s, and
+ * the partition shows in `/metrics` and in the log within 5 s, naming the database but never
+ * its password; a call with a short deadline answers in time, with retryable outcomes for
+ * what it did not send, and nothing is notified twice. Durations are upper bounds with slack.
+ */
+import { randomBytes } from 'node:crypto';
+import { openDatabase, seedGeneratedOrders } from '@ocs/db/client';
+import {
+  checkMySqlTestServer,
+  createEmbeddedTestDatabase,
+  createMySqlTestDatabase,
+  mySqlTestServerUrl,
+  startTcpProxy,
+  type TcpProxy,
+  type TestDatabase,
+} from '@ocs/db/testing';
+import { createConnection } from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningProcess, startApp } from './processes.js';
+
+const token = 'deadline-test-token-0123456789';
+const mysqlServer = await checkMySqlTestServer();
+
+const processes: RunningProcess[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+async function databaseUpGauge(serverUrl: string): Promise<string | undefined> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  return /^ocs_database_up (\d)$/m.exec(text)?.[1];
+}
+
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(!mysqlServer.available)('the server with its database partitioned', () => {
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  const user = `ocs_dl_${randomBytes(4).toString('hex')}`;
+
+  async function start(): Promise<{ proxy: TcpProxy; server: RunningProcess; url: string }> {
+    const database: TestDatabase = await createMySqlTestDatabase();
+    cleanups.push(() => database.drop());
+    const admin = await createConnection({ uri: mySqlTestServerUrl() });
+    try {
+      await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await admin.query(`GRANT ALL ON \`${database.name}\`.* TO ?@?`, [user, '%']);
+    } finally {
+      await admin.end();
+    }
+    cleanups.push(async () => {
+      const connection = await createConnection({ uri: mySqlTestServerUrl() });
+      await connection.query('DROP USER IF EXISTS ?@?', [user, '%']);
+      await connection.end();
+    });
+    const target = new URL(database.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    cleanups.push(() => proxy.close());
+    const url = new URL(proxy.url(database.url));
+    url.username = user;
+    url.password = password;
+    const server = startApp('server', {
+      PORT: '0',
+      DATABASE_URL: url.toString(),
+      AUTH_TOKENS: `${token}:scheduler`,
+      DB_PROBE_INTERVAL_MS: '1000',
+    });
+    processes.push(server);
+    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+    return { proxy, server, url: serverUrl as string };
+  }
+
+  it('/readyz answers 503 within 1 s; /metrics and the log show the partition within 5 s', async () => {
+    const { proxy, server, url } = await start();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect(await eventually(async () => (await databaseUpGauge(url)) ?? undefined, 5000)).toBe('1');
+
+    proxy.blackhole();
+    const blackholedAt = performance.now();
+    const ready = await timed(() => fetch(`${url}/readyz`));
+    expect(ready.value.status).toBe(503);
+    expect(await ready.value.json()).toEqual({ status: 'database unreachable' });
+    expect(ready.ms).toBeLessThan(1500);
+
+    await eventually(async () => ((await databaseUpGauge(url)) === '0' ? true : undefined), 5000);
+    const gaugeShownMs = performance.now() - blackholedAt;
+    const [line] = await server.waitFor(/.*"database [^"]+ is unreachable".*/, 5000);
+    const partitionShownMs = performance.now() - blackholedAt;
+    expect(partitionShownMs).toBeLessThan(5000);
+    console.log(
+      `[black hole] /readyz 503 in ${Math.round(ready.ms)} ms; ocs_database_up 0 after ${Math.round(gaugeShownMs)} ms; log line after ${Math.round(partitionShownMs)} ms`,
+    );
+    expect(line).toMatch(/"level":50/);
+    expect(line).toMatch(/"database":"127\.0\.0\.1:\d+\/ocs_test_[0-9a-f]+"/);
+
+    await proxy.heal();
+    const [back] = await server.waitFor(/.*reachable again after [\d.]+ s".*/, 5000);
+    expect(back).toMatch(/"downForMs":\d+/);
+    await eventually(async () => ((await databaseUpGauge(url)) === '1' ? true : undefined), 5000);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // Logged once per transition, not once per probe.
+    expect(server.output().match(/is unreachable"/g)?.length).toBe(1);
+    expect(server.output()).not.toContain(password);
+  });
+
+  it('/readyz answers 503 at once when the database refuses connections', async () => {
+    const { proxy, url } = await start();
+    await proxy.refuse();
+    const ready = await timed(() => fetch(`${url}/readyz`));
+    expect(ready.value.status).toBe(503);
+    expect(ready.ms).toBeLessThan(1500);
+    console.log(`[refused] /readyz 503 in ${Math.round(ready.ms)} ms`);
+  });
+});
+
+async function notifiedTimes(notifierUrl: string): Promise<Map<number, number>> {
+  const res = await fetch(`${notifierUrl}/v1/notifications`);
+  const { notifications } = (await res.json()) as { notifications: { orderId: number }[] };
+  const times = new Map<number, number>();
+  for (const n of notifications) times.set(n.orderId, (times.get(n.orderId) ?? 0) + 1);
+  return times;
+}
+
+interface CompletionBody {
+  completedOrderIds: number[];
+  unsuccessfullyNotifiedOrders: { orderId: number; reason: { message: string } }[];
+  claimedElsewhereOrders: { orderId: number }[];
+}
+
+async function postOrders(
+  url: string,
+  ids: number[],
+): Promise<{ status: number; body: CompletionBody }> {
+  const res = await fetch(`${url}/orders`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(ids),
+  });
+  return { status: res.status, body: (await res.json()) as CompletionBody };
+}
+
+describe('a completion call with a deadline', () => {
+  it('answers soon after its deadline with the rest retryable; retried, each order is notified once', async () => {
+    const testDb = await createEmbeddedTestDatabase();
+    cleanups.push(() => testDb.drop());
+    const db = openDatabase({ url: testDb.url });
+    await db.migrate();
+    const { ids } = await seedGeneratedOrders(db, 80);
+    await db.close();
+    const notifier = startApp('notifier', { PORT: '0', FAULT_LATENCY_MS: '150' });
+    processes.push(notifier);
+    const [, notifierUrl] = await notifier.waitFor(
+      /"url":"(http:\/\/[^"]+)".*"notifier listening"/,
+    );
+    const server = startApp('server', {
+      PORT: '0',
+      DATABASE_URL: testDb.url,
+      AUTH_TOKENS: `${token}:scheduler`,
+      NOTIFIER_BASE_URL: notifierUrl as string,
+      NOTIFIER_BATCH_SIZE: '1',
+      NOTIFIER_CONCURRENCY: '2',
+      NOTIFIER_ATTEMPT_TIMEOUT_MS: '1000',
+      NOTIFIER_MAX_ATTEMPTS: '2',
+      NOTIFIER_INITIAL_DELAY_MS: '50',
+      NOTIFIER_MAX_DELAY_MS: '100',
+      COMPLETION_DEADLINE_MS: '600',
+      LEDGER_WRITE_RETRY_MS: '500',
+      DB_QUERY_TIMEOUT_MS: '1000',
+      SHUTDOWN_GRACE_MS: '1000',
+      // 600 + 1,000 + 500 + 2 x 1,000 = 4,100; twice the worst order: 2 x 2 x 1,100 = 4,400.
+      CLAIM_LEASE_MS: '4500',
+    });
+    processes.push(server);
+    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+    const url = serverUrl as string;
+
+    // 80 orders, 2 at a time, 150 ms each: 6 s without a deadline.
+    const first = await timed(() => postOrders(url, ids));
+    expect(first.ms).toBeLessThan(3000);
+    console.log(
+      `[deadline 600 ms] answered in ${Math.round(first.ms)} ms: ${first.value.body.completedOrderIds.length} completed, ${first.value.body.unsuccessfullyNotifiedOrders.length} retryable`,
+    );
+    expect(first.value.status).toBe(200);
+    const { completedOrderIds, unsuccessfullyNotifiedOrders } = first.value.body;
+    expect(completedOrderIds.length).toBeGreaterThan(0);
+    expect(unsuccessfullyNotifiedOrders.length).toBeGreaterThan(40);
+    expect(
+      [...completedOrderIds, ...unsuccessfullyNotifiedOrders.map((o) => o.orderId)].sort(
+        (a, b) => a - b,
+      ),
+    ).toEqual(ids);
+    const [line] = await server.waitFor(/.*"completion call stopped by its deadline".*/, 5000);
+    expect(line).toMatch(/"level":40/);
+    expect(line).toMatch(/"runId":"[0-9a-f-]{36}"/);
+    expect(line).toMatch(/"ids":80/);
+
+    // Retried as the scheduler would, until done (the requests in flight at the deadline keep
+    // their claims until the lease ends): every order ends up notified exactly once.
+    const done = new Set(completedOrderIds);
+    // Each call has the same 600 ms deadline, so each completes a few more.
+    for (let round = 0; round < 40 && done.size < ids.length; round++) {
+      const rest = ids.filter((id) => !done.has(id));
+      const answer = await postOrders(url, rest);
+      for (const id of answer.body.completedOrderIds ?? []) done.add(id);
+      if ((answer.body.claimedElsewhereOrders ?? []).length === rest.length) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    expect(done.size).toBe(ids.length);
+    const times = await notifiedTimes(notifierUrl as string);
+    expect(ids.every((id) => times.get(id) === 1)).toBe(true);
+  });
+});

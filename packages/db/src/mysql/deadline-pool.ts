@@ -1,0 +1,163 @@
+/**
+ * A deadline on every wait for MySQL/MariaDB. mysql2 gives a query no deadline by default: on
+ * a connection whose packets are dropped (no RST, no FIN) it waits forever, and its pool hands
+ * that connection out again. So every statement drizzle or our own code sends goes through
+ * this wrapper, which
+ * - bounds the wait for a pooled connection and the statement together by one deadline
+ *   (mysql2's per-query `timeout` gets what is left after the connection was acquired);
+ * - destroys a connection whose statement missed its deadline, so the pool never reuses a
+ *   connection with a command stuck on it (mysql2 leaves it in place and only rejects);
+ * - answers with a `DatabaseDeadlineError`, which `isTransientDatabaseError` treats as
+ *   "briefly unreachable".
+ *
+ * drizzle's mysql2 session calls `client.query(optionsOrSql, params)` on the pool, and
+ * `pool.getConnection()` then `connection.query(...)` inside transactions (checked in
+ * drizzle-orm 0.45 `mysql2/session.js`), so wrapping `query`, `execute` and `getConnection`
+ * covers every statement.
+ */
+import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
+
+/** A statement or the wait for a connection did not finish within its deadline. */
+export class DatabaseDeadlineError extends Error {
+  override name = 'DatabaseDeadlineError';
+  /** Read by `isTransientDatabaseError`: the database may answer again later. */
+  readonly code = 'DB_DEADLINE_EXCEEDED';
+  constructor(
+    message: string,
+    readonly deadlineMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DeadlineOptions {
+  /** The longest a statement may take, waiting for a connection included. */
+  queryTimeoutMs: number;
+}
+
+type QueryMethod = 'query' | 'execute';
+
+function isStatementTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
+/** `sql` or `{ sql, ... }` with `timeout` set, unless the caller set a shorter one. */
+function withTimeout(statement: unknown, timeoutMs: number): unknown {
+  const timeout = Math.max(1, Math.ceil(timeoutMs));
+  if (typeof statement === 'string') return { sql: statement, timeout };
+  if (statement !== null && typeof statement === 'object' && 'sql' in statement) {
+    const own = (statement as { timeout?: unknown }).timeout;
+    return { ...statement, timeout: typeof own === 'number' && own < timeout ? own : timeout };
+  }
+  return statement;
+}
+
+/** Resolves with a pooled connection, or rejects once `deadlineMs` has passed. */
+function acquire(pool: Pool, deadlineMs: number): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(
+        new DatabaseDeadlineError(
+          `No database connection within ${deadlineMs} ms: the database does not answer (or every pooled connection is busy)`,
+          deadlineMs,
+        ),
+      );
+    }, deadlineMs);
+    pool.getConnection().then(
+      (connection) => {
+        // Too late for this caller: the pool may give it to the next.
+        if (late) connection.release();
+        else {
+          clearTimeout(timer);
+          resolve(connection);
+        }
+      },
+      (error: unknown) => {
+        if (late) return;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function runOn<T>(
+  connection: Connection,
+  method: QueryMethod,
+  args: unknown[],
+  timeoutMs: number,
+  deadlineMs: number,
+): Promise<T> {
+  const [statement, ...rest] = args;
+  try {
+    const run = connection[method] as (...a: unknown[]) => Promise<T>;
+    return await run.call(connection, withTimeout(statement, timeoutMs), ...rest);
+  } catch (error) {
+    if (!isStatementTimeout(error)) throw error;
+    // The command is still queued on this connection: never let the pool hand it out again.
+    connection.destroy();
+    throw new DatabaseDeadlineError(
+      `The database did not answer within ${deadlineMs} ms; the connection was dropped`,
+      deadlineMs,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A connection whose statements each have the deadline: the pooled ones of drizzle's
+ * transactions, and the migrator's own connection.
+ */
+export function deadlineConnection<C extends Connection>(connection: C, queryTimeoutMs: number): C {
+  return new Proxy(connection, {
+    get(target, property, receiver) {
+      if (property === 'query' || property === 'execute') {
+        return (...args: unknown[]) =>
+          runOn(target, property, args, queryTimeoutMs, queryTimeoutMs);
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * `pool` with a deadline on every statement. The returned object is what `drizzle()` gets;
+ * `end()`, `on()` and the rest pass through to the real pool.
+ */
+export function withDeadlines(pool: Pool, options: DeadlineOptions): Pool {
+  const { queryTimeoutMs } = options;
+  const statement =
+    (method: QueryMethod, deadlineMs: number) =>
+    async (...args: unknown[]) => {
+      const started = performance.now();
+      const connection = await acquire(pool, deadlineMs);
+      const left = deadlineMs - (performance.now() - started);
+      try {
+        return await runOn(connection, method, args, left, deadlineMs);
+      } finally {
+        // A no-op for a connection that was destroyed or broke (mysql2 removed it).
+        connection.release();
+      }
+    };
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property === 'query' || property === 'execute')
+        return statement(property, queryTimeoutMs);
+      if (property === 'getConnection') {
+        return async () =>
+          deadlineConnection(await acquire(target, queryTimeoutMs), queryTimeoutMs);
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** `SELECT 1` with its own (short) deadline, connection included: for readiness and probes. */
+export async function pingWithin(pool: Pool, timeoutMs: number): Promise<void> {
+  await (withDeadlines(pool, { queryTimeoutMs: timeoutMs }).query('SELECT 1') as Promise<unknown>);
+}
