@@ -56,6 +56,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly #unrecorded = new Counter({
+    name: 'ocs_notifications_unrecorded_total',
+    help: 'Notifications the service acknowledged that could not be recorded (the database was lost): a call after their claims end sends them again',
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry });
     const { circuitState, poolStats, databaseUp } = sources;
@@ -143,5 +149,9 @@ export class ServerMetrics {
       not_updated: response.unsuccessfullyUpdatedOrders.length,
     };
     for (const [outcome, count] of Object.entries(counts)) this.#orders.inc({ outcome }, count);
+    const unrecorded = response.unsuccessfullyUpdatedOrders.filter(
+      (o) => o.reason.code === 'UPDATE.UNRECORDED',
+    ).length;
+    if (unrecorded > 0) this.#unrecorded.inc(unrecorded);
   }
 }
