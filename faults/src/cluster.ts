@@ -3,6 +3,8 @@
  * counting proxy, so it can be killed and restarted behind a stable URL) sharing the suite's
  * notifier, and scheduler runs against any replica.
  */
+
+import { clockOffsetEnv } from './clock.js';
 import {
   createSeededDatabase,
   type FaultDatabase,
@@ -13,6 +15,7 @@ import {
 import type { InstallationView } from './invariants.js';
 import { type RunningProcess, startApp, startServer, tail } from './processes.js';
 import { type CountingProxy, startProxy } from './proxy.js';
+import { TcpFaultProxy } from './tcp-proxy.js';
 
 export const schedulerToken = 'faults-scheduler-token-0123456789';
 export const adminToken = 'faults-admin-token-0123456789abc';
@@ -31,6 +34,12 @@ export interface InstallationOptions {
   /** Added to (and overriding) the server defaults below. */
   serverEnv?: Record<string, string>;
   schedulerEnv?: Record<string, string>;
+  /** Each replica reaches MariaDB through its own `TcpFaultProxy` (a partition per replica). */
+  dbProxies?: boolean;
+  /** Each replica reaches the notifier through its own `TcpFaultProxy`. */
+  notifierProxies?: boolean;
+  /** Wall-clock offset (ms) of each replica at start, by index (libfaketime). */
+  clockOffsetsMs?: number[];
 }
 
 /** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
@@ -68,6 +77,12 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
 export interface Replica {
   index: number;
   proxy: CountingProxy;
+  /** Between this replica and MariaDB (with `dbProxies`). */
+  dbProxy?: TcpFaultProxy;
+  /** Between this replica and the notifier (with `notifierProxies`). */
+  notifierProxy?: TcpFaultProxy;
+  /** The running process's wall-clock offset (0: the machine's clock). */
+  clockOffsetMs: number;
   process: RunningProcess;
   /** Direct URL of the running process (changes on restart). */
   directUrl: string;
@@ -121,12 +136,34 @@ export class Installation {
 
   private async addReplica(): Promise<Replica> {
     const index = this.replicas.length;
-    const placeholder = { index } as Replica;
+    const placeholder = { index, pastOutputs: [] } as unknown as Replica;
     this.replicas.push(placeholder);
-    const { process, url } = await startServer(this.serverEnv);
+    if (this.options.dbProxies) {
+      placeholder.dbProxy = await TcpFaultProxy.start(`db-${index}`, this.db.url);
+    }
+    if (this.options.notifierProxies) {
+      placeholder.notifierProxy = await TcpFaultProxy.start(
+        `notifier-${index}`,
+        this.options.notifierUrl,
+      );
+    }
+    const clockOffsetMs = this.options.clockOffsetsMs?.[index] ?? 0;
+    const { process, url } = await startServer(this.envOf(placeholder, clockOffsetMs));
     const proxy = await startProxy(url);
-    Object.assign(placeholder, { proxy, process, directUrl: url, pastOutputs: [] });
+    Object.assign(placeholder, { proxy, process, directUrl: url, clockOffsetMs });
     return placeholder;
+  }
+
+  /** The server environment of one replica: its own proxies and clock. */
+  envOf(replica: Replica, clockOffsetMs: number): Record<string, string> {
+    return {
+      ...this.serverEnv,
+      ...(replica.dbProxy ? { DATABASE_URL: replica.dbProxy.rewrite(this.db.url) } : {}),
+      ...(replica.notifierProxy
+        ? { NOTIFIER_BASE_URL: replica.notifierProxy.rewrite(this.options.notifierUrl) }
+        : {}),
+      ...clockOffsetEnv(clockOffsetMs),
+    };
   }
 
   replica(index: number): Replica {
@@ -145,14 +182,18 @@ export class Installation {
     replica.pastOutputs.push(replica.process.output());
   }
 
-  /** Starts the replica again (same settings) behind the same proxy URL. */
-  async restart(index: number): Promise<void> {
+  /**
+   * Starts the replica again (same settings, or another clock offset) behind the same proxy
+   * URL.
+   */
+  async restart(index: number, clockOffsetMs = this.replica(index).clockOffsetMs): Promise<void> {
     const replica = this.replica(index);
     if (replica.process.running) {
       await replica.process.stop();
       replica.pastOutputs.push(replica.process.output());
     }
-    const { process, url } = await startServer(this.serverEnv);
+    const { process, url } = await startServer(this.envOf(replica, clockOffsetMs));
+    replica.clockOffsetMs = clockOffsetMs;
     replica.process = process;
     replica.directUrl = url;
     replica.proxy.upstream = url;
@@ -242,11 +283,23 @@ export class Installation {
     };
   }
 
+  /** Every partition healed (the faults are over). */
+  async heal(): Promise<void> {
+    await Promise.all(
+      this.replicas.flatMap((r) => [
+        r.dbProxy?.setMode('forward'),
+        r.notifierProxy?.setMode('forward'),
+      ]),
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.replicas.map(async (r) => {
         await r.process?.stop();
         await r.proxy?.close();
+        await r.dbProxy?.close();
+        await r.notifierProxy?.close();
       }),
     );
   }
