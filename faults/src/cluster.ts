@@ -74,6 +74,36 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
   };
 }
 
+/**
+ * The claim lease for a set of server settings: the one place it is computed for scenarios that
+ * set the deadlines of issue 17 (server `DB_QUERY_TIMEOUT_MS`, `COMPLETION_DEADLINE_MS`). The
+ * server refuses to start when the lease is too short for its timeouts, and its formula grows
+ * with the deadlines (call deadline + ledger write retry + query timeouts), so this stays
+ * generous: today's floor (twice one order's worst notification, grace + 1 s, twice the write
+ * retry) or the sum of the deadlines plus two query timeouts and a second, whichever is larger.
+ * `FAULTS_CLAIM_LEASE_MS` overrides it.
+ */
+export function claimLeaseFor(env: Record<string, string>): number {
+  if (process.env.FAULTS_CLAIM_LEASE_MS) return Number(process.env.FAULTS_CLAIM_LEASE_MS);
+  const n = (key: string, fallback: number) => Number(env[key] ?? fallback);
+  const perAttempt =
+    env.NOTIFIER_PROTOCOL === 'legacy'
+      ? n('NOTIFIER_LEGACY_TIMEOUT_MS', 1500)
+      : n('NOTIFIER_ATTEMPT_TIMEOUT_MS', 1500);
+  const worstOrder = n('NOTIFIER_MAX_ATTEMPTS', 2) * (perAttempt + n('NOTIFIER_MAX_DELAY_MS', 150));
+  const writeRetry = n('LEDGER_WRITE_RETRY_MS', 1500);
+  const query = n('DB_QUERY_TIMEOUT_MS', 0);
+  const today = Math.max(2 * worstOrder, n('SHUTDOWN_GRACE_MS', 2000) + 1000, 2 * writeRetry);
+  const deadlines = n('COMPLETION_DEADLINE_MS', 0) + writeRetry + 2 * query + 1000;
+  return Math.ceil(Math.max(today, deadlines) / 500) * 500;
+}
+
+/** `serverEnv` with the lease `claimLeaseFor` gives it. */
+export function withLease(serverEnv: Record<string, string>, protocol: Protocol) {
+  const env = { NOTIFIER_PROTOCOL: protocol, ...serverEnv };
+  return { ...serverEnv, CLAIM_LEASE_MS: String(claimLeaseFor(env)) };
+}
+
 export interface Replica {
   index: number;
   proxy: CountingProxy;
@@ -146,6 +176,7 @@ export class Installation {
         `notifier-${index}`,
         this.options.notifierUrl,
       );
+      placeholder.notifierProxy.tapOrders = true;
     }
     const clockOffsetMs = this.options.clockOffsetsMs?.[index] ?? 0;
     const { process, url } = await startServer(this.envOf(placeholder, clockOffsetMs));

@@ -23,7 +23,17 @@ interface Pair {
   toClient: Buffer[];
   /** Ends/closes that happened while black-holed, applied on heal. */
   pending: (() => void)[];
+  /** The end of the last chunk sent upstream (an order id split across two chunks). */
+  carry: string;
 }
+
+/** An order id seen in a notification request that went through the proxy. */
+export interface TappedOrder {
+  at: number;
+  orderId: number;
+}
+
+const orderPatterns = [/GET \/notify\/(\d+)[ ?]/g, /"orderId":(\d+)[,}]/g];
 
 export interface TcpProxyStats {
   connections: number;
@@ -39,6 +49,13 @@ export class TcpFaultProxy {
   readonly stats: TcpProxyStats = { connections: 0, resets: 0, heldConnections: 0 };
   /** Mode changes, epoch ms (for the fault timeline). */
   readonly timeline: { at: number; mode: PartitionMode }[] = [];
+  /**
+   * With `tapOrders`: order ids of the notification requests (legacy `GET /notify/N`, v1 JSON
+   * `"orderId":N`) this proxy passed upstream, when it passed them: which replica asked for
+   * which order, which the notifier's own log cannot say.
+   */
+  readonly tapped: TappedOrder[] = [];
+  tapOrders = false;
 
   private constructor(
     readonly label: string,
@@ -120,7 +137,7 @@ export class TcpFaultProxy {
 
   #accept(client: Socket): void {
     this.stats.connections++;
-    const pair: Pair = { client, toUpstream: [], toClient: [], pending: [] };
+    const pair: Pair = { client, toUpstream: [], toClient: [], pending: [], carry: '' };
     this.#pairs.add(pair);
     client.on('error', () => {});
     client.once('close', () => this.#pairs.delete(pair));
@@ -151,12 +168,33 @@ export class TcpFaultProxy {
   #relay(pair: Pair, chunk: Buffer, direction: 'toUpstream' | 'toClient'): void {
     const target = direction === 'toUpstream' ? pair.upstream : pair.client;
     if (this.#mode === 'forward' && target) {
-      target.write(chunk);
+      this.#write(pair, chunk, direction);
       return;
     }
     pair[direction].push(chunk);
     // Stop reading: the sender's kernel buffers fill, as with a link that carries nothing.
     (direction === 'toUpstream' ? pair.client : pair.upstream)?.pause();
+  }
+
+  #write(pair: Pair, chunk: Buffer, direction: 'toUpstream' | 'toClient'): void {
+    if (direction === 'toClient') {
+      pair.client.write(chunk);
+      return;
+    }
+    pair.upstream?.write(chunk);
+    if (!this.tapOrders) return;
+    const text = pair.carry + chunk.toString('latin1');
+    const at = Date.now();
+    // Ids are taken once: only matches that end in this chunk's part of the text count.
+    const from = pair.carry.length;
+    for (const pattern of orderPatterns) {
+      for (const match of text.matchAll(pattern)) {
+        if ((match.index ?? 0) + match[0].length > from) {
+          this.tapped.push({ at, orderId: Number(match[1]) });
+        }
+      }
+    }
+    pair.carry = text.slice(-40);
   }
 
   #whenForwarding(pair: Pair, action: () => void): void {
@@ -173,8 +211,8 @@ export class TcpFaultProxy {
       this.#connect(pair);
       return;
     }
-    for (const chunk of pair.toUpstream.splice(0)) pair.upstream.write(chunk);
-    for (const chunk of pair.toClient.splice(0)) pair.client.write(chunk);
+    for (const chunk of pair.toUpstream.splice(0)) this.#write(pair, chunk, 'toUpstream');
+    for (const chunk of pair.toClient.splice(0)) this.#write(pair, chunk, 'toClient');
     pair.client.resume();
     pair.upstream.resume();
     for (const action of pair.pending.splice(0)) action();
