@@ -40,6 +40,8 @@ export interface InstallationOptions {
   notifierProxies?: boolean;
   /** Wall-clock offset (ms) of each replica at start, by index (libfaketime). */
   clockOffsetsMs?: number[];
+  /** A `run-once` still running after this is killed and fails the scenario (default 120 s). */
+  runOnceTimeoutMs?: number;
 }
 
 /** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
@@ -253,9 +255,10 @@ export class Installation {
 
   async runOnce(replicaIndex = 0, env: Record<string, string> = {}): Promise<number | null> {
     const scheduler = this.startScheduler(replicaIndex, env);
-    const code = await withTimeout(scheduler.exited, 120_000, async () => {
+    const timeoutMs = this.options.runOnceTimeoutMs ?? 120_000;
+    const code = await withTimeout(scheduler.exited, timeoutMs, async () => {
       await scheduler.kill9();
-      throw new Error(`run-once did not end within 120 s:\n${tail(scheduler.output())}`);
+      throw new Error(`run-once did not end within ${timeoutMs} ms:\n${tail(scheduler.output())}`);
     });
     this.schedulerExitCodes.push(code ?? -1);
     return code;

@@ -95,8 +95,10 @@ export class TcpFaultProxy {
     this.#mode = mode;
     this.timeline.push({ at: Date.now(), mode });
     if (mode === 'refuse') {
-      await new Promise<void>((done) => this.#server.close(() => done()));
-      for (const pair of this.#pairs) this.#reset(pair);
+      // close() calls back once every connection has ended: reset them first.
+      const closed = new Promise<void>((done) => this.#server.close(() => done()));
+      for (const pair of [...this.#pairs]) this.#reset(pair);
+      await closed;
       return;
     }
     if (was === 'refuse') await this.#listen(this.#port);
@@ -104,9 +106,13 @@ export class TcpFaultProxy {
   }
 
   async close(): Promise<void> {
+    const wasRefusing = this.#mode === 'refuse';
     this.#mode = 'refuse';
-    for (const pair of this.#pairs) this.#reset(pair);
-    await new Promise<void>((done) => this.#server.close(() => done()));
+    const closed = wasRefusing
+      ? Promise.resolve()
+      : new Promise<void>((done) => this.#server.close(() => done()));
+    for (const pair of [...this.#pairs]) this.#reset(pair);
+    await closed;
   }
 
   #createServer(): Server {

@@ -124,6 +124,8 @@ interface ScenarioOptions {
   notifierProxies?: boolean;
   /** Wall-clock offset of each replica (by index) at start. */
   clockOffsetsMs?: number[];
+  /** Deadline of each `run-once` of the settling (default 120 s). */
+  runOnceTimeoutMs?: number;
   /** Nemesis: the seed and the fault timeline (planned and as it happened) for the report. */
   report?: { seed: number; timeline: string[]; planned: string[] };
 }
@@ -162,6 +164,7 @@ async function runScenario(
           ...(options.dbProxies ? { dbProxies: true } : {}),
           ...(options.notifierProxies ? { notifierProxies: true } : {}),
           ...(options.clockOffsetsMs ? { clockOffsetsMs: options.clockOffsetsMs } : {}),
+          ...(options.runOnceTimeoutMs ? { runOnceTimeoutMs: options.runOnceTimeoutMs } : {}),
         }),
       );
     }
@@ -330,6 +333,8 @@ async function completeDirect(
       headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken}` },
       // The server speaks superjson: the input travels as `{ json: ... }`.
       body: JSON.stringify({ json: { orderIds } }),
+      // A deadline, so a replica that hangs fails the scenario instead of stalling it.
+      signal: AbortSignal.timeout(60_000),
     });
     await res.arrayBuffer();
     if (res.status >= 500) ctx.fiveXx++;
@@ -772,6 +777,7 @@ describe('issue 17 faults', {
         fiveXxAllowed: true,
         serverEnv: withLease(serverDeadlines, 'legacy'),
         schedulerEnv: { ...schedulerDeadlines, LOG_LEVEL: 'info' },
+        runOnceTimeoutMs: 45_000,
       },
       async (ctx) => {
         const install = first(ctx);
@@ -850,6 +856,7 @@ describe('issue 17 faults', {
         fiveXxAllowed: true,
         serverEnv: withLease({ ...serverDeadlines, LEDGER_WRITE_RETRY_MS: '1500' }, 'legacy'),
         schedulerEnv: schedulerDeadlines,
+        runOnceTimeoutMs: 45_000,
       },
       async (ctx) => {
         const install = first(ctx);
@@ -1089,6 +1096,7 @@ describe('nemesis: seeded randomized fault schedules', { timeout: 120_000 }, () 
             fiveXxAllowed: true,
             serverEnv: nemesisServerEnv(schedule.protocol),
             schedulerEnv: nemesisSchedulerEnv,
+            runOnceTimeoutMs: 30_000,
             ...(schedule.protocol === 'v1' ? { lateAnswerWindowMs: 600 + 100 + 100 } : {}),
             report: { seed, timeline, planned: describeSchedule(schedule) },
           },
