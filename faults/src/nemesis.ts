@@ -38,8 +38,8 @@ export interface Schedule {
   orders: number;
   /** Notifier latency outside the faults. */
   latencyMs: number;
-  /** The replica each scheduler `run-once` starts against (one or two at once). */
-  schedulers: number[];
+  /** The `run-once` runs of the schedule: against which replica, when (the first at 0). */
+  schedulers: { replica: number; atMs: number }[];
   events: NemesisEvent[];
 }
 
@@ -142,11 +142,14 @@ export function scheduleFor(seed: number, limits: ScheduleLimits = ciLimits): Sc
     fc.record({
       protocol: fc.constant(protocol),
       orders: fc.integer({ min: limits.minOrders, max: limits.maxOrders }),
-      latencyMs: fc.constantFrom(10, 20, 40),
-      schedulers: fc.array(fc.integer({ min: 0, max: limits.replicas - 1 }), {
-        minLength: 1,
-        maxLength: 2,
-      }),
+      latencyMs: fc.constantFrom(20, 40, 60),
+      schedulers: fc.array(
+        fc.record({
+          replica: fc.integer({ min: 0, max: limits.replicas - 1 }),
+          atMs: fc.integer({ min: 0, max: Math.floor(limits.windowMs / 2) }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
       events: fc.array(eventArbitrary(limits, protocol), {
         minLength: 2,
         maxLength: limits.maxEvents,
@@ -155,7 +158,13 @@ export function scheduleFor(seed: number, limits: ScheduleLimits = ciLimits): Sc
   );
   const [generated] = fc.sample(arbitrary, { seed, numRuns: 1 });
   if (!generated) throw new Error(`no schedule for seed ${seed}`);
-  return { seed, ...generated, events: [...generated.events].sort((a, b) => a.atMs - b.atMs) };
+  const schedulers = generated.schedulers.map((s, i) => (i === 0 ? { ...s, atMs: 0 } : s));
+  return {
+    seed,
+    ...generated,
+    schedulers,
+    events: [...generated.events].sort((a, b) => a.atMs - b.atMs),
+  };
 }
 
 /** When the last fault of a schedule ends (ms after the start). */
@@ -197,7 +206,7 @@ export function describeEvent(e: NemesisEvent): string {
 
 export function describeSchedule(s: Schedule): string[] {
   return [
-    `seed ${s.seed}: ${s.protocol}, ${s.orders} orders, notifier latency ${s.latencyMs} ms, run-once against replica(s) ${s.schedulers.join(' and ')}`,
+    `seed ${s.seed}: ${s.protocol}, ${s.orders} orders, notifier latency ${s.latencyMs} ms, run-once ${s.schedulers.map((r) => `against replica ${r.replica} at +${r.atMs} ms`).join(' and ')}`,
     ...s.events.map(describeEvent),
   ];
 }

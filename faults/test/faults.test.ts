@@ -873,7 +873,8 @@ describe('issue 17 faults', {
         await replica.dbProxy?.setMode('refuse');
         const cutAt = Date.now();
         ctx.resendPoints.push(cutAt);
-        await sleep(writeRetry + 2500);
+        // Well past the write retry: the acknowledgements of what was sent cannot be recorded.
+        await sleep(2 * writeRetry + 3000);
         await replica.dbProxy?.setMode('forward');
         const sentWhileRefused = new Set(
           (replica.notifierProxy?.tapped ?? []).filter((t) => t.at > cutAt).map((t) => t.orderId),
@@ -914,7 +915,10 @@ const nemesisServerEnv = (protocol: Protocol) =>
       NOTIFIER_ATTEMPT_TIMEOUT_MS: '600',
       NOTIFIER_LEGACY_TIMEOUT_MS: '600',
       NOTIFIER_MAX_DELAY_MS: '100',
-      NOTIFIER_BATCH_SIZE: '10',
+      // Few requests in flight and small batches: a run lasts a few seconds, so the faults
+      // land while it notifies, and the in-flight bound stays small.
+      NOTIFIER_CONCURRENCY: '4',
+      NOTIFIER_BATCH_SIZE: '2',
       SHUTDOWN_GRACE_MS: '1000',
       LEDGER_WRITE_RETRY_MS: '1000',
       DB_QUERY_TIMEOUT_MS: '1000',
@@ -969,7 +973,10 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
     stamp(`run-once against replica ${replica}`);
     schedulers.push(install.startScheduler(replica, nemesisSchedulerEnv));
   };
-  for (const replica of schedule.schedulers) startScheduler(replica);
+  const runs = schedule.schedulers.map(async ({ replica, atMs }) => {
+    await sleep(Math.max(0, atMs - (Date.now() - t0)));
+    startScheduler(replica);
+  });
 
   const run = async (e: NemesisEvent) => {
     await sleep(Math.max(0, e.atMs - (Date.now() - t0)));
@@ -1036,7 +1043,7 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
       }
     }
   };
-  await Promise.all(schedule.events.map(run));
+  await Promise.all([...schedule.events.map(run), ...runs]);
   await Promise.all(replicaLocks);
   await install.heal();
   await notifier.setFaults({ latencyMs: schedule.latencyMs });
@@ -1074,6 +1081,12 @@ describe('nemesis: seeded randomized fault schedules', { timeout: 120_000 }, () 
     console.log(
       `nemesis: ${durations.length} schedules in ${(total / 1000).toFixed(1)} s (longest ${(Math.max(...durations) / 1000).toFixed(1)} s)`,
     );
+    // .ci/run's budget: the 20 schedules take at most 8 minutes together.
+    if (process.env.CI === 'true' && !LONG) {
+      expect(total, 'the nemesis over its 8-minute budget').toBeLessThanOrEqual(
+        Number(process.env.FAULTS_NEMESIS_BUDGET_MS ?? 8 * 60_000),
+      );
+    }
   });
 
   for (let n = 0; n < SCHEDULES; n++) {
