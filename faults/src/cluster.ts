@@ -42,6 +42,8 @@ export interface InstallationOptions {
   clockOffsetsMs?: number[];
   /** A `run-once` still running after this is killed and fails the scenario (default 120 s). */
   runOnceTimeoutMs?: number;
+  /** Start every replica at once (N replicas migrating together) instead of the first alone. */
+  startTogether?: boolean;
 }
 
 /** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
@@ -145,10 +147,13 @@ export class Installation {
     const installation = new Installation(options, db);
     try {
       installation.before = await snapshot(db.url);
-      // The first replica migrates alone; the others start side by side after it.
-      await installation.addReplica();
+      // The first replica migrates alone; the others start side by side after it (or all at
+      // once with `startTogether`: the database is migrated already, see createSeededDatabase).
+      if (!options.startTogether) await installation.addReplica();
       await Promise.all(
-        Array.from({ length: options.replicas - 1 }, () => installation.addReplica()),
+        Array.from({ length: options.replicas - (options.startTogether ? 0 : 1) }, () =>
+          installation.addReplica(),
+        ),
       );
     } catch (error) {
       await installation.stop();
