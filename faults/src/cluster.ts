@@ -3,6 +3,8 @@
  * counting proxy, so it can be killed and restarted behind a stable URL) sharing the suite's
  * notifier, and scheduler runs against any replica.
  */
+
+import { clockOffsetEnv } from './clock.js';
 import {
   createSeededDatabase,
   type FaultDatabase,
@@ -13,6 +15,7 @@ import {
 import type { InstallationView } from './invariants.js';
 import { type RunningProcess, startApp, startServer, tail } from './processes.js';
 import { type CountingProxy, startProxy } from './proxy.js';
+import { TcpFaultProxy } from './tcp-proxy.js';
 
 export const schedulerToken = 'faults-scheduler-token-0123456789';
 export const adminToken = 'faults-admin-token-0123456789abc';
@@ -31,6 +34,16 @@ export interface InstallationOptions {
   /** Added to (and overriding) the server defaults below. */
   serverEnv?: Record<string, string>;
   schedulerEnv?: Record<string, string>;
+  /** Each replica reaches MariaDB through its own `TcpFaultProxy` (a partition per replica). */
+  dbProxies?: boolean;
+  /** Each replica reaches the notifier through its own `TcpFaultProxy`. */
+  notifierProxies?: boolean;
+  /** Wall-clock offset (ms) of each replica at start, by index (libfaketime). */
+  clockOffsetsMs?: number[];
+  /** A `run-once` still running after this is killed and fails the scenario (default 120 s). */
+  runOnceTimeoutMs?: number;
+  /** Start every replica at once (N replicas migrating together) instead of the first alone. */
+  startTogether?: boolean;
 }
 
 /** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
@@ -65,9 +78,45 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
   };
 }
 
+/**
+ * The claim lease for a set of server settings: the one place it is computed for scenarios that
+ * set the deadlines of issue 17 (server `DB_QUERY_TIMEOUT_MS`, `COMPLETION_DEADLINE_MS`). The
+ * server refuses to start when the lease is too short for its timeouts, and its formula grows
+ * with the deadlines (call deadline + ledger write retry + query timeouts), so this stays
+ * generous: today's floor (twice one order's worst notification, grace + 1 s, twice the write
+ * retry) or the sum of the deadlines plus two query timeouts and a second, whichever is larger.
+ * `FAULTS_CLAIM_LEASE_MS` overrides it.
+ */
+export function claimLeaseFor(env: Record<string, string>): number {
+  if (process.env.FAULTS_CLAIM_LEASE_MS) return Number(process.env.FAULTS_CLAIM_LEASE_MS);
+  const n = (key: string, fallback: number) => Number(env[key] ?? fallback);
+  const perAttempt =
+    env.NOTIFIER_PROTOCOL === 'legacy'
+      ? n('NOTIFIER_LEGACY_TIMEOUT_MS', 1500)
+      : n('NOTIFIER_ATTEMPT_TIMEOUT_MS', 1500);
+  const worstOrder = n('NOTIFIER_MAX_ATTEMPTS', 2) * (perAttempt + n('NOTIFIER_MAX_DELAY_MS', 150));
+  const writeRetry = n('LEDGER_WRITE_RETRY_MS', 1500);
+  const query = n('DB_QUERY_TIMEOUT_MS', 0);
+  const today = Math.max(2 * worstOrder, n('SHUTDOWN_GRACE_MS', 2000) + 1000, 2 * writeRetry);
+  const deadlines = n('COMPLETION_DEADLINE_MS', 0) + writeRetry + 2 * query + 1000;
+  return Math.ceil(Math.max(today, deadlines) / 500) * 500;
+}
+
+/** `serverEnv` with the lease `claimLeaseFor` gives it. */
+export function withLease(serverEnv: Record<string, string>, protocol: Protocol) {
+  const env = { NOTIFIER_PROTOCOL: protocol, ...serverEnv };
+  return { ...serverEnv, CLAIM_LEASE_MS: String(claimLeaseFor(env)) };
+}
+
 export interface Replica {
   index: number;
   proxy: CountingProxy;
+  /** Between this replica and MariaDB (with `dbProxies`). */
+  dbProxy?: TcpFaultProxy;
+  /** Between this replica and the notifier (with `notifierProxies`). */
+  notifierProxy?: TcpFaultProxy;
+  /** The running process's wall-clock offset (0: the machine's clock). */
+  clockOffsetMs: number;
   process: RunningProcess;
   /** Direct URL of the running process (changes on restart). */
   directUrl: string;
@@ -98,10 +147,13 @@ export class Installation {
     const installation = new Installation(options, db);
     try {
       installation.before = await snapshot(db.url);
-      // The first replica migrates alone; the others start side by side after it.
-      await installation.addReplica();
+      // The first replica migrates alone; the others start side by side after it (or all at
+      // once with `startTogether`: the database is migrated already, see createSeededDatabase).
+      if (!options.startTogether) await installation.addReplica();
       await Promise.all(
-        Array.from({ length: options.replicas - 1 }, () => installation.addReplica()),
+        Array.from({ length: options.replicas - (options.startTogether ? 0 : 1) }, () =>
+          installation.addReplica(),
+        ),
       );
     } catch (error) {
       await installation.stop();
@@ -121,12 +173,35 @@ export class Installation {
 
   private async addReplica(): Promise<Replica> {
     const index = this.replicas.length;
-    const placeholder = { index } as Replica;
+    const placeholder = { index, pastOutputs: [] } as unknown as Replica;
     this.replicas.push(placeholder);
-    const { process, url } = await startServer(this.serverEnv);
+    if (this.options.dbProxies) {
+      placeholder.dbProxy = await TcpFaultProxy.start(`db-${index}`, this.db.url);
+    }
+    if (this.options.notifierProxies) {
+      placeholder.notifierProxy = await TcpFaultProxy.start(
+        `notifier-${index}`,
+        this.options.notifierUrl,
+      );
+      placeholder.notifierProxy.tapOrders = true;
+    }
+    const clockOffsetMs = this.options.clockOffsetsMs?.[index] ?? 0;
+    const { process, url } = await startServer(this.envOf(placeholder, clockOffsetMs));
     const proxy = await startProxy(url);
-    Object.assign(placeholder, { proxy, process, directUrl: url, pastOutputs: [] });
+    Object.assign(placeholder, { proxy, process, directUrl: url, clockOffsetMs });
     return placeholder;
+  }
+
+  /** The server environment of one replica: its own proxies and clock. */
+  envOf(replica: Replica, clockOffsetMs: number): Record<string, string> {
+    return {
+      ...this.serverEnv,
+      ...(replica.dbProxy ? { DATABASE_URL: replica.dbProxy.rewrite(this.db.url) } : {}),
+      ...(replica.notifierProxy
+        ? { NOTIFIER_BASE_URL: replica.notifierProxy.rewrite(this.options.notifierUrl) }
+        : {}),
+      ...clockOffsetEnv(clockOffsetMs),
+    };
   }
 
   replica(index: number): Replica {
@@ -145,14 +220,18 @@ export class Installation {
     replica.pastOutputs.push(replica.process.output());
   }
 
-  /** Starts the replica again (same settings) behind the same proxy URL. */
-  async restart(index: number): Promise<void> {
+  /**
+   * Starts the replica again (same settings, or another clock offset) behind the same proxy
+   * URL.
+   */
+  async restart(index: number, clockOffsetMs = this.replica(index).clockOffsetMs): Promise<void> {
     const replica = this.replica(index);
     if (replica.process.running) {
       await replica.process.stop();
       replica.pastOutputs.push(replica.process.output());
     }
-    const { process, url } = await startServer(this.serverEnv);
+    const { process, url } = await startServer(this.envOf(replica, clockOffsetMs));
+    replica.clockOffsetMs = clockOffsetMs;
     replica.process = process;
     replica.directUrl = url;
     replica.proxy.upstream = url;
@@ -181,9 +260,10 @@ export class Installation {
 
   async runOnce(replicaIndex = 0, env: Record<string, string> = {}): Promise<number | null> {
     const scheduler = this.startScheduler(replicaIndex, env);
-    const code = await withTimeout(scheduler.exited, 120_000, async () => {
+    const timeoutMs = this.options.runOnceTimeoutMs ?? 120_000;
+    const code = await withTimeout(scheduler.exited, timeoutMs, async () => {
       await scheduler.kill9();
-      throw new Error(`run-once did not end within 120 s:\n${tail(scheduler.output())}`);
+      throw new Error(`run-once did not end within ${timeoutMs} ms:\n${tail(scheduler.output())}`);
     });
     this.schedulerExitCodes.push(code ?? -1);
     return code;
@@ -242,11 +322,23 @@ export class Installation {
     };
   }
 
+  /** Every partition healed (the faults are over). */
+  async heal(): Promise<void> {
+    await Promise.all(
+      this.replicas.flatMap((r) => [
+        r.dbProxy?.setMode('forward'),
+        r.notifierProxy?.setMode('forward'),
+      ]),
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.replicas.map(async (r) => {
         await r.process?.stop();
         await r.proxy?.close();
+        await r.dbProxy?.close();
+        await r.notifierProxy?.close();
       }),
     );
   }

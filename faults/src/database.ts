@@ -217,3 +217,15 @@ export async function killConnectionsFor(
     await connection.end().catch(() => connection.destroy());
   }
 }
+
+/**
+ * How far (days) the closest order date is from the six-month boundary as the database's clock
+ * sees it: a replica whose clock is off by hours must not change which orders are eligible.
+ */
+export async function boundaryMarginDays(databaseUrl: string): Promise<number> {
+  const rows = await query<{ margin: number | null } & RowDataPacket>(
+    databaseUrl,
+    'SELECT MIN(ABS(TIMESTAMPDIFF(SECOND, OrderDate, NOW() - INTERVAL 6 MONTH))) / 86400 AS margin FROM ORDERS',
+  );
+  return Number(rows[0]?.margin ?? Number.POSITIVE_INFINITY);
+}

@@ -320,3 +320,66 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
   }
   return counts;
 }
+
+/** What one replica asked the notifier for (its notifier proxy's tap). */
+export interface ReplicaRequests {
+  replica: number;
+  requested: { at: number; orderId: number }[];
+  /** Epoch ms at which this replica was killed or restarted (its claims legitimately end). */
+  ends: number[];
+}
+
+/**
+ * Take-overs of live claims, from outside: an order that replica B asked the notifier for
+ * within `leaseMs` of replica A asking for it, with A neither killed nor restarted in between
+ * (a live call of A held the claim). Counted once per order. Resolves examples too.
+ */
+export function countTakeOvers(
+  replicas: ReplicaRequests[],
+  leaseMs: number,
+): { takeOvers: number; examples: string[] } {
+  const events: { at: number; orderId: number; replica: number }[] = [];
+  for (const r of replicas) {
+    for (const q of r.requested) events.push({ ...q, replica: r.replica });
+  }
+  events.sort((a, b) => a.at - b.at);
+  const endsOf = new Map(replicas.map((r) => [r.replica, r.ends]));
+  const last = new Map<number, { at: number; replica: number }>();
+  const taken = new Set<number>();
+  const examples: string[] = [];
+  for (const e of events) {
+    const before = last.get(e.orderId);
+    if (
+      before &&
+      before.replica !== e.replica &&
+      e.at - before.at < leaseMs &&
+      !(endsOf.get(before.replica) ?? []).some((end) => before.at <= end && end <= e.at) &&
+      !taken.has(e.orderId)
+    ) {
+      taken.add(e.orderId);
+      if (examples.length < MAX_EXAMPLES) {
+        examples.push(
+          `order ${e.orderId}: replica ${before.replica}, then replica ${e.replica} ${e.at - before.at} ms later`,
+        );
+      }
+    }
+    last.set(e.orderId, { at: e.at, replica: e.replica });
+  }
+  return { takeOvers: taken.size, examples };
+}
+
+/**
+ * Order ids a scheduler's output names: every JSON array of integers in it (a log line's
+ * `ids`, `undoneOrderIds`, …) and every `ids: 1, 2, 3` text line. A run that ends undone must
+ * name each id it leaves, whatever the key.
+ */
+export function reportedIds(output: string): Set<number> {
+  const ids = new Set<number>();
+  for (const match of output.matchAll(/\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]/g)) {
+    for (const id of (match[1] ?? '').split(',')) ids.add(Number(id.trim()));
+  }
+  for (const match of output.matchAll(/ids?:\s*(\d+(?:\s*,\s*\d+)+)/gi)) {
+    for (const id of (match[1] ?? '').split(',')) ids.add(Number(id.trim()));
+  }
+  return ids;
+}

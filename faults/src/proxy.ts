@@ -14,12 +14,15 @@ export interface CountingProxy {
   /** Answers by status, e.g. `{ 200: 12, 503: 1 }`. */
   readonly statuses: Record<number, number>;
   fiveXx(): number;
+  /** 5xx answers whose body does not say `retryable: true` (tRPC `data.retryable`, or POST /orders). */
+  readonly fiveXxNotRetryable: string[];
   close(): Promise<void>;
 }
 
 export async function startProxy(upstream: string): Promise<CountingProxy> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const statuses: Record<number, number> = {};
+  const fiveXxNotRetryable: string[] = [];
   const state = { upstream };
   const server: Server = createServer((req, res) => {
     const target = new URL(req.url ?? '/', state.upstream);
@@ -30,6 +33,18 @@ export async function startProxy(upstream: string): Promise<CountingProxy> {
         const status = upstreamRes.statusCode ?? 0;
         statuses[status] = (statuses[status] ?? 0) + 1;
         res.writeHead(status, upstreamRes.headers);
+        if (status >= 500) {
+          // Read what the 5xx says: a retryable failure must say so.
+          let body = '';
+          upstreamRes.on('data', (chunk: Buffer) => {
+            if (body.length < 65_536) body += chunk.toString('utf8');
+          });
+          upstreamRes.once('end', () => {
+            if (!/"retryable"\s*:\s*true/.test(body)) {
+              fiveXxNotRetryable.push(`${req.method} ${req.url} ${status} ${body.slice(0, 300)}`);
+            }
+          });
+        }
         upstreamRes.pipe(res);
         upstreamRes.once('error', () => res.destroy());
         upstreamRes.once('aborted', () => res.destroy());
@@ -59,6 +74,7 @@ export async function startProxy(upstream: string): Promise<CountingProxy> {
       agent.destroy();
     },
     statuses,
+    fiveXxNotRetryable,
     fiveXx: () =>
       Object.entries(statuses)
         .filter(([status]) => Number(status) >= 500)

@@ -18,6 +18,11 @@ export interface ScenarioReport extends Omit<ScenarioCounts, 'examples'> {
   settleRuns?: number;
   notes?: string[];
   examples?: Record<string, string[]>;
+  /** Scenario-specific figures (readiness latency, run deadline, take-overs, …). */
+  figures?: Record<string, number | string | boolean | null>;
+  /** Nemesis: the schedule's seed (`pnpm test:faults --seed N` replays it) and its timeline. */
+  seed?: number;
+  timeline?: string[];
 }
 
 export const reportPath = resolve(repoRoot, 'fault-report.json');

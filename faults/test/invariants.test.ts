@@ -1,7 +1,13 @@
 /** The invariant checker itself, on hand-made evidence: it must see every kind of violation. */
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../src/database.js';
-import { computeCounts, type InstallationView, type ScenarioEvidence } from '../src/invariants.js';
+import {
+  computeCounts,
+  countTakeOvers,
+  type InstallationView,
+  reportedIds,
+  type ScenarioEvidence,
+} from '../src/invariants.js';
 import type { RequestRecord, StoredNotification } from '../src/notifier.js';
 
 const SUBMITTED = 1;
@@ -181,5 +187,66 @@ describe('invariant checker', () => {
       }),
     );
     expect(twice.notifiedTwice).toBe(1);
+  });
+
+  it('counts an order another replica asked for within the lease as a take-over, unless the first ended', () => {
+    const found = countTakeOvers(
+      [
+        {
+          replica: 0,
+          requested: [
+            { at: 0, orderId: 1 },
+            { at: 0, orderId: 2 },
+            { at: 0, orderId: 3 },
+          ],
+          ends: [],
+        },
+        {
+          replica: 1,
+          requested: [
+            { at: 500, orderId: 1 },
+            { at: 9000, orderId: 2 },
+          ],
+          ends: [],
+        },
+        { replica: 2, requested: [{ at: 600, orderId: 1 }], ends: [] },
+      ],
+      7000,
+    );
+    // 1: replica 1 within the lease (once, though replica 2 asked too); 2: after the lease.
+    expect(found.takeOvers).toBe(1);
+    expect(found.examples[0]).toContain('order 1');
+    const afterKill = countTakeOvers(
+      [
+        { replica: 0, requested: [{ at: 0, orderId: 1 }], ends: [200] },
+        { replica: 1, requested: [{ at: 500, orderId: 1 }], ends: [] },
+      ],
+      7000,
+    );
+    expect(afterKill.takeOvers).toBe(0); // replica 0 was killed in between: its claim ended
+    const sameReplica = countTakeOvers(
+      [
+        {
+          replica: 0,
+          requested: [
+            { at: 0, orderId: 1 },
+            { at: 10, orderId: 1 },
+          ],
+          ends: [],
+        },
+      ],
+      7000,
+    );
+    expect(sameReplica.takeOvers).toBe(0);
+  });
+
+  it('reads the ids a scheduler names from JSON arrays and id lists, nothing else', () => {
+    const output = [
+      '{"level":40,"msg":"run ended undone","undoneOrderIds":[11, 12,13]}',
+      'left undone ids: 21, 22',
+      'pending orders: 400',
+    ].join('\n');
+    expect([...reportedIds(output)].sort((a, b) => a - b)).toEqual([11, 12, 13, 21, 22]);
+    expect(reportedIds('completed: 5, not found: 0').size).toBe(0);
   });
 });
