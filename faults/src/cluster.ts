@@ -75,6 +75,9 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
     CLAIM_LEASE_MS: '7000',
     SHUTDOWN_GRACE_MS: '2000',
     LEDGER_WRITE_RETRY_MS: '1500',
+    // The lease must also hold a call's deadline, one attempt after it, the write retry and two
+    // statement deadlines: with 1 s statements the call deadline defaults to the 2 s left.
+    DB_QUERY_TIMEOUT_MS: '1000',
   };
 }
 
@@ -96,9 +99,11 @@ export function claimLeaseFor(env: Record<string, string>): number {
       : n('NOTIFIER_ATTEMPT_TIMEOUT_MS', 1500);
   const worstOrder = n('NOTIFIER_MAX_ATTEMPTS', 2) * (perAttempt + n('NOTIFIER_MAX_DELAY_MS', 150));
   const writeRetry = n('LEDGER_WRITE_RETRY_MS', 1500);
-  const query = n('DB_QUERY_TIMEOUT_MS', 0);
+  const query = n('DB_QUERY_TIMEOUT_MS', 10_000);
   const today = Math.max(2 * worstOrder, n('SHUTDOWN_GRACE_MS', 2000) + 1000, 2 * writeRetry);
-  const deadlines = n('COMPLETION_DEADLINE_MS', 0) + writeRetry + 2 * query + 1000;
+  // The server's own floor: the call deadline, one attempt after it, the write retry and two
+  // statement deadlines (apps/server config); a second on top for a loaded machine.
+  const deadlines = n('COMPLETION_DEADLINE_MS', 0) + perAttempt + writeRetry + 2 * query + 1000;
   return Math.ceil(Math.max(today, deadlines) / 500) * 500;
 }
 
