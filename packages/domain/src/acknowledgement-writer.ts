@@ -6,52 +6,44 @@
  * round trip per order.
  *
  * `room()` is the back-pressure that keeps "sent but not recorded" bounded whatever the
- * database does: a sender waits before each request while `maxUnwritten` acknowledgements are
- * still unwritten (a write that hangs on a partition holds the senders, not just the log).
+ * database does: a sender waits before each request while the process has too many
+ * acknowledgements unwritten (a write that hangs on a partition holds the senders too).
  */
 import type { OrderId } from './order.js';
 
-export interface AcknowledgementWriterOptions {
-  /** Unwritten acknowledgements (queued or being written) at which `room()` waits. */
-  maxUnwritten?: number;
-}
-
-export class AcknowledgementWriter {
-  readonly #write: (ids: OrderId[]) => Promise<void>;
-  readonly #maxUnwritten: number;
-  #pending: OrderId[] = [];
-  #writing = 0;
-  #draining: Promise<void> | null = null;
-  #error: unknown = null;
-  readonly #unrecorded: OrderId[] = [];
+/**
+ * Acknowledgements not yet written, counted over every call of one process (they share the
+ * notifier's requests in flight, so the bound is the process's): senders wait in `room()`
+ * while `limit` are unwritten.
+ */
+export class UnwrittenAcknowledgements {
+  readonly limit: number;
+  #count = 0;
   #waiting: (() => void)[] = [];
 
-  constructor(
-    write: (ids: OrderId[]) => Promise<void>,
-    options: AcknowledgementWriterOptions = {},
-  ) {
-    this.#write = write;
-    this.#maxUnwritten = Math.max(1, options.maxUnwritten ?? Number.POSITIVE_INFINITY);
+  constructor(limit = Number.POSITIVE_INFINITY) {
+    this.limit = Math.max(1, limit);
   }
 
-  add(id: OrderId): void {
-    this.#pending.push(id);
-    this.#draining ??= this.#drain();
+  get count(): number {
+    return this.#count;
   }
 
-  /** Acknowledgements queued or being written. */
-  get unwritten(): number {
-    return this.#pending.length + this.#writing;
+  add(n: number): void {
+    this.#count += n;
   }
 
-  /** Acknowledgements whose write failed for good: sent, but the ledger does not know. */
-  get unrecorded(): readonly OrderId[] {
-    return this.#unrecorded;
+  remove(n: number): void {
+    this.#count = Math.max(0, this.#count - n);
+    if (this.#count >= this.limit) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
-  /** Resolves once fewer than `maxUnwritten` acknowledgements are unwritten, or on `signal`. */
+  /** Resolves once fewer than `limit` are unwritten, or on `signal`. */
   room(signal?: AbortSignal): Promise<void> {
-    if (this.unwritten < this.#maxUnwritten || signal?.aborted) return Promise.resolve();
+    if (this.#count < this.limit || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         signal?.removeEventListener('abort', done);
@@ -60,6 +52,49 @@ export class AcknowledgementWriter {
       signal?.addEventListener('abort', done, { once: true });
       this.#waiting.push(done);
     });
+  }
+}
+
+export interface AcknowledgementWriterOptions {
+  /** The process's count of unwritten acknowledgements that `room()` waits on. */
+  unwritten?: UnwrittenAcknowledgements;
+}
+
+export class AcknowledgementWriter {
+  readonly #write: (ids: OrderId[]) => Promise<void>;
+  readonly #unwritten: UnwrittenAcknowledgements;
+  #pending: OrderId[] = [];
+  #draining: Promise<void> | null = null;
+  #error: unknown = null;
+  readonly #unrecorded: OrderId[] = [];
+
+  constructor(
+    write: (ids: OrderId[]) => Promise<void>,
+    options: AcknowledgementWriterOptions = {},
+  ) {
+    this.#write = write;
+    this.#unwritten = options.unwritten ?? new UnwrittenAcknowledgements();
+  }
+
+  add(id: OrderId): void {
+    this.#pending.push(id);
+    this.#unwritten.add(1);
+    this.#draining ??= this.#drain();
+  }
+
+  /** Acknowledgements not yet written, over every writer sharing this one's count. */
+  get unwritten(): number {
+    return this.#unwritten.count;
+  }
+
+  /** Acknowledgements whose write failed for good: sent, but the ledger does not know. */
+  get unrecorded(): readonly OrderId[] {
+    return this.#unrecorded;
+  }
+
+  /** Resolves once the shared count is below its limit, or on `signal`. */
+  room(signal?: AbortSignal): Promise<void> {
+    return this.#unwritten.room(signal);
   }
 
   /** Resolves when everything added so far is written; rejects with the first write error. */
@@ -75,7 +110,6 @@ export class AcknowledgementWriter {
       while (this.#pending.length > 0) {
         const batch = this.#pending;
         this.#pending = [];
-        this.#writing = batch.length;
         try {
           await this.#write(batch);
         } catch (error) {
@@ -84,20 +118,11 @@ export class AcknowledgementWriter {
           this.#error ??= error;
           this.#unrecorded.push(...batch);
         } finally {
-          this.#writing = 0;
-          this.#wake();
+          this.#unwritten.remove(batch.length);
         }
       }
     } finally {
       this.#draining = null;
-      this.#wake();
     }
-  }
-
-  #wake(): void {
-    if (this.unwritten >= this.#maxUnwritten) return;
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const resolve of waiting) resolve();
   }
 }

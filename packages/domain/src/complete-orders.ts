@@ -4,7 +4,7 @@
  * swapped. The ledger makes every step safe to repeat: a crash at any line leaves a state
  * from which the next call continues without notifying anyone twice (see the ledger port).
  */
-import { AcknowledgementWriter } from './acknowledgement-writer.js';
+import { AcknowledgementWriter, UnwrittenAcknowledgements } from './acknowledgement-writer.js';
 import {
   type CompleteOrderResponse,
   emptyCompleteOrderResponse,
@@ -55,10 +55,10 @@ export interface CompleteOrdersDependencies {
   /** Default 60,000 ms; keep it well below `claimLeaseMs`. */
   ledgerWriteRetryMs?: number;
   /**
-   * Acknowledgements that may wait unwritten before sending pauses (default 1,000). With the
-   * notifier's requests in flight it bounds what a crash or an unreachable database can leave
-   * sent but not recorded: at most this plus the orders of the requests in flight. The server
-   * sets it to the orders of one window of requests in flight.
+   * Acknowledgements that may wait unwritten, over all calls of this use case, before sending
+   * pauses (default 1,000). With the notifier's requests in flight it bounds what a crash or an
+   * unreachable database can leave sent but not recorded: at most this plus the orders of the
+   * requests in flight. The server sets it to the orders of one window of requests in flight.
    */
   maxUnrecordedAcknowledgements?: number;
   /**
@@ -87,9 +87,12 @@ export type CompletionResult = OrderCompletionResult;
 
 export class CompleteOrders {
   readonly #deps: CompleteOrdersDependencies;
+  /** Shared by every call: they share the notifier's requests in flight too. */
+  readonly #unwritten: UnwrittenAcknowledgements;
 
   constructor(deps: CompleteOrdersDependencies) {
     this.#deps = deps;
+    this.#unwritten = new UnwrittenAcknowledgements(deps.maxUnrecordedAcknowledgements ?? 1000);
   }
 
   /**
@@ -381,7 +384,7 @@ export class CompleteOrders {
     };
     const acknowledgements = new AcknowledgementWriter(
       (ids) => this.#durably(() => ledger.markNotified(runId, ids), stopSending),
-      { maxUnwritten: this.#deps.maxUnrecordedAcknowledgements ?? 1000 },
+      { unwritten: this.#unwritten },
     );
     const settled = new Set<OrderId>();
     const failed: Extract<NotificationResult, { ok: false }>[] = [];

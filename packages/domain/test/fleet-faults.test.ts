@@ -117,6 +117,32 @@ describe('a database that cannot record acknowledgements', () => {
     expect(notifier.received).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('counts the bound over every call of the process: two calls wait on the same unwritten ones', async () => {
+    const { ledger, notifier, useCase } = replica([1, 2, 3, 4, 5, 6], 0, {
+      maxUnrecordedAcknowledgements: 2,
+    });
+    let release = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const markNotified = ledger.markNotified.bind(ledger);
+    ledger.markNotified = async (runId, ids) => {
+      await hanging;
+      return markNotified(runId, ids);
+    };
+
+    const calls = [useCase.execute([1, 2, 3]), useCase.execute([4, 5, 6])];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // One acknowledgement unwritten per call: the process's bound of 2 is reached.
+    expect(notifier.received).toHaveLength(2);
+    release();
+    const responses = await Promise.all(calls);
+    expect(responses.flatMap((r) => r.response.completedOrderIds).sort()).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+  });
+
   it('reports acknowledged orders that neither the acknowledgement nor the finish could record', async () => {
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { transient: true });
     const { ledger, notifier, logs, useCase } = replica([1, 2, 3, 4], 0, {
