@@ -73,13 +73,23 @@ export async function createSeededDatabase(
   };
 }
 
-/** Drops databases a crashed earlier run of this suite left behind. */
+/**
+ * Drops databases a crashed earlier run of this suite left behind — not those of a suite
+ * running beside this one on the same server (another worktree, another engineer): a database
+ * with a connection, or whose tables were created in the last 15 minutes, is in use.
+ */
 export async function dropLeftovers(): Promise<void> {
   await admin(async (c) => {
-    const [rows] = await c.query<RowDataPacket[]>("SHOW DATABASES LIKE 'ocs\\_faults\\_%'");
+    const [rows] = await c.query<RowDataPacket[]>(
+      `SELECT s.SCHEMA_NAME AS name,
+              (SELECT COUNT(*) FROM information_schema.PROCESSLIST p WHERE p.DB = s.SCHEMA_NAME) AS connections,
+              (SELECT MAX(t.CREATE_TIME) > NOW() - INTERVAL 15 MINUTE FROM information_schema.TABLES t
+                WHERE t.TABLE_SCHEMA = s.SCHEMA_NAME) AS recent
+         FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME LIKE 'ocs\\_faults\\_%'`,
+    );
     for (const row of rows) {
-      const name = String(Object.values(row)[0]);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      if (Number(row.connections) > 0 || Number(row.recent) === 1) continue;
+      await c.query(`DROP DATABASE IF EXISTS \`${String(row.name)}\``);
     }
   });
 }

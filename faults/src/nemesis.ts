@@ -41,6 +41,11 @@ export interface Schedule {
   /** The `run-once` runs of the schedule: against which replica, when (the first at 0). */
   schedulers: { replica: number; atMs: number }[];
   events: NemesisEvent[];
+  /**
+   * Overlapping calls beside the runs (a load balancer retrying a slow call elsewhere, an
+   * operator's retry): from `atMs`, every 100 ids go to two replicas at once. Null: none.
+   */
+  overlap: { atMs: number; replicas: [number, number] } | null;
 }
 
 export interface ScheduleLimits {
@@ -154,6 +159,18 @@ export function scheduleFor(seed: number, limits: ScheduleLimits = ciLimits): Sc
         minLength: 2,
         maxLength: limits.maxEvents,
       }),
+      overlap: fc.option(
+        fc.record({
+          atMs: fc.integer({ min: 0, max: Math.floor(limits.windowMs / 2) }),
+          replicas: fc
+            .uniqueArray(fc.integer({ min: 0, max: limits.replicas - 1 }), {
+              minLength: 2,
+              maxLength: 2,
+            })
+            .map((pair) => pair as [number, number]),
+        }),
+        { freq: 3 },
+      ),
     }),
   );
   const [generated] = fc.sample(arbitrary, { seed, numRuns: 1 });
@@ -207,6 +224,11 @@ export function describeEvent(e: NemesisEvent): string {
 export function describeSchedule(s: Schedule): string[] {
   return [
     `seed ${s.seed}: ${s.protocol}, ${s.orders} orders, notifier latency ${s.latencyMs} ms, run-once ${s.schedulers.map((r) => `against replica ${r.replica} at +${r.atMs} ms`).join(' and ')}`,
+    ...(s.overlap
+      ? [
+          `+${String(s.overlap.atMs).padStart(4)} ms every 100 ids sent to replicas ${s.overlap.replicas.join(' and ')} at once (overlapping calls)`,
+        ]
+      : []),
     ...s.events.map(describeEvent),
   ];
 }

@@ -1061,7 +1061,22 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
       }
     }
   };
-  await Promise.all([...schedule.events.map(run), ...runs]);
+  const overlap = (async () => {
+    if (!schedule.overlap) return;
+    const { atMs, replicas } = schedule.overlap;
+    await sleep(Math.max(0, atMs - (Date.now() - t0)));
+    stamp(`overlapping calls to replicas ${replicas.join(' and ')}`);
+    const statuses: number[] = [];
+    await pool(chunk(install.allIds, 100), 2, async (ids) => {
+      statuses.push(
+        ...(await Promise.all(
+          replicas.map((r) => completeDirect(ctx, install.replica(r).proxy.url, ids)),
+        )),
+      );
+    });
+    stamp(`overlapping calls done ${JSON.stringify(countBy(statuses))}`);
+  })();
+  await Promise.all([...schedule.events.map(run), ...runs, overlap]);
   await Promise.all(replicaLocks);
   await install.heal();
   await notifier.setFaults({ latencyMs: schedule.latencyMs });
