@@ -790,6 +790,9 @@ describe('issue 17 faults', {
         const scheduler = await untilFraction(ctx, install, 0.2, install.startScheduler(0));
         await dbProxy.setMode('blackhole');
         const cutAt = Date.now();
+        // What was acknowledged but could not be recorded is sent again after the lease: the
+        // one window, checked against the bound (requests in flight plus one state write).
+        ctx.resendPoints.push(cutAt);
         ctx.notes.push(`database black-holed for replica 0 at +${cutAt - startedAt} ms`);
         // Readiness: 503 within 1 s (250 ms of slack for a loaded event loop on 2 cores).
         await sleep(300);

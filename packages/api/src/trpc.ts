@@ -14,6 +14,7 @@ import {
   RetryableCallError,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import superjson from 'superjson';
 import { z } from 'zod';
 
@@ -80,8 +81,15 @@ const t = initTRPC.context<Context>().create({
               ? // The cause may be a driver error quoting SQL; it is logged, never sent.
                 'Internal server error'
               : shape.message,
-      // true: the call did not complete, and repeating it is safe (the ledger keeps it exactly-once).
-      data: { ...shape.data, completion, zodError, retryable: cause instanceof RetryableCallError },
+      // true: the call did not complete, and repeating it is safe. Every procedure here is: the
+      // completion through the ledger (exactly-once), the lock for its holder, the rest reads or
+      // idempotent releases. So every 5xx (e.g. the database lost mid-procedure) says so.
+      data: {
+        ...shape.data,
+        completion,
+        zodError,
+        retryable: cause instanceof RetryableCallError || getHTTPStatusCodeFromError(error) >= 500,
+      },
     };
   },
 });

@@ -127,6 +127,16 @@ describe('orders.complete', () => {
     const shape = shapeOf(error);
     expect(shape.message).toBe('Internal server error');
     expect(JSON.stringify(shape)).not.toMatch(/SELECT|stack/);
+    // Every procedure is safe to repeat, so a 5xx says so (a client may retry it).
+    expect(shape.data.retryable).toBe(true);
+  });
+
+  it('a bad input is not retryable: repeating it fails the same way', async () => {
+    const error = await failure(
+      createCaller(fakeContext('scheduler')).orders.complete({ orderIds: [] }),
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(shapeOf(error).data.retryable).toBe(false);
   });
 });
 
