@@ -790,9 +790,6 @@ describe('issue 17 faults', {
         const scheduler = await untilFraction(ctx, install, 0.2, install.startScheduler(0));
         await dbProxy.setMode('blackhole');
         const cutAt = Date.now();
-        // What was acknowledged but could not be recorded is sent again after the lease: the
-        // one window, checked against the bound (requests in flight plus one state write).
-        ctx.resendPoints.push(cutAt);
         ctx.notes.push(`database black-holed for replica 0 at +${cutAt - startedAt} ms`);
         // Readiness: 503 within 1 s (250 ms of slack for a loaded event loop on 2 cores).
         await sleep(300);
@@ -847,6 +844,10 @@ describe('issue 17 faults', {
         ctx.figures.fiveXxNotRetryable = notRetryable.length;
         if (notRetryable.length > 0)
           ctx.failures.push(`${notRetryable.length} 5xx without retryable: true`);
+        // What was acknowledged but could not be recorded until now is sent again after the
+        // lease: the one window, checked against the bound (requests in flight plus one state
+        // write). A partition is a span, not a moment, so the point is where it ends.
+        ctx.resendPoints.push(Date.now());
         ctx.notes.push(`healed after ${Date.now() - cutAt} ms`);
       },
     ));
@@ -878,10 +879,11 @@ describe('issue 17 faults', {
         );
         await replica.dbProxy?.setMode('refuse');
         const cutAt = Date.now();
-        ctx.resendPoints.push(cutAt);
         // Well past the write retry: the acknowledgements of what was sent cannot be recorded.
         await sleep(2 * writeRetry + 3000);
         await replica.dbProxy?.setMode('forward');
+        // The resend window ends where the refusal does (see the black-hole scenario).
+        ctx.resendPoints.push(Date.now());
         const sentWhileRefused = new Set(
           (replica.notifierProxy?.tapped ?? []).filter((t) => t.at > cutAt).map((t) => t.orderId),
         );

@@ -283,6 +283,17 @@ export class CompletionJob {
       this.progress.stop();
     }
     if (this.#deadline.aborted) tally.deadlineExceeded = true;
+    if (tally.retryable.size > 0) {
+      // Every id the run could not complete, by why, so none is left undone in silence.
+      const undone: Partial<Record<RetryableKind, number[]>> = {};
+      for (const [id, kind] of [...tally.retryable].sort(([a], [b]) => a - b)) {
+        (undone[kind] ??= []).push(id);
+      }
+      this.logger.warn(
+        { leftUndone: tally.retryable.size, undoneIds: undone },
+        'ids left undone by this run (the next run retries them)',
+      );
+    }
     return tally.summary(rounds, started);
   }
 

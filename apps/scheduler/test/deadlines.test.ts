@@ -110,9 +110,11 @@ describe('a server that never answers a completion call', () => {
     server.gate = new Promise(() => {});
 
     const started = performance.now();
+    const { logger, lines } = capturedLog();
     const summary = await job(
       { batchSize: 10, batchConcurrency: 2, retryAttempts: 5, runDeadlineMs: 1000 },
       { callTimeoutMs: 60_000 },
+      logger,
     ).run();
     const ms = performance.now() - started;
 
@@ -131,6 +133,12 @@ describe('a server that never answers a completion call', () => {
     });
     // The lock is given back even though the run's deadline has passed.
     expect(server.releasedHolders).toHaveLength(1);
+    // Every undone id is named, by why.
+    const undone = lines.find((l) => String(l.msg).startsWith('ids left undone by this run'));
+    const ids = undone?.undoneIds as Record<string, number[]>;
+    expect(ids.requestFailed).toHaveLength(20);
+    expect(ids.notTried).toHaveLength(30);
+    expect([...ids.requestFailed, ...ids.notTried].sort((a, b) => a - b)).toEqual(range(1, 50));
   });
 
   it('a server whose database is down (5xx) is retried until the run deadline ends the rounds', async () => {
