@@ -287,7 +287,9 @@ export class CompletionJob {
       // Every id the run could not complete, by why, so none is left undone in silence.
       const undone: Partial<Record<RetryableKind, number[]>> = {};
       for (const [id, kind] of [...tally.retryable].sort(([a], [b]) => a - b)) {
-        (undone[kind] ??= []).push(id);
+        const ids = undone[kind] ?? [];
+        ids.push(id);
+        undone[kind] = ids;
       }
       this.logger.warn(
         { leftUndone: tally.retryable.size, undoneIds: undone },
