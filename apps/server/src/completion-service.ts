@@ -56,8 +56,12 @@ export class CompletionService {
       );
       deadline.abort(new Error(`the call's deadline of ${deadlineMs} ms passed`));
     }, deadlineMs);
-    const signal = AbortSignal.any([this.#stop.signal, deadline.signal]);
-    const call = this.#completeOrders.execute(orderIds, { signal });
+    // The deadline stops new notifications only: a request in flight may already have reached
+    // the service, and cutting it would turn a delivered notification into one sent again.
+    const call = this.#completeOrders.execute(orderIds, {
+      signal: this.#stop.signal,
+      stopSending: deadline.signal,
+    });
     this.#inFlight.add(call);
     const pastDeadline = (runId: string | undefined, notNotified: number) => {
       if (!deadline.signal.aborted) return;

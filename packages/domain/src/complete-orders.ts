@@ -70,8 +70,16 @@ export interface CompleteOrdersDependencies {
 }
 
 export interface CompleteOrdersOptions {
-  /** Aborting stops new notifications; what was acknowledged is still finished and recorded. */
+  /**
+   * Aborting stops new notifications and cuts those in flight (shutdown); what was acknowledged
+   * is still finished and recorded.
+   */
   signal?: AbortSignal;
+  /**
+   * Aborting stops new notifications but lets those in flight end and be recorded (a call's
+   * deadline): a request cut in flight may have been delivered and would be sent again.
+   */
+  stopSending?: AbortSignal;
 }
 
 /** Milliseconds spent in each step of a call, logged with its run. */
@@ -382,6 +390,9 @@ export class CompleteOrders {
         'acknowledgements cannot be recorded: stopped sending notifications',
       );
     };
+    const stopped = options.stopSending
+      ? AbortSignal.any([unrecordable.signal, options.stopSending])
+      : unrecordable.signal;
     const acknowledgements = new AcknowledgementWriter(
       (ids) => this.#durably(() => ledger.markNotified(runId, ids), stopSending),
       { unwritten: this.#unwritten },
@@ -403,8 +414,8 @@ export class CompleteOrders {
         signal: options.signal,
         onResult: accept,
         beforeSend: async () => {
-          await acknowledgements.room(unrecordable.signal);
-          return !unrecordable.signal.aborted;
+          await acknowledgements.room(stopped);
+          return !stopped.aborted;
         },
       });
       for (const result of results) accept(result);

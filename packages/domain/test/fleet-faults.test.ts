@@ -143,6 +143,25 @@ describe('a database that cannot record acknowledgements', () => {
     ]);
   });
 
+  it("a call's deadline (stopSending) stops new requests and still finishes what was acknowledged", async () => {
+    const { ledger, notifier, useCase } = replica([1, 2, 3], 0);
+    const deadline = new AbortController();
+    const markNotified = ledger.markNotified.bind(ledger);
+    ledger.markNotified = async (runId, ids) => {
+      deadline.abort();
+      return markNotified(runId, ids);
+    };
+
+    const { response } = await useCase.execute([1, 2, 3], { stopSending: deadline.signal });
+
+    expect(notifier.received).toEqual([1]);
+    expect(response.completedOrderIds).toEqual([1]);
+    expect(response.unsuccessfullyNotifiedOrders.map((o) => [o.orderId, o.reason.kind])).toEqual([
+      [2, 'cancelled'],
+      [3, 'cancelled'],
+    ]);
+  });
+
   it('reports acknowledged orders that neither the acknowledgement nor the finish could record', async () => {
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { transient: true });
     const { ledger, notifier, logs, useCase } = replica([1, 2, 3, 4], 0, {
