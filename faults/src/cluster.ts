@@ -4,6 +4,7 @@
  * notifier, and scheduler runs against any replica.
  */
 
+import { PartitionProxy } from '@ocs/db/testing';
 import { clockOffsetEnv } from './clock.js';
 import {
   createSeededDatabase,
@@ -15,7 +16,6 @@ import {
 import type { InstallationView } from './invariants.js';
 import { type RunningProcess, startApp, startServer, tail } from './processes.js';
 import { type CountingProxy, startProxy } from './proxy.js';
-import { TcpFaultProxy } from './tcp-proxy.js';
 
 export const schedulerToken = 'faults-scheduler-token-0123456789';
 export const adminToken = 'faults-admin-token-0123456789abc';
@@ -34,9 +34,9 @@ export interface InstallationOptions {
   /** Added to (and overriding) the server defaults below. */
   serverEnv?: Record<string, string>;
   schedulerEnv?: Record<string, string>;
-  /** Each replica reaches MariaDB through its own `TcpFaultProxy` (a partition per replica). */
+  /** Each replica reaches MariaDB through its own `PartitionProxy` (a partition per replica). */
   dbProxies?: boolean;
-  /** Each replica reaches the notifier through its own `TcpFaultProxy`. */
+  /** Each replica reaches the notifier through its own `PartitionProxy`. */
   notifierProxies?: boolean;
   /** Wall-clock offset (ms) of each replica at start, by index (libfaketime). */
   clockOffsetsMs?: number[];
@@ -117,9 +117,9 @@ export interface Replica {
   index: number;
   proxy: CountingProxy;
   /** Between this replica and MariaDB (with `dbProxies`). */
-  dbProxy?: TcpFaultProxy;
+  dbProxy?: PartitionProxy;
   /** Between this replica and the notifier (with `notifierProxies`). */
-  notifierProxy?: TcpFaultProxy;
+  notifierProxy?: PartitionProxy;
   /** The running process's wall-clock offset (0: the machine's clock). */
   clockOffsetMs: number;
   process: RunningProcess;
@@ -181,14 +181,15 @@ export class Installation {
     const placeholder = { index, pastOutputs: [] } as unknown as Replica;
     this.replicas.push(placeholder);
     if (this.options.dbProxies) {
-      placeholder.dbProxy = await TcpFaultProxy.start(`db-${index}`, this.db.url);
+      placeholder.dbProxy = await PartitionProxy.start(`db-${index}`, this.db.url);
     }
     if (this.options.notifierProxies) {
-      placeholder.notifierProxy = await TcpFaultProxy.start(
+      placeholder.notifierProxy = await PartitionProxy.start(
         `notifier-${index}`,
         this.options.notifierUrl,
       );
-      placeholder.notifierProxy.tapOrders = true;
+      // Which replica asked for which order: legacy `GET /notify/N`, v1 JSON `"orderId":N`.
+      placeholder.notifierProxy.tap([/GET \/notify\/(\d+)[ ?]/g, /"orderId":(\d+)[,}]/g]);
     }
     const clockOffsetMs = this.options.clockOffsetsMs?.[index] ?? 0;
     const { process, url } = await startServer(this.envOf(placeholder, clockOffsetMs));

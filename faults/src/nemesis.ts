@@ -4,10 +4,11 @@
  * `pnpm test:faults --seed N` replays the same faults at the same offsets; what the processes
  * do in between (which request a kill lands on) is up to the machine.
  */
+
+import type { PartitionMode } from '@ocs/db/testing';
 import fc from 'fast-check';
 import { formatOffset } from './clock.js';
 import type { Protocol } from './cluster.js';
-import type { PartitionMode } from './tcp-proxy.js';
 
 export type NemesisEvent =
   | {

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PartitionProxy } from '@ocs/db/testing';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +58,6 @@ import {
   type ScenarioReport,
   writeReport,
 } from '../src/report.js';
-import type { TcpFaultProxy } from '../src/tcp-proxy.js';
 
 const ORDERS = Number(process.env.FAULTS_ORDERS ?? 2000);
 const BIG_POST_ORDERS = Number(process.env.FAULTS_BIG_POST_ORDERS ?? 5000);
@@ -690,7 +690,7 @@ function takeOvers(install: Installation, endsByReplica: number[][] = []) {
   return countTakeOvers(
     install.replicas.map((r) => ({
       replica: r.index,
-      requested: r.notifierProxy?.tapped ?? [],
+      requested: (r.notifierProxy?.tapped ?? []).map(({ at, id }) => ({ at, orderId: id })),
       ends: endsByReplica[r.index] ?? [],
     })),
     lease,
@@ -784,7 +784,7 @@ describe('issue 17 faults', {
       },
       async (ctx) => {
         const install = first(ctx);
-        const dbProxy = install.replica(0).dbProxy as TcpFaultProxy;
+        const dbProxy = install.replica(0).dbProxy as PartitionProxy;
         const runDeadline = Number(schedulerDeadlines.RUN_DEADLINE_MS);
         const startedAt = Date.now();
         const scheduler = await untilFraction(ctx, install, 0.2, install.startScheduler(0));
@@ -885,7 +885,7 @@ describe('issue 17 faults', {
         // The resend window ends where the refusal does (see the black-hole scenario).
         ctx.resendPoints.push(Date.now());
         const sentWhileRefused = new Set(
-          (replica.notifierProxy?.tapped ?? []).filter((t) => t.at > cutAt).map((t) => t.orderId),
+          (replica.notifierProxy?.tapped ?? []).filter((t) => t.at > cutAt).map((t) => t.id),
         );
         const concurrency = Number(install.serverEnv.NOTIFIER_CONCURRENCY ?? 8);
         const bound = concurrency + 2 * concurrency; // legacy: one order per request

@@ -12,8 +12,7 @@ import {
   createEmbeddedTestDatabase,
   createMySqlTestDatabase,
   mySqlTestServerUrl,
-  startTcpProxy,
-  type TcpProxy,
+  PartitionProxy,
   type TestDatabase,
 } from '@ocs/db/testing';
 import { createConnection } from 'mysql2/promise';
@@ -55,7 +54,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const user = `ocs_dl_${randomBytes(4).toString('hex')}`;
 
-  async function start(): Promise<{ proxy: TcpProxy; server: RunningProcess; url: string }> {
+  async function start(): Promise<{ proxy: PartitionProxy; server: RunningProcess; url: string }> {
     const database: TestDatabase = await createMySqlTestDatabase();
     cleanups.push(() => database.drop());
     const admin = await createConnection({ uri: mySqlTestServerUrl() });
@@ -70,10 +69,9 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
       await connection.query('DROP USER IF EXISTS ?@?', [user, '%']);
       await connection.end();
     });
-    const target = new URL(database.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    const proxy = await PartitionProxy.start('database', database.url);
     cleanups.push(() => proxy.close());
-    const url = new URL(proxy.url(database.url));
+    const url = new URL(proxy.rewrite(database.url));
     url.username = user;
     url.password = password;
     const server = startApp('server', {
@@ -92,7 +90,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(await eventually(async () => (await databaseUpGauge(url)) ?? undefined, 5000)).toBe('1');
 
-    proxy.blackhole();
+    await proxy.setMode('blackhole');
     const blackholedAt = performance.now();
     const ready = await timed(() => fetch(`${url}/readyz`));
     expect(ready.value.status).toBe(503);
@@ -110,7 +108,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     expect(line).toMatch(/"level":50/);
     expect(line).toMatch(/"database":"127\.0\.0\.1:\d+\/ocs_test_[0-9a-f]+"/);
 
-    await proxy.heal();
+    await proxy.setMode('forward');
     const [back] = await server.waitFor(/.*reachable again after [\d.]+ s".*/, 5000);
     expect(back).toMatch(/"downForMs":\d+/);
     await eventually(async () => ((await databaseUpGauge(url)) === '1' ? true : undefined), 5000);
@@ -122,7 +120,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
 
   it('/readyz answers 503 at once when the database refuses connections', async () => {
     const { proxy, url } = await start();
-    await proxy.refuse();
+    await proxy.setMode('refuse');
     const ready = await timed(() => fetch(`${url}/readyz`));
     expect(ready.value.status).toBe(503);
     expect(ready.ms).toBeLessThan(1500);

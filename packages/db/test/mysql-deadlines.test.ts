@@ -17,8 +17,7 @@ import { connectMySql, type MySqlConnection } from '../src/mysql/mysql-database.
 import {
   checkMySqlTestServer,
   createMySqlTestDatabase,
-  startTcpProxy,
-  type TcpProxy,
+  PartitionProxy,
   type TestDatabase,
 } from '../src/testing/index.js';
 
@@ -36,17 +35,16 @@ async function failure(work: Promise<unknown>): Promise<{ error: unknown; ms: nu
 
 describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => {
   let database: TestDatabase;
-  let proxy: TcpProxy;
+  let proxy: PartitionProxy;
   let mysql: MySqlConnection | undefined;
   let ocs: OcsDatabase | undefined;
 
   beforeAll(async () => {
     database = await createMySqlTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    proxy = await PartitionProxy.start('database', database.url);
   });
   afterEach(async () => {
-    await proxy.heal();
+    await proxy.setMode('forward');
     await mysql?.pool.end().catch(() => undefined);
     await ocs?.close().catch(() => undefined);
     mysql = undefined;
@@ -58,14 +56,14 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
   });
 
   const connect = (queryTimeoutMs: number) => {
-    mysql = connectMySql(proxy.url(database.url), { queryTimeoutMs, connectionLimit: 2 });
+    mysql = connectMySql(proxy.rewrite(database.url), { queryTimeoutMs, connectionLimit: 2 });
     return mysql;
   };
 
   it('a statement on a black-holed connection fails within its deadline, as a transient error', async () => {
     const { db } = connect(1000);
     await db.execute(sql`SELECT 1`); // the pool holds an open connection now
-    proxy.blackhole();
+    await proxy.setMode('blackhole');
 
     const { error, ms } = await failure(db.execute(sql`SELECT 1`));
 
@@ -81,9 +79,9 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
   it('drops the connection that missed its deadline: after the partition heals, statements answer', async () => {
     const { db, pool } = connect(800);
     await db.execute(sql`SELECT 1`);
-    proxy.blackhole();
+    await proxy.setMode('blackhole');
     await failure(db.execute(sql`SELECT 1`));
-    await proxy.heal();
+    await proxy.setMode('forward');
 
     // Had the stuck connection gone back to the pool, this would wait behind its command.
     const [rows] = await db.execute(sql`SELECT 41 + 1 AS answer`);
@@ -98,21 +96,21 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
     const { error, ms } = await failure(
       db.transaction(async (tx) => {
         await tx.execute(sql`INSERT INTO deadline_probe (id) VALUES (1)`);
-        proxy.blackhole();
+        await proxy.setMode('blackhole');
         await tx.execute(sql`INSERT INTO deadline_probe (id) VALUES (2)`);
       }),
     );
     expect(isTransientDatabaseError(error)).toBe(true);
     // The statement's deadline, then the rollback on the dropped connection fails at once.
     expect(ms).toBeLessThan(2500);
-    await proxy.heal();
+    await proxy.setMode('forward');
     const [rows] = await db.execute(sql`SELECT COUNT(*) AS n FROM deadline_probe`);
     expect(Number((rows as unknown as { n: number }[])[0]?.n)).toBe(0);
   });
 
   it('a new connection into a black hole fails within the statement deadline, not the connect timeout', async () => {
     const { db } = connect(1000);
-    proxy.blackhole(); // before the pool opened any connection: the handshake never comes
+    await proxy.setMode('blackhole'); // before the pool opened any connection: the handshake never comes
     const { error, ms } = await failure(db.execute(sql`SELECT 1`));
     expect(error).toBeInstanceOf(Error);
     expect(isTransientDatabaseError(error)).toBe(true);
@@ -121,22 +119,22 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
 
   it('a refused connection fails fast, as a transient error', async () => {
     const { db } = connect(10_000);
-    await proxy.refuse();
+    await proxy.setMode('refuse');
     const { error, ms } = await failure(db.execute(sql`SELECT 1`));
     expect(isTransientDatabaseError(error)).toBe(true);
     expect(ms).toBeLessThan(1500);
   });
 
   it('ping answers within its own short deadline when the database does not', async () => {
-    ocs = openDatabase({ url: proxy.url(database.url), queryTimeoutMs: 10_000 });
+    ocs = openDatabase({ url: proxy.rewrite(database.url), queryTimeoutMs: 10_000 });
     await ocs.ping();
-    proxy.blackhole();
+    await proxy.setMode('blackhole');
     const { error, ms } = await failure(ocs.ping(800));
     expect(error).toBeInstanceOf(DatabaseDeadlineError);
     expect(ms).toBeLessThan(1300);
     // Also when the pool must open a connection to answer.
     await ocs.close();
-    ocs = openDatabase({ url: proxy.url(database.url) });
+    ocs = openDatabase({ url: proxy.rewrite(database.url) });
     const fresh = await failure(ocs.ping());
     expect(fresh.error).toBeInstanceOf(DatabaseDeadlineError);
     expect(fresh.ms).toBeLessThan(1300);

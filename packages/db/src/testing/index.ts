@@ -1,5 +1,5 @@
 export { backdate } from './backdate.js';
-export { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { type PartitionMode, PartitionProxy, type TappedId } from './tcp-proxy.js';
 export {
   checkMySqlTestServer,
   createEmbeddedTestDatabase,

@@ -1,7 +1,7 @@
 /** The partition proxy on a local echo server: what each mode lets through, and the tap. */
 import { createServer, type Server, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TcpFaultProxy } from '../src/tcp-proxy.js';
+import { PartitionProxy } from '../src/testing/tcp-proxy.js';
 
 let echo: Server;
 let echoPort = 0;
@@ -46,9 +46,9 @@ async function until(check: () => boolean, ms = 2000) {
   return check();
 }
 
-describe('TcpFaultProxy', () => {
+describe('PartitionProxy', () => {
   it('forwards, holds everything while black-holed (no FIN, no RST), delivers it on heal', async () => {
-    const proxy = await TcpFaultProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
+    const proxy = await PartitionProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
     try {
       const a = connect(proxy.port);
       expect(await a.connected).toBe(true);
@@ -76,7 +76,7 @@ describe('TcpFaultProxy', () => {
   });
 
   it('refuse: open connections are reset, new ones refused; healing listens on the same port', async () => {
-    const proxy = await TcpFaultProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
+    const proxy = await PartitionProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
     try {
       const a = connect(proxy.port);
       expect(await a.connected).toBe(true);
@@ -99,8 +99,8 @@ describe('TcpFaultProxy', () => {
   });
 
   it('taps the order ids of legacy and v1 notification requests, also split across chunks', async () => {
-    const proxy = await TcpFaultProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
-    proxy.tapOrders = true;
+    const proxy = await PartitionProxy.start('echo', `tcp://127.0.0.1:${echoPort}`);
+    proxy.tap([/GET \/notify\/(\d+)[ ?]/g, /"orderId":(\d+)[,}]/g]);
     try {
       const a = connect(proxy.port);
       expect(await a.connected).toBe(true);
@@ -110,7 +110,7 @@ describe('TcpFaultProxy', () => {
       await sleep(50);
       a.socket.write('2,"event":"x"},{"orderId":43}]');
       expect(await until(() => proxy.tapped.length === 3)).toBe(true);
-      expect(proxy.tapped.map((t) => t.orderId)).toEqual([17, 42, 43]);
+      expect(proxy.tapped.map((t) => t.id)).toEqual([17, 42, 43]);
       a.socket.destroy();
     } finally {
       await proxy.close();
