@@ -187,7 +187,10 @@ export class FakeNotifier implements OrderNotifier {
   ): Promise<NotificationResult[]> {
     const results: NotificationResult[] = [];
     for (const order of orders) {
-      if (options.signal?.aborted) {
+      // Not aborted, and the caller lets it go (its back-pressure may hold it a while).
+      const send =
+        !options.signal?.aborted && (await this.#mayAsk(options)) && !options.signal?.aborted;
+      if (!send) {
         results.push({
           orderId: order.id,
           ok: false,
@@ -197,16 +200,6 @@ export class FakeNotifier implements OrderNotifier {
         continue;
       }
       const failure = this.failures.get(order.id);
-      const send = (await options.beforeSend?.()) ?? true;
-      if (!send || options.signal?.aborted) {
-        results.push({
-          orderId: order.id,
-          ok: false,
-          maybeDelivered: false,
-          reason: { kind: 'cancelled', message: 'cancelled', attempts: 0 },
-        });
-        continue;
-      }
       if (!failure || failure.maybeDelivered) this.received.push(order.id);
       if (this.gate && results.length > 0) await this.gate;
       const result: NotificationResult = failure
@@ -218,6 +211,15 @@ export class FakeNotifier implements OrderNotifier {
       await Promise.resolve();
     }
     return results;
+  }
+
+  /** Calls of the caller's `beforeSend` so far: a test waits on them, not on the clock. */
+  sendsAsked = 0;
+
+  async #mayAsk(options: NotifyOptions): Promise<boolean> {
+    if (!options.beforeSend) return true;
+    this.sendsAsked++;
+    return options.beforeSend();
   }
 
   timesReceived(id: number): number {

@@ -2,7 +2,7 @@
  * Faults a fleet meets that a single process never shows: a replica whose clock is off, and a
  * database that stops recording acknowledgements while notifications are going out.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CompleteOrders,
   type CompleteOrdersDependencies,
@@ -55,6 +55,20 @@ function replica(
   return { repository, ledger, notifier, logs, useCase, database };
 }
 
+/** Makes the ledger's acknowledgement writes hang (a partition) until the returned release. */
+function hangAcknowledgements(ledger: InMemoryLedger): () => void {
+  let release = () => {};
+  const hanging = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const markNotified = ledger.markNotified.bind(ledger);
+  ledger.markNotified = async (runId, ids) => {
+    await hanging;
+    return markNotified(runId, ids);
+  };
+  return release;
+}
+
 describe('a replica whose clock is off', () => {
   for (const offsetMs of [15 * 60_000, -15 * 60_000, 2 * 3_600_000, -2 * 3_600_000]) {
     it(`never takes over a live claim (its clock ${offsetMs / 60_000} min off)`, async () => {
@@ -96,18 +110,11 @@ describe('a database that cannot record acknowledgements', () => {
       maxUnrecordedAcknowledgements: 2,
     });
     // The first write hangs (a partition) until released.
-    let release = () => {};
-    const hanging = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const markNotified = ledger.markNotified.bind(ledger);
-    ledger.markNotified = async (runId, ids) => {
-      await hanging;
-      return markNotified(runId, ids);
-    };
+    const release = hangAcknowledgements(ledger);
 
     const call = useCase.execute([1, 2, 3, 4, 5, 6]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The third order is waiting on the use case's back-pressure.
+    await vi.waitFor(() => expect(notifier.sendsAsked).toBe(3));
 
     // Order 1 is being written, order 2 waits to be: no third request while both are unwritten.
     expect(notifier.received).toEqual([1, 2]);
@@ -121,18 +128,11 @@ describe('a database that cannot record acknowledgements', () => {
     const { ledger, notifier, useCase } = replica([1, 2, 3, 4, 5, 6], 0, {
       maxUnrecordedAcknowledgements: 2,
     });
-    let release = () => {};
-    const hanging = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const markNotified = ledger.markNotified.bind(ledger);
-    ledger.markNotified = async (runId, ids) => {
-      await hanging;
-      return markNotified(runId, ids);
-    };
+    const release = hangAcknowledgements(ledger);
 
     const calls = [useCase.execute([1, 2, 3]), useCase.execute([4, 5, 6])];
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Each call's second order is waiting on the back-pressure.
+    await vi.waitFor(() => expect(notifier.sendsAsked).toBe(4));
 
     // One acknowledgement unwritten per call: the process's bound of 2 is reached.
     expect(notifier.received).toHaveLength(2);

@@ -487,26 +487,28 @@ async function closedPortUrl(): Promise<string> {
 describe('beforeSend: the caller pauses or stops new requests', () => {
   for (const protocol of ['legacy', 'v1'] as const) {
     it(`${protocol}: waits before each request, and sends nothing once it answers false`, async () => {
-      let allowed = 2;
+      let asked = 0;
       let release = () => {};
       const paused = new Promise<void>((resolve) => {
         release = resolve;
+      });
+      let thirdAsked = () => {};
+      const waiting = new Promise<void>((resolve) => {
+        thirdAsked = resolve;
       });
       const notifier = client({ protocol, batchSize: 1, concurrency: 1 });
 
       const call = notifier.notifyCompleted(orders(1, 2, 3, 4), {
         beforeSend: async () => {
-          if (allowed > 0) {
-            allowed--;
-            return true;
-          }
+          if (++asked <= 2) return true;
+          thirdAsked();
           await paused;
           return false;
         },
       });
-      await server.waitForRequests(2);
-      // The third request waits on the caller: nothing more reaches the service meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // One request at a time: the third is asked for once the first two were answered, and
+      // waits on the caller, so nothing more has reached the service.
+      await waiting;
       expect(server.requests.flatMap((request) => request.orderIds)).toEqual([1, 2]);
       release();
       const results = await call;
