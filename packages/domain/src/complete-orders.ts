@@ -240,17 +240,12 @@ export class CompleteOrders {
     // which still has acknowledged orders to finish and every outcome to report.
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
     const held = hold ? failed.filter((r) => r.maybeDelivered).map((r) => r.orderId) : [];
-    for (const [ids, write, what] of [
-      [released, ledger.release, 'release the claims of orders never sent'],
-      [held, ledger.hold, 'hold orders that may have been delivered'],
-    ] as const) {
-      if (ids.length === 0) continue;
-      try {
-        await this.#durably(() => write.call(ledger, runId, ids));
-      } catch (error) {
-        logger.warn({ runId, err: error, orders: ids.length }, `could not ${what}`);
-      }
-    }
+    await this.#bestEffort(runId, released, 'release the claims of orders never sent', () =>
+      ledger.release(runId, released),
+    );
+    await this.#bestEffort(runId, held, 'hold orders that may have been delivered', () =>
+      ledger.hold(runId, held),
+    );
     lap('notify');
     if (notifiedIds.length === 0) {
       const message =
@@ -338,6 +333,21 @@ export class CompleteOrders {
         response,
         runId,
       );
+    }
+  }
+
+  /** A ledger write the call can do without: retried, and only logged if it still fails. */
+  async #bestEffort(
+    runId: string,
+    ids: OrderId[],
+    what: string,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.#durably(write);
+    } catch (error) {
+      this.#deps.logger.warn({ runId, err: error, orders: ids.length }, `could not ${what}`);
     }
   }
 
