@@ -12,36 +12,28 @@ import { spawn } from 'node:child_process';
 const args = process.argv.slice(2);
 const rest = [];
 const env = { ...process.env };
-let nemesisOnly = false;
+const given = {};
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
-  const value = () => {
-    const v = arg.includes('=') ? arg.split('=')[1] : args[++i];
+  const [name, inline] = arg.split('=');
+  if (arg === '--') continue;
+  if (name === '--seed' || name === '--schedules') {
+    const v = inline ?? args[++i];
     if (v === undefined || !/^\d+$/.test(v)) {
-      console.error(`${arg.split('=')[0]} needs a non-negative integer`);
+      console.error(`${name} needs a non-negative integer`);
       process.exit(2);
     }
-    return v;
-  };
-  if (arg === '--') continue;
-  if (arg === '--seed' || arg.startsWith('--seed=')) {
-    env.FAULTS_SEED = value();
-    env.FAULTS_SCHEDULES ??= '1';
-    nemesisOnly = true;
-  } else if (arg === '--schedules' || arg.startsWith('--schedules=')) {
-    env.FAULTS_SCHEDULES = value();
-  } else if (arg === '--long') {
-    env.FAULTS_LONG = 'true';
-    nemesisOnly = true;
-  } else if (arg === '--nemesis') {
-    nemesisOnly = true;
-  } else rest.push(arg);
+    given[name.slice(2)] = v;
+  } else if (arg === '--long') given.long = true;
+  else if (arg === '--nemesis') given.nemesis = true;
+  else rest.push(arg);
 }
-// --seed N --schedules M: the explicit count wins over the replay default of 1.
-if (args.some((a) => a.startsWith('--schedules'))) {
-  const i = args.findIndex((a) => a.startsWith('--schedules'));
-  env.FAULTS_SCHEDULES = args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-}
+if (given.seed !== undefined) env.FAULTS_SEED = given.seed;
+if (given.long) env.FAULTS_LONG = 'true';
+// An explicit count wins; a replay (--seed without --long) is one schedule; --long means 200.
+if (given.schedules !== undefined) env.FAULTS_SCHEDULES = given.schedules;
+else if (given.seed !== undefined && !given.long) env.FAULTS_SCHEDULES = '1';
+const nemesisOnly = given.nemesis || given.long || given.seed !== undefined;
 const vitestArgs = ['run', ...(nemesisOnly ? ['-t', 'nemesis'] : []), ...rest];
 const child = spawn('vitest', vitestArgs, { stdio: 'inherit', env });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
