@@ -199,9 +199,8 @@ export const configSchema = z
 
 /**
  * The claim lease's floor, every term named (README "Deadlines"). After the call's deadline
- * no notification attempt starts (the notifier checks the signal before each attempt and its
- * backoff wakes on abort), but one in flight may still be delivered: a legacy GET is not
- * cancelled, so count one attempt's timeout. Then the acknowledgements are written, retried
+ * no notification attempt starts (the notifier asks the call before each attempt), but those
+ * in flight run to their end so their answers can be recorded: count one attempt's timeout. Then the acknowledgements are written, retried
  * for LEDGER_WRITE_RETRY_MS while the database is unreachable, the last try bounded by one
  * query deadline; one more query deadline covers the statement in flight when the deadline
  * passed (the claim itself, or an acknowledgement batch).
