@@ -1038,11 +1038,13 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
       case 'notifier-partition': {
         const replica = install.replica(e.replica);
         const proxy = e.kind === 'db-partition' ? replica.dbProxy : replica.notifierProxy;
-        // Acknowledgements a replica cannot record may be sent again once: bounded per fault.
-        if (e.kind === 'db-partition') ctx.resendPoints.push(Date.now());
         await proxy?.setMode(e.mode);
         await sleep(e.durationMs);
         await proxy?.setMode('forward');
+        // Acknowledgements a replica could not record may be sent again once: bounded per
+        // fault. A partition is a span, so the point is where it ends (as in the fixed
+        // scenarios): an acknowledgement that arrived during it counts too.
+        if (e.kind === 'db-partition') ctx.resendPoints.push(Date.now());
         stamp(
           `replica ${e.replica} <-> ${e.kind === 'db-partition' ? 'database' : 'notifier'} healed`,
         );
@@ -1059,8 +1061,9 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
         stamp(`${e.kind} over`);
         return;
       case 'kill-connections': {
-        ctx.resendPoints.push(Date.now());
         const killed = await killConnectionsFor(install.db.name, e.durationMs);
+        // As for a partition: the resend window ends where the outage does.
+        ctx.resendPoints.push(Date.now());
         stamp(`${killed} connections killed`);
         return;
       }
