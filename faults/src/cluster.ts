@@ -296,6 +296,7 @@ export class Installation {
     let runs = 0;
     let before = Number.POSITIVE_INFINITY;
     while (runs < maxRuns) {
+      const startedAt = Date.now();
       const code = await this.runOnce(replicaIndex);
       runs++;
       const left = await this.eligibleLeft();
@@ -305,8 +306,10 @@ export class Installation {
       if (code === 0 && left === before) break;
       before = left;
       // Claims of a dead or giving-up call end with their lease; a dead scheduler's lock
-      // with its TTL: the next daily run comes after both.
-      await sleep((code === 4 ? Math.max(lease, lockTtl) : lease) + 500);
+      // with its TTL: the next daily run comes after both. What held this run back was taken
+      // before it started (the faults are over), so the wait counts from its start.
+      const wait = (code === 4 ? Math.max(lease, lockTtl) : lease) + 500;
+      await sleep(Math.max(500, startedAt + wait - Date.now()));
     }
     return runs;
   }

@@ -427,7 +427,14 @@ describe('fault suite (real processes on MariaDB)', { timeout: 240_000 }, () => 
   it('kill -9 of the server during one big POST /orders (legacy)', () =>
     runScenario(
       'kill-server-big-post',
-      { protocol: 'legacy', orders: BIG_POST_ORDERS, serverKill: true },
+      {
+        protocol: 'legacy',
+        orders: BIG_POST_ORDERS,
+        serverKill: true,
+        // One call notifies 3,500 orders (about 9 s at 8 in flight and 20 ms): its deadline
+        // must outlast that, or it stops before the kill at 30% (the lease grows with it).
+        serverEnv: withLease({ ...serverDeadlines, COMPLETION_DEADLINE_MS: '15000' }, 'legacy'),
+      },
       async (ctx) => {
         const install = first(ctx);
         const post = fetch(`${install.replica(0).proxy.url}/orders`, {
