@@ -345,9 +345,11 @@ export class Installation {
     await Promise.all(
       this.replicas.map(async (r) => {
         await r.process?.stop();
-        await r.proxy?.close();
-        await r.dbProxy?.close();
-        await r.notifierProxy?.close();
+        // The invariants are checked by now: a proxy that does not close (a connection it
+        // still waits for) must not hold the suite; it is named, and the suite goes on.
+        await closeWithin(`replica ${r.index}'s HTTP proxy`, r.proxy?.close());
+        await closeWithin(`replica ${r.index}'s database proxy`, r.dbProxy?.close());
+        await closeWithin(`replica ${r.index}'s notifier proxy`, r.notifierProxy?.close());
       }),
     );
   }
@@ -377,4 +379,17 @@ async function withTimeout<T>(
   const result = await Promise.race([promise, timeout]);
   clearTimeout(timer);
   return result === 'timeout' ? onTimeout() : (result as T);
+}
+
+/** Waits for a clean-up step at most `ms`; one that hangs is named on stderr and left. */
+export async function closeWithin(label: string, step: Promise<unknown> | undefined, ms = 5000) {
+  if (!step) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const outcome = await Promise.race([step.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late')
+    console.warn(`clean-up: ${label} did not close within ${ms} ms; left open`);
 }

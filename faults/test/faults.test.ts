@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatOffset, requireFaketime } from '../src/clock.js';
 import {
   adminToken,
+  closeWithin,
   Installation,
   type Protocol,
   schedulerToken,
@@ -266,7 +267,15 @@ async function runScenario(
     ).toEqual([]);
   } finally {
     await Promise.all(installs.map((i) => i.stop().catch(() => {})));
-    await Promise.all(installs.map((i) => i.db.drop().catch(() => {})));
+    await Promise.all(
+      installs.map((i) =>
+        closeWithin(
+          `dropping ${i.db.name}`,
+          i.db.drop().catch(() => {}),
+          15_000,
+        ),
+      ),
+    );
   }
 }
 
