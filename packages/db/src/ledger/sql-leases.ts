@@ -20,20 +20,26 @@ export class SqlLeaseRepository implements LeaseRepository {
   acquire(name: string, holder: string, ttlMs: number): Promise<LeaseState> {
     if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new TypeError(`not a lease: ${ttlMs}`);
     return this.#db.write(async (db) => {
-      await db.run(sql`${db.insertIgnore} leases (name, holder, lease_until, acquired_at)
-        VALUES (${name}, ${holder}, ${db.nowMs} + ${ttlMs}, ${db.nowMs})`);
-      await db.run(sql`UPDATE leases SET holder = ${holder}, lease_until = ${db.nowMs} + ${ttlMs},
-          acquired_at = CASE WHEN holder = ${holder} THEN acquired_at ELSE ${db.nowMs} END
-        WHERE name = ${name} AND (holder = ${holder} OR lease_until <= ${db.nowMs})`);
-      const [row] = await db.all<{ holder: string; lease_until: number }>(
-        sql`SELECT holder, lease_until FROM leases WHERE name = ${name}`,
-      );
-      if (!row) throw new Error(`the lease ${name} has no row after it was written`);
-      return {
-        acquired: row.holder === holder,
-        holder: row.holder,
-        leaseUntil: new Date(Number(row.lease_until)),
-      };
+      // The holder may release (delete) the row between our ignored insert and the read: then
+      // the lease is free, and the next round inserts it. A few rounds, not forever.
+      for (let round = 1; ; round++) {
+        await db.run(sql`${db.insertIgnore} leases (name, holder, lease_until, acquired_at)
+          VALUES (${name}, ${holder}, ${db.nowMs} + ${ttlMs}, ${db.nowMs})`);
+        await db.run(sql`UPDATE leases SET holder = ${holder}, lease_until = ${db.nowMs} + ${ttlMs},
+            acquired_at = CASE WHEN holder = ${holder} THEN acquired_at ELSE ${db.nowMs} END
+          WHERE name = ${name} AND (holder = ${holder} OR lease_until <= ${db.nowMs})`);
+        const [row] = await db.all<{ holder: string; lease_until: number }>(
+          sql`SELECT holder, lease_until FROM leases WHERE name = ${name}`,
+        );
+        if (row) {
+          return {
+            acquired: row.holder === holder,
+            holder: row.holder,
+            leaseUntil: new Date(Number(row.lease_until)),
+          };
+        }
+        if (round >= 3) throw new Error(`the lease ${name} keeps being released while taken`);
+      }
     });
   }
 
