@@ -138,7 +138,9 @@ describe('a server that never answers a completion call', () => {
     const ids = undone?.undoneIds as Record<string, number[]>;
     expect(ids.requestFailed).toHaveLength(20);
     expect(ids.notTried).toHaveLength(30);
-    expect([...ids.requestFailed, ...ids.notTried].sort((a, b) => a - b)).toEqual(range(1, 50));
+    expect([...(ids.requestFailed ?? []), ...(ids.notTried ?? [])].sort((a, b) => a - b)).toEqual(
+      range(1, 50),
+    );
   });
 
   it('a server whose database is down (5xx) is retried until the run deadline ends the rounds', async () => {
