@@ -9,6 +9,15 @@
  * transient failure, and so is a call that timed out (CALL_TIMEOUT_MS, in the client). Memory
  * stays flat: only the ids still to retry are kept.
  *
+ * The single-runner lock is renewed every third of its lease. Once no renewal has succeeded for
+ * the lease minus one renewal interval (measured from when the last good request was sent),
+ * the run sends nothing more: another scheduler may hold the lock by the time a batch would
+ * arrive. It ends with `LockExpiredError` (the CLI exits 6).
+ *
+ * At the end, the orders the pending pages left out because other calls' live claims (or an
+ * operator's hold) have them are counted (`scheduler.heldClaims`): the run is not done while
+ * they are held, and says so (exit 3).
+ *
  * A run has a deadline (RUN_DEADLINE_MS): once it passes, no batch or page is sent, calls in
  * flight are cut, no retry round starts, and the run ends with a summary that counts every id
  * it read and did not finish, by why; the CLI exits 5.
@@ -67,6 +76,16 @@ export interface RunSummary {
   deadlineExceeded: boolean;
   /** Pending pages were left unread (the deadline came first): more ids may be pending. */
   morePending: boolean;
+  /**
+   * SUBMITTED orders left out of the pending pages at the run's end because another call's
+   * claim holds them (its lease has not ended): not done yet. Null when the server could not
+   * say (an older server, or the question failed).
+   */
+  heldByOtherCalls: number | null;
+  /** Age of the oldest of those claims, in the database's clock. */
+  oldestClaimAgeMs: number | null;
+  /** SUBMITTED orders held for an operator (`unconfirmed`): not sent until released. */
+  heldForOperator: number | null;
   rounds: number;
   durationMs: number;
 }
@@ -104,6 +123,19 @@ export class LockHeldError extends Error {
     readonly leaseUntil: string,
   ) {
     super(`Another scheduler (${holder}) is running; its lock lasts until ${leaseUntil}`);
+  }
+}
+
+/**
+ * No renewal of the single-runner lock succeeded for its lease minus one renewal interval:
+ * the lock may have passed to another scheduler, so this run sent nothing more.
+ */
+export class LockExpiredError extends Error {
+  override name = 'LockExpiredError';
+  constructor(readonly sinceRenewalMs: number) {
+    super(
+      `The single-runner lock could not be renewed for ${Math.round(sinceRenewalMs)} ms (its lease may have ended): the run stopped sending`,
+    );
   }
 }
 
@@ -156,6 +188,16 @@ class Tally {
       this.failedRequirements[code] = (this.failedRequirements[code] ?? 0) + 1;
   }
 
+  held: {
+    heldByOtherCalls: number | null;
+    oldestClaimAgeMs: number | null;
+    heldForOperator: number | null;
+  } = {
+    heldByOtherCalls: null,
+    oldestClaimAgeMs: null,
+    heldForOperator: null,
+  };
+
   summary(rounds: number, started: number): RunSummary {
     const by = (kind: RetryableKind) =>
       [...this.retryable.values()].filter((k) => k === kind).length;
@@ -175,6 +217,7 @@ class Tally {
       leftUndone: this.retryable.size,
       deadlineExceeded: this.deadlineExceeded,
       morePending: this.morePending,
+      ...this.held,
       rounds,
       durationMs: Date.now() - started,
     };
@@ -184,7 +227,9 @@ class Tally {
 export class CompletionJob {
   readonly #holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   /** Set when a renewal finds another scheduler holds the lock: no new batch is sent. */
-  #lockLost: LockHeldError | null = null;
+  #lockLost: LockHeldError | LockExpiredError | null = null;
+  /** performance.now() when the last lock request that succeeded was sent. */
+  #lockRenewedAt = 0;
   /** Aborted when the run's deadline passes: pages and batches in flight are cut. */
   #deadline: AbortSignal = new AbortController().signal;
 
@@ -223,16 +268,13 @@ export class CompletionJob {
   async #runLocked(started: number): Promise<RunSummary> {
     // The first acquisition counts against the run's deadline; renewals only their own.
     await this.#acquireLock(this.#deadline);
-    const renew = setInterval(
-      () => {
-        this.#acquireLock().catch((error: unknown) => {
-          // Another scheduler holds it now: this run sends no further batch.
-          if (error instanceof LockHeldError) this.#lockLost = error;
-          this.logger.error({ err: error }, 'could not renew the single-runner lock');
-        });
-      },
-      Math.max(1000, Math.floor(this.options.lockTtlMs / 3)),
-    );
+    const renew = setInterval(() => {
+      this.#acquireLock().catch((error: unknown) => {
+        // Another scheduler holds it now: this run sends no further batch.
+        if (error instanceof LockHeldError) this.#lockLost = error;
+        this.logger.error({ err: error }, 'could not renew the single-runner lock');
+      });
+    }, this.#renewEveryMs);
     renew.unref();
     try {
       return await this.#run(started);
@@ -283,6 +325,7 @@ export class CompletionJob {
       this.progress.stop();
     }
     if (this.#deadline.aborted) tally.deadlineExceeded = true;
+    else await this.#countHeld(tally);
     if (tally.retryable.size > 0) {
       // Every id the run could not complete, by why, so none is left undone in silence.
       const undone: Partial<Record<RetryableKind, number[]>> = {};
@@ -320,6 +363,23 @@ export class CompletionJob {
     if (this.#deadline.aborted) throw new RunDeadlineReached('the run deadline passed');
   }
 
+  get #renewEveryMs(): number {
+    return Math.max(1000, Math.floor(this.options.lockTtlMs / 3));
+  }
+
+  /** Before anything is sent: the lock is still ours, as far as this run can know. */
+  #throwIfLockGone() {
+    if (this.#lockLost) throw this.#lockLost;
+    // Measured from the last good request's sending, so a slow answer cannot stretch it.
+    const since = performance.now() - this.#lockRenewedAt;
+    if (since >= this.options.lockTtlMs - this.#renewEveryMs) {
+      const expired = new LockExpiredError(since);
+      this.logger.error({ sinceRenewalMs: Math.round(since) }, expired.message);
+      this.#lockLost = expired;
+      throw expired;
+    }
+  }
+
   /** Streams pending ids and completes them, `batchConcurrency` batches at a time. */
   async #firstRound(tally: Tally, started: number) {
     let cursor: number | null = null;
@@ -330,7 +390,7 @@ export class CompletionJob {
     const launch = async (ids: number[]) => {
       while (inFlight.size >= this.options.batchConcurrency) await Promise.race(inFlight);
       if (failure) throw failure.error;
-      if (this.#lockLost) throw this.#lockLost;
+      this.#throwIfLockGone();
       this.#throwIfPastDeadline();
       const batch: Promise<void> = this.completeBatch(ids, tally)
         .then(
@@ -372,7 +432,7 @@ export class CompletionJob {
 
   async #completeAll(ids: number[], tally: Tally, started: number, round: number) {
     for (let i = 0; i < ids.length; i += this.options.batchSize) {
-      if (this.#lockLost) throw this.#lockLost;
+      this.#throwIfLockGone();
       this.#throwIfPastDeadline();
       await this.completeBatch(ids.slice(i, i + this.options.batchSize), tally);
       this.progress.advance(tally.settled, tally.pending, tally.summary(round, started));
@@ -402,6 +462,7 @@ export class CompletionJob {
 
   async #acquireLock(signal?: AbortSignal) {
     let lease: Awaited<ReturnType<ServerClient['scheduler']['acquireLock']['mutate']>>;
+    const sentAt = performance.now();
     try {
       lease = await this.call(() =>
         this.client.scheduler.acquireLock.mutate(
@@ -425,6 +486,27 @@ export class CompletionJob {
       throw error;
     }
     if (!lease.acquired) throw new LockHeldError(lease.holder, String(lease.leaseUntil));
+    this.#lockRenewedAt = Math.max(this.#lockRenewedAt, sentAt);
+  }
+
+  /** Counts what other calls' claims hold, for the summary; unknown when the server cannot say. */
+  async #countHeld(tally: Tally) {
+    try {
+      const held = await this.call(() =>
+        this.client.scheduler.heldClaims.query(undefined, {
+          signal: AbortSignal.timeout(releaseTimeoutMs),
+        }),
+      );
+      tally.held = held;
+      if (held.heldByOtherCalls > 0 || held.heldForOperator > 0) {
+        this.logger.warn(
+          held,
+          'orders held by other calls (or for an operator) were left out of this run',
+        );
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not count the orders held by other calls');
+    }
   }
 
   /** Records each id's outcome; the server's 400 with a response is an outcome too. */

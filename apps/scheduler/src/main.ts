@@ -2,9 +2,11 @@
  * `tsx src/main.ts run-once`: one run, then exit: 0 when every pending order got a final
  * outcome (completed, or a permanent failure such as a requirement), 1 on an error, 2 when the
  * server could not be reached or refused the token, 3 when ids that can still succeed were
- * left undone, 4 when another scheduler holds the single-runner lock, 5 when the run reached
- * its deadline (RUN_DEADLINE_MS) before it was done (the summary counts what was left and
- * why). Without arguments: stay up and run on the cron schedule (and once at start with
+ * left undone or orders are still held by other calls' claims (or for an operator), 4 when
+ * another scheduler holds the single-runner lock, 5 when the run reached its deadline
+ * (RUN_DEADLINE_MS) before it was done (the summary counts what was left and why), 6 when the
+ * lock could not be renewed for its lease minus one renewal interval and the run stopped
+ * sending. Without arguments: stay up and run on the cron schedule (and once at start with
  * RUN_ON_START=true); each run has the same deadline.
  */
 import { pino } from 'pino';
@@ -13,6 +15,7 @@ import { createServerClient, waitForServer } from './client.js';
 import {
   BatchRejectedError,
   CompletionJob,
+  LockExpiredError,
   LockHeldError,
   type RunSummary,
   ServerUnavailableError,
@@ -75,7 +78,8 @@ function exitCodeOf(summary: RunSummary | null): number {
   if (!summary) return 0;
   if (summary.deadlineExceeded && (summary.leftUndone > 0 || summary.morePending)) return 5;
   if (summary.unreachable > 0) return 2;
-  return summary.leftUndone > 0 ? 3 : 0;
+  const held = (summary.heldByOtherCalls ?? 0) + (summary.heldForOperator ?? 0);
+  return summary.leftUndone > 0 || held > 0 ? 3 : 0;
 }
 
 function reportFailure(error: unknown): number {
@@ -88,6 +92,10 @@ function reportFailure(error: unknown): number {
     logger.warn({ holder: error.holder, leaseUntil: error.leaseUntil }, error.message);
     console.error(error.message);
     return 4;
+  }
+  if (error instanceof LockExpiredError) {
+    console.error(error.message);
+    return 6;
   }
   if (error instanceof BatchRejectedError) {
     logger.error(error.message);

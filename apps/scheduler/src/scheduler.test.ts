@@ -20,6 +20,9 @@ const summary: RunSummary = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  heldByOtherCalls: 0,
+  oldestClaimAgeMs: null,
+  heldForOperator: 0,
   rounds: 2,
   durationMs: 1234,
 };

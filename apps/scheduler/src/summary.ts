@@ -1,5 +1,12 @@
 import type { RunSummary } from './completion-job.js';
 
+/** "N (oldest claim 12.3 s old)", or why the number is unknown. */
+function heldLine(s: RunSummary): string {
+  if (s.heldByOtherCalls === null) return 'unknown (the server could not say)';
+  if (s.heldByOtherCalls === 0 || s.oldestClaimAgeMs === null) return String(s.heldByOtherCalls);
+  return `${s.heldByOtherCalls} (oldest claim ${(s.oldestClaimAgeMs / 1000).toFixed(1)} s old; retried by the next run)`;
+}
+
 /** The human-readable end of a run, printed on stdout. */
 export function formatSummary(s: RunSummary): string {
   const requirementLines = Object.entries(s.failedRequirements)
@@ -20,6 +27,10 @@ export function formatSummary(s: RunSummary): string {
     `    request failed:      ${s.requestFailed}`,
     `    server unreachable:  ${s.unreachable}`,
     `    not tried:           ${s.notTried}`,
+    `  held by other calls:   ${heldLine(s)}`,
+    ...(s.heldForOperator
+      ? [`  held for an operator:  ${s.heldForOperator} (release them in the admin app)`]
+      : []),
     ...(s.deadlineExceeded
       ? [
           `  stopped by the run deadline (RUN_DEADLINE_MS)${

@@ -12,6 +12,7 @@ import {
   BatchRejectedError,
   CompletionJob,
   type CompletionJobOptions,
+  LockExpiredError,
   LockHeldError,
   type Progress,
   type RunSummary,
@@ -111,6 +112,9 @@ const emptySummary: Omit<RunSummary, 'durationMs'> = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  heldByOtherCalls: 0,
+  oldestClaimAgeMs: null,
+  heldForOperator: 0,
   rounds: 1,
 };
 
@@ -193,9 +197,36 @@ describe('CompletionJob', () => {
       notTried: 0,
       deadlineExceeded: false,
       morePending: false,
+      heldByOtherCalls: 0,
+      oldestClaimAgeMs: null,
+      heldForOperator: 0,
       rounds: 1,
       durationMs: expect.any(Number),
     });
+  });
+
+  it("reports the orders that other calls still hold, with the oldest claim's age", async () => {
+    server.addOrders([1]);
+    server.held = { heldByOtherCalls: 4, oldestClaimAgeMs: 2500, heldForOperator: 1 };
+
+    const summary = await job().run();
+
+    expect(summary).toMatchObject({
+      completed: 1,
+      leftUndone: 0,
+      heldByOtherCalls: 4,
+      oldestClaimAgeMs: 2500,
+      heldForOperator: 1,
+    });
+  });
+
+  it('a server that cannot count held claims: the count is unknown, the run still ends', async () => {
+    server.addOrders([1]);
+    server.held = null;
+
+    const summary = await job().run();
+
+    expect(summary).toMatchObject({ completed: 1, heldByOtherCalls: null, heldForOperator: null });
   });
 
   it('counts ids the server no longer knows as not found, not as left undone', async () => {
@@ -579,15 +610,40 @@ describe('CompletionJob', () => {
       ]);
     });
 
-    it('a renewal that fails for another reason is logged and the run goes on', async () => {
+    it('one renewal that fails within the lease is logged and the run goes on', async () => {
       server.addOrders([1, 2, 3]);
 
+      // Lease 3,000 ms, renewed every 1,000: sending stops only 2,000 ms after the last
+      // good renewal, and this run takes far less.
       const { summary } = await renewDuringFirstBatch({ batchSize: 1, batchConcurrency: 1 }, () => {
         server.failLocks = 1;
       });
 
       expect(server.completeCalls).toEqual([[1], [2], [3]]);
       expect(summary).toMatchObject({ completed: 3, leftUndone: 0 });
+    });
+
+    it('no good renewal for the lease minus one renewal interval: nothing more is sent', async () => {
+      server.addOrders([1, 2, 3]);
+      let open: () => void = () => {};
+      server.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const { logger, lines } = capturedLog('err');
+
+      // Lease 1,500 ms, renewed every 1,000 (the floor): 500 ms after the lock was taken,
+      // this run can no longer know it holds it, renewals or not.
+      const run = job({ lockTtlMs: 1500, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
+      await server.waitForInFlight(1);
+      server.failLocks = 1000;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      open();
+      const error = await rejection(run);
+
+      expect(error).toBeInstanceOf(LockExpiredError);
+      expect((error as LockExpiredError).sinceRenewalMs).toBeGreaterThanOrEqual(500);
+      expect(server.completeCalls).toEqual([[1]]);
+      expect(lines.some((l) => /could not be renewed for \d+ ms/.test(String(l.msg)))).toBe(true);
     });
 
     it('a lock lost before a retry round ends the run: the retry round sends nothing', async () => {

@@ -29,6 +29,9 @@ const summary = (completed: number, leftUndone = 0, rounds = 1): RunSummary => (
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  heldByOtherCalls: 0,
+  oldestClaimAgeMs: null,
+  heldForOperator: 0,
   rounds,
   durationMs: 0,
 });

@@ -67,6 +67,12 @@ export interface StubServer {
   onComplete: (() => void) | null;
   /** While set, complete calls wait for it; `inFlight` counts them meanwhile. */
   gate: Promise<void> | null;
+  /** What `scheduler.heldClaims` answers; `null`: it fails (an older server). */
+  held: {
+    heldByOtherCalls: number;
+    oldestClaimAgeMs: number | null;
+    heldForOperator: number;
+  } | null;
   /** While set, lock requests wait for it (a server that never answers). */
   lockGate: Promise<void> | null;
   readonly inFlight: number;
@@ -130,6 +136,10 @@ export async function startStubServer(): Promise<StubServer> {
           };
           return { acquired: true, ...stub.lock };
         }),
+      heldClaims: authorized.query(() => {
+        if (!stub.held) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such procedure' });
+        return stub.held;
+      }),
       releaseLock: authorized.input(z.object({ holder: z.string() })).mutation(({ input }) => {
         stub.releasedHolders.push(input.holder);
         if (stub.lock?.holder === input.holder) stub.lock = null;
@@ -266,6 +276,7 @@ export async function startStubServer(): Promise<StubServer> {
     onComplete: null,
     gate: null,
     lockGate: null,
+    held: { heldByOtherCalls: 0, oldestClaimAgeMs: null, heldForOperator: 0 },
     get inFlight() {
       return inFlight;
     },

@@ -23,6 +23,9 @@ const base: RunSummary = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  heldByOtherCalls: 7,
+  oldestClaimAgeMs: 12_340,
+  heldForOperator: 0,
   rounds: 4,
   durationMs: 61_250,
 };
@@ -47,8 +50,15 @@ describe('formatSummary', () => {
         '    request failed:      3',
         '    server unreachable:  4',
         '    not tried:           0',
+        '  held by other calls:   7 (oldest claim 12.3 s old; retried by the next run)',
       ].join('\n'),
     );
+  });
+
+  it('says when the held count is unknown, and lists orders held for an operator', () => {
+    const text = formatSummary({ ...base, heldByOtherCalls: null, heldForOperator: 2 });
+    expect(text).toContain('  held by other calls:   unknown (the server could not say)');
+    expect(text).toContain('  held for an operator:  2 (release them in the admin app)');
   });
 
   it('says "1 round", and lists no codes when nothing failed a requirement', () => {

@@ -1,7 +1,12 @@
 /** The composition root: config → database → notifier → requirements → use case → HTTP. */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { isTransientDatabaseError, openDatabase } from '@ocs/db/client';
+import {
+  isTransientDatabaseError,
+  type OcsDatabase,
+  openDatabase,
+  splitMySqlNodes,
+} from '@ocs/db/client';
 import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
 import { createOrderNotifier } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
@@ -22,14 +27,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = openDatabase({
+/** The database of `config`, logging when a node of a cluster stops or starts being used. */
+export function openConfiguredDatabase(config: Config, logger: Logger): OcsDatabase {
+  return openDatabase({
     url: config.database.url,
     chunkSize: config.database.chunkSize,
     queryTimeoutMs: config.database.queryTimeoutMs,
     connectTimeoutMs: config.database.connectTimeoutMs,
     keepAliveInitialDelayMs: config.database.keepAliveInitialDelayMs,
+    restoreNodeAfterMs: config.database.restoreNodeAfterMs,
+    wsrepSyncWait: config.database.wsrepSyncWait,
+    onNodeChange: (node, up, error) => {
+      if (up) logger.info({ node }, `database node ${node} answers again: back in use`);
+      else {
+        const message = error instanceof Error ? error.message : String(error);
+        logger.warn({ node, error: message }, `database node ${node} failed: moving to the next`);
+      }
+    },
   });
+}
+
+/** `node dist/main.js migrate`: applies the pending migrations (one migrator at a time). */
+export async function runMigrations(config: Config, logger: Logger): Promise<void> {
+  const db = openConfiguredDatabase(config, logger);
+  try {
+    logger.info({ database: db.redactedUrl, dialect: db.dialect }, 'applying migrations');
+    await db.migrate();
+    logger.info('migrations applied');
+  } finally {
+    await db.close();
+  }
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const db = openConfiguredDatabase(config, logger);
   logger.info(
     {
       database: db.redactedUrl,
@@ -118,6 +149,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       pendingHints: (now) => pendingHints(requirements, { now }),
       pingDatabase,
     },
+    databaseNodes: () => db.nodeHealth(config.database.pingTimeoutMs),
     logger,
     maxIdsPerCall: config.limits.maxIdsPerCall,
     bodyLimitBytes: config.limits.bodyLimitBytes,
@@ -166,9 +198,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-/** host:port/name of a MySQL URL (no user, no password), or the embedded file's path. */
+/**
+ * host:port/name of a MySQL URL (no user, no password; `h1:3306,h2:3306/name` for a
+ * cluster), or the embedded file's path.
+ */
 export function databasePeer(url: string): string {
   if (!url.startsWith('mysql://')) return url.replace(/^file:/, '');
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || '3306'}${parsed.pathname}`;
+  const nodes = splitMySqlNodes(url);
+  const name = new URL(nodes[0]?.url ?? url).pathname;
+  return `${nodes.map((node) => node.name).join(',')}${name}`;
 }

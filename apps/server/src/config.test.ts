@@ -66,6 +66,23 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('mysql://app:p%40ss%3Aw%2Frd%231@db.example:3306/orders');
   });
 
+  it('takes the hosts of a cluster in DB_HOST, in order, with DB_PORT for those without one', () => {
+    const config = loadConfig({
+      AUTH_TOKENS: tokens,
+      DB_HOST: 'g1,g2:3307,g3',
+      DB_PORT: '3310',
+      DB_USER: 'app',
+      DB_NAME: 'orders',
+    });
+    expect(config.database.url).toBe('mysql://app@g1:3310,g2:3307,g3:3310/orders');
+  });
+
+  it('names the bad entry of a host list, under DB_HOST', () => {
+    expect(() =>
+      loadConfig({ AUTH_TOKENS: tokens, DB_HOST: 'g1,g 2', DB_USER: 'app', DB_NAME: 'orders' }),
+    ).toThrow(/DB_HOST \(database\.host\).*entry 2 of 2: "g 2"/s);
+  });
+
   it('names a missing part instead of falling back to the embedded database', () => {
     let message = '';
     try {

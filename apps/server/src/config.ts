@@ -70,6 +70,10 @@ const databaseSchema = z
     pingTimeoutMs: int(50).default(800),
     /** How often the background probe pings the database (`ocs_database_up`, log lines). */
     probeIntervalMs: int(100).default(1_000),
+    /** Several hosts: how long a node that failed is left alone before it is pinged again. */
+    restoreNodeAfterMs: int(100).default(2_000),
+    /** MariaDB Galera: `wsrep_sync_wait` of every connection (1 = causal reads; 0 = off). */
+    wsrepSyncWait: int(0).max(15).default(1),
   })
   .transform((db, ctx) => {
     const { host, port, user, password, name, tls, ...rest } = db;
@@ -297,6 +301,8 @@ export const envKeys = {
   DB_KEEPALIVE_DELAY_MS: 'database.keepAliveInitialDelayMs',
   DB_PING_TIMEOUT_MS: 'database.pingTimeoutMs',
   DB_PROBE_INTERVAL_MS: 'database.probeIntervalMs',
+  DB_RESTORE_NODE_AFTER_MS: 'database.restoreNodeAfterMs',
+  DB_WSREP_SYNC_WAIT: 'database.wsrepSyncWait',
   NOTIFIER_BASE_URL: 'notifier.baseUrl',
   NOTIFIER_PROTOCOL: 'notifier.protocol',
   NOTIFIER_MAX_ATTEMPTS: 'notifier.maxAttempts',
@@ -337,9 +343,11 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
     'How long ledger writes of sent notifications are retried while the database is unreachable',
   HOLD_UNCONFIRMED:
     'legacy: hold an unanswered (maybe delivered) notification for an operator instead of resending it after the lease',
-  DATABASE_URL: 'mysql://user:password@host:3306/db or file:path.db; unset = the embedded database',
-  DB_HOST: 'MySQL host (instead of DATABASE_URL; host, user and name are then required)',
-  DB_PORT: 'MySQL port (default 3306)',
+  DATABASE_URL:
+    'mysql://user:password@host:3306/db (a cluster: host1:3306,host2:3306,...) or file:path.db; unset = the embedded database',
+  DB_HOST:
+    'MySQL host, or hosts of a cluster in the order to use them (h1,h2:3307); instead of DATABASE_URL: host, user and name are then required',
+  DB_PORT: 'MySQL port of the hosts given without one (default 3306)',
   DB_USER: 'MySQL user (URL-encoded for you)',
   DB_PASSWORD: 'MySQL password (URL-encoded for you)',
   DB_NAME: 'MySQL database name',
@@ -356,6 +364,10 @@ export const envDescriptions: Record<keyof typeof envKeys, string> = {
   DB_PING_TIMEOUT_MS: 'Deadline of the database ping behind /readyz and the health procedure',
   DB_PROBE_INTERVAL_MS:
     'How often the background probe pings the database (ocs_database_up, outage log lines)',
+  DB_RESTORE_NODE_AFTER_MS:
+    'Several hosts: how long a node that refused, reset, timed out or answered 1047 is left alone before it is pinged and used again',
+  DB_WSREP_SYNC_WAIT:
+    'MariaDB Galera: wsrep_sync_wait of every connection (1 = reads see what other nodes committed; 0 = off)',
   NOTIFIER_BASE_URL: 'The notification service',
   NOTIFIER_PROTOCOL: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
   NOTIFIER_MAX_ATTEMPTS: 'Attempts per notification, the first included',

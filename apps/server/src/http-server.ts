@@ -7,6 +7,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { trpcServer } from '@hono/trpc-server';
 import { appRouter, type Context } from '@ocs/api';
+import type { DatabaseNodeHealth } from '@ocs/db/client';
 import type { Logger } from '@ocs/domain';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -33,6 +34,8 @@ export interface HttpServerDependencies {
   metrics?: ServerMetrics;
   /** True once shutdown has begun: /readyz answers 503 from then on. */
   isShuttingDown?: () => boolean;
+  /** Each database node with whether it answers (a cluster's hosts), for /readyz. */
+  databaseNodes?: () => Promise<DatabaseNodeHealth[]>;
 }
 
 /**
@@ -83,12 +86,17 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
   app.get('/healthz', (c) => c.json({ status: 'up' }));
   app.get('/readyz', async (c) => {
     if (deps.isShuttingDown?.()) return c.json({ status: 'shutting down' }, 503);
-    try {
-      await deps.context.pingDatabase();
-    } catch {
-      return c.json({ status: 'database unreachable' }, 503);
-    }
-    return c.json({ status: 'ready' });
+    // Ready when a statement can run (on any node); each node of a cluster is reported.
+    const [ping, nodes] = await Promise.all([
+      deps.context.pingDatabase().then(
+        () => true,
+        () => false,
+      ),
+      deps.databaseNodes?.().catch(() => []) ?? Promise.resolve([]),
+    ]);
+    const perNode = nodes.length > 1 ? { nodes } : {};
+    if (!ping) return c.json({ status: 'database unreachable', ...perNode }, 503);
+    return c.json({ status: 'ready', ...perNode });
   });
   const metrics = deps.metrics;
   if (metrics) {

@@ -1,5 +1,10 @@
-/** Starts the server: `pnpm --filter @ocs/server start`. */
-import { startServer } from './app.js';
+/**
+ * Starts the server: `pnpm --filter @ocs/server start` (`node dist/main.js`). With the argument
+ * `migrate`, applies the pending migrations and exits instead (0 when done, 1 when not), for
+ * deployments that run migrations as a job before the replicas start
+ * (`DB_MIGRATE_ON_START=false` on those).
+ */
+import { runMigrations, startServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -15,6 +20,20 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+const command = process.argv[2];
+if (command !== undefined && command !== 'migrate') {
+  console.error(`Unknown command "${command}". Use "migrate" or no argument.`);
+  process.exit(1);
+}
+if (command === 'migrate') {
+  try {
+    await runMigrations(config, logger);
+    process.exit(0);
+  } catch (error) {
+    logger.fatal({ err: error }, 'migrations failed');
+    process.exit(1);
+  }
+}
 try {
   const server = await startServer(config, logger);
   const shutdown = (signal: string) => {

@@ -54,7 +54,14 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const user = `ocs_dl_${randomBytes(4).toString('hex')}`;
 
-  async function start(): Promise<{ proxy: PartitionProxy; server: RunningProcess; url: string }> {
+  async function start(
+    nodes = 1,
+  ): Promise<{
+    proxy: PartitionProxy;
+    proxies: PartitionProxy[];
+    server: RunningProcess;
+    url: string;
+  }> {
     const database: TestDatabase = await createMySqlTestDatabase();
     cleanups.push(() => database.drop());
     const admin = await createConnection({ uri: mySqlTestServerUrl() });
@@ -69,20 +76,36 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
       await connection.query('DROP USER IF EXISTS ?@?', [user, '%']);
       await connection.end();
     });
-    const proxy = await PartitionProxy.start('database', database.url);
-    cleanups.push(() => proxy.close());
+    const proxies: PartitionProxy[] = [];
+    for (let i = 0; i < nodes; i++) {
+      const proxy = await PartitionProxy.start(`database-${i}`, database.url);
+      cleanups.push(() => proxy.close());
+      proxies.push(proxy);
+    }
+    const [proxy] = proxies as [PartitionProxy];
     const url = new URL(proxy.rewrite(database.url));
     url.username = user;
     url.password = password;
+    // Several nodes: the parts form, DB_HOST=h1:p1,h2:p2 (the cluster's hosts in order).
+    const databaseEnv: Record<string, string> =
+      nodes === 1
+        ? { DATABASE_URL: url.toString() }
+        : {
+            DB_HOST: proxies.map((p) => `127.0.0.1:${p.port}`).join(','),
+            DB_USER: user,
+            DB_PASSWORD: password,
+            DB_NAME: database.name,
+          };
     const server = startApp('server', {
       PORT: '0',
-      DATABASE_URL: url.toString(),
+      ...databaseEnv,
       AUTH_TOKENS: `${token}:scheduler`,
       DB_PROBE_INTERVAL_MS: '1000',
+      DB_RESTORE_NODE_AFTER_MS: '500',
     });
     processes.push(server);
     const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
-    return { proxy, server, url: serverUrl as string };
+    return { proxy, proxies, server, url: serverUrl as string };
   }
 
   it('/readyz answers 503 within 1 s; /metrics and the log show the partition within 5 s', async () => {
@@ -115,6 +138,49 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     // Logged once per transition, not once per probe.
     expect(server.output().match(/is unreachable"/g)?.length).toBe(1);
+    expect(server.output()).not.toContain(password);
+  });
+
+  it('two hosts: one refused, the server serves through the other; /readyz names both nodes', async () => {
+    const { proxies, server, url } = await start(2);
+    const [first, second] = proxies as [PartitionProxy, PartitionProxy];
+    const nodeA = `127.0.0.1:${first.port}`;
+    const nodeB = `127.0.0.1:${second.port}`;
+    const ready = async () => {
+      const res = await fetch(`${url}/readyz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await ready()).toEqual({
+      status: 200,
+      body: {
+        status: 'ready',
+        nodes: [
+          { name: nodeA, up: true, inUse: true },
+          { name: nodeB, up: true, inUse: false },
+        ],
+      },
+    });
+
+    await first.setMode('refuse');
+    // The probe, or the next statement, finds the refused node and moves to the next.
+    const moved = await eventually(async () => {
+      const { status, body } = await ready();
+      const nodes = body.nodes as { name: string; up: boolean; inUse: boolean }[] | undefined;
+      return status === 200 && nodes?.find((n) => n.inUse)?.name === nodeB ? nodes : undefined;
+    }, 5000);
+    expect(moved.find((n) => n.name === nodeA)).toMatchObject({ up: false, inUse: false });
+    // A call runs through the other node.
+    const call = await postOrders(url, [424242]);
+    expect(call.status).toBe(400);
+    await server.waitFor(new RegExp(`database node ${nodeA.replace(/\./g, '\\.')} failed`), 5000);
+
+    await first.setMode('forward');
+    await eventually(async () => {
+      const { body } = await ready();
+      const nodes = body.nodes as { name: string; inUse: boolean }[];
+      return nodes.find((n) => n.inUse)?.name === nodeA ? true : undefined;
+    }, 5000);
+    await server.waitFor(/answers again: back in use/, 5000);
     expect(server.output()).not.toContain(password);
   });
 

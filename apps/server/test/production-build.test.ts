@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkMySqlTestServer, createMySqlTestDatabase } from '@ocs/db/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningProcess, repoRoot, startApp } from './processes.js';
 
@@ -67,6 +69,34 @@ describe('the production build', () => {
     const ready = await fetch(`${serverUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('`node dist/main.js migrate` applies the migrations to MariaDB and exits; again, nothing to do', async () => {
+    await checkMySqlTestServer();
+    const database = await createMySqlTestDatabase();
+    try {
+      const env = { DATABASE_URL: database.url, AUTH_TOKENS: `${token}:scheduler` };
+      for (const round of [1, 2]) {
+        const migrate = startApp('server', env, ['migrate'], { build: 'dist', cwd: deployDir });
+        expect(await migrate.exited, `round ${round}: ${migrate.output()}`).toBe(0);
+        expect(migrate.output()).toMatch(/"migrations applied"/);
+        expect(migrate.output()).not.toMatch(/server listening/);
+      }
+      const connection = await createConnection({ uri: database.url });
+      try {
+        const [tables] = await connection.query<RowDataPacket[]>(
+          "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('completion_ledger', 'ORDERS', 'leases')",
+        );
+        expect(tables[0]?.n).toBe(3);
+      } finally {
+        await connection.end();
+      }
+      const unknown = startApp('server', env, ['migrat'], { build: 'dist', cwd: deployDir });
+      expect(await unknown.exited).toBe(1);
+      expect(unknown.output()).toMatch(/Unknown command "migrat"/);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('serves a valid OpenAPI document', async () => {

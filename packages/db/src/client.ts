@@ -17,23 +17,26 @@ import type { SqlExecutor } from './ledger/sql-executor.js';
 import { resolveInstallationId } from './ledger/sql-leases.js';
 import { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 import { connectMySql } from './mysql/mysql-database.js';
+import type { NodeHealth as DatabaseNodeHealth } from './mysql/mysql-nodes.js';
 import { seedDemoOrders } from './seed/demo-orders.js';
 import type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
 import { connectSqlite } from './sqlite/sqlite-database.js';
 
 export type { OrderRepositoryOptions } from './chunks.js';
-export { redactConnectionString } from './connection-string.js';
+export { redactConnectionString, splitMySqlNodes } from './connection-string.js';
 export { SqlCompletionLedger } from './ledger/sql-completion-ledger.js';
 export { mySqlExecutor, type SqlExecutor, sqliteExecutor } from './ledger/sql-executor.js';
 export { resolveInstallationId, SqlLeaseRepository } from './ledger/sql-leases.js';
 export { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 export { DatabaseDeadlineError } from './mysql/deadline-pool.js';
+export { MigrationLockTimeoutError, migrationLockTable } from './mysql/migration-lock.js';
 export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
 export {
   connectMySql,
   type MySqlConnection,
   mysqlMigrationsFolder,
 } from './mysql/mysql-database.js';
+export { isNodeFailure, type NodeHealth as DatabaseNodeHealth } from './mysql/mysql-nodes.js';
 export { type MySqlDatabase, MySqlOrderRepository } from './mysql/mysql-order-repository.js';
 export { demoOrderRows, demoProducts, seedDemoOrders } from './seed/demo-orders.js';
 export {
@@ -76,6 +79,12 @@ export interface OpenDatabaseOptions extends OrderRepositoryOptions {
   connectTimeoutMs?: number | undefined;
   /** MySQL: idle time before TCP keep-alive probes start. Default 5,000 ms. */
   keepAliveInitialDelayMs?: number | undefined;
+  /** MySQL with several hosts: how long a failed node is left alone. Default 2,000 ms. */
+  restoreNodeAfterMs?: number | undefined;
+  /** MariaDB Galera: `wsrep_sync_wait` of every connection. Default 1 (causal reads). */
+  wsrepSyncWait?: number | undefined;
+  /** MySQL with several hosts: told when a node stops or starts being used. */
+  onNodeChange?: ((node: string, up: boolean, error?: unknown) => void) | undefined;
   /** Embedded database: how long a writer waits for another. Default 5,000 ms. */
   busyTimeoutMs?: number;
 }
@@ -107,6 +116,11 @@ export interface OcsDatabase extends SeedTarget {
    * 800 ms; MySQL: the wait for a connection included).
    */
   ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Every database server of the URL (one, or each host of a cluster) with whether it answers
+   * `SELECT 1` within `timeoutMs` and which one is in use; empty for the embedded database.
+   */
+  nodeHealth(timeoutMs?: number): Promise<DatabaseNodeHealth[]>;
   /** Connection pool usage, for metrics; null where there is no pool (embedded). */
   poolStats(): PoolStats | null;
   close(): Promise<void>;
@@ -122,15 +136,19 @@ export interface PoolStats {
   waiting: number;
 }
 
-/** mysql2 keeps its pool's counts in fields it does not type: read them defensively. */
-function mysqlPoolStats(pool: unknown, limit: number): PoolStats {
-  const core = (pool as { pool?: Record<string, { length?: number } | undefined> }).pool ?? {};
-  return {
-    limit,
-    open: core._allConnections?.length ?? 0,
-    idle: core._freeConnections?.length ?? 0,
-    waiting: core._connectionQueue?.length ?? 0,
-  };
+/**
+ * mysql2 keeps its pool's counts in fields it does not type: read them defensively. Summed
+ * over the nodes of a cluster (each has its own pool of `limit`).
+ */
+function mysqlPoolStats(pools: readonly unknown[], limit: number): PoolStats {
+  const stats: PoolStats = { limit: limit * pools.length, open: 0, idle: 0, waiting: 0 };
+  for (const pool of pools) {
+    const core = (pool as { pool?: Record<string, { length?: number } | undefined> }).pool ?? {};
+    stats.open += core._allConnections?.length ?? 0;
+    stats.idle += core._freeConnections?.length ?? 0;
+    stats.waiting += core._connectionQueue?.length ?? 0;
+  }
+  return stats;
 }
 
 function executorClock(executor: SqlExecutor): DatabaseClock {
@@ -154,8 +172,9 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       seedWriter: mysql.seedWriter,
       migrate: mysql.migrate,
       ping: (timeoutMs = defaultPingTimeoutMs) => mysql.ping(timeoutMs),
-      poolStats: () => mysqlPoolStats(mysql.pool, options.connectionLimit ?? 10),
-      close: () => mysql.pool.end(),
+      nodeHealth: (timeoutMs = defaultPingTimeoutMs) => mysql.nodeHealth(timeoutMs),
+      poolStats: () => mysqlPoolStats(mysql.nodes.pools, options.connectionLimit ?? 10),
+      close: () => mysql.close(),
     });
   }
   if (url.startsWith('file:')) {
@@ -176,6 +195,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       ping: async () => {
         await sqlite.client.execute('SELECT 1');
       },
+      nodeHealth: async () => [],
       poolStats: () => null,
       close: async () => sqlite.client.close(),
     });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   buildMySqlConnectionString,
   InvalidConnectionPartError,
+  parseMySqlHosts,
   redactConnectionString,
+  splitMySqlNodes,
 } from './connection-string.js';
 
 const parts = { host: 'db.example.com', port: 3306, user: 'app', database: 'orders' };
@@ -77,6 +79,51 @@ describe('buildMySqlConnectionString', () => {
     const build = () => buildMySqlConnectionString({ ...parts, ...override });
     expect(build).toThrow(InvalidConnectionPartError);
     expect(build).toThrow(`"${part}"`);
+  });
+});
+
+describe('several hosts (a cluster)', () => {
+  it('builds one URL listing every host in order, each with its port or the default', () => {
+    expect(
+      buildMySqlConnectionString({ ...parts, host: 'db1, db2:3307 ,[fd00::3]', port: 3310 }),
+    ).toBe('mysql://app@db1:3310,db2:3307,[fd00::3]:3310/orders');
+  });
+
+  it('parses hosts: names, IPv4, bracketed IPv6 with and without port', () => {
+    expect(parseMySqlHosts('a.example:1,10.0.0.2,[::1]:3308,[fe80::2]')).toEqual([
+      { host: 'a.example', port: 1 },
+      { host: '10.0.0.2', port: 3306 },
+      { host: '[::1]', port: 3308 },
+      { host: '[fe80::2]', port: 3306 },
+    ]);
+  });
+
+  it.each([
+    ['db1,,db2', /entry 2 of 3: ""/],
+    ['db1,db 2', /not a valid host name.*entry 2 of 2: "db 2"/],
+    ['db1:99999,db2', /"port".*entry 1 of 2: "db1:99999"/],
+    ['db1:x', /"port": must be an integer/],
+  ])('rejects %j, naming the entry', (host, message) => {
+    const build = () => buildMySqlConnectionString({ ...parts, host });
+    expect(build).toThrow(InvalidConnectionPartError);
+    expect(build).toThrow(message);
+  });
+
+  it('splits a multi-host URL into one single-host URL per node, credentials and options kept', () => {
+    const url = 'mysql://app:p%40ss@db1:3306,db2:3307/orders?connectionLimit=5';
+    expect(splitMySqlNodes(url)).toEqual([
+      { name: 'db1:3306', url: 'mysql://app:p%40ss@db1:3306/orders?connectionLimit=5' },
+      { name: 'db2:3307', url: 'mysql://app:p%40ss@db2:3307/orders?connectionLimit=5' },
+    ]);
+    expect(splitMySqlNodes('mysql://root@127.0.0.1/x')).toEqual([
+      { name: '127.0.0.1:3306', url: 'mysql://root@127.0.0.1:3306/x' },
+    ]);
+  });
+
+  it('hides the password of a multi-host URL', () => {
+    expect(redactConnectionString('mysql://app:secret@db1:3306,db2:3307/orders')).toBe(
+      'mysql://app:***@db1:3306,db2:3307/orders',
+    );
   });
 });
 

@@ -11,6 +11,10 @@ export interface MySqlTlsOptions {
 }
 
 export interface MySqlConnectionParts {
+  /**
+   * One host, or several separated by commas for a cluster (`db1,db2:3307,[fd00::3]`): the
+   * service uses the first that answers, in this order. A host without a port gets `port`.
+   */
   host: string;
   /** Default 3306. */
   port?: number;
@@ -57,12 +61,56 @@ function formatHost(host: string | undefined): string {
   return bare;
 }
 
-export function buildMySqlConnectionString(parts: MySqlConnectionParts): string {
-  const host = formatHost(parts.host);
-  const port = parts.port ?? 3306;
+function checkPort(port: number, part: string): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidConnectionPartError('port', 'must be an integer from 1 to 65535');
+    throw new InvalidConnectionPartError(part, 'must be an integer from 1 to 65535');
   }
+  return port;
+}
+
+export interface MySqlHost {
+  /** A host name, an IPv4 address or a bracketed IPv6 address (`[fd00::1]`). */
+  host: string;
+  port: number;
+}
+
+/**
+ * `db1,db2:3307,[fd00::3]:3308` as hosts, each checked; a host without a port gets
+ * `defaultPort`. An error names the entry that is wrong.
+ */
+export function parseMySqlHosts(list: string, defaultPort = 3306): MySqlHost[] {
+  const entries = list.split(',').map((entry) => entry.trim());
+  if (entries.length === 0 || entries.every((entry) => entry === '')) {
+    throw new InvalidConnectionPartError('host', 'is missing');
+  }
+  return entries.map((entry, index) => {
+    const where =
+      entries.length > 1 ? ` (entry ${index + 1} of ${entries.length}: "${entry}")` : '';
+    try {
+      const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
+      const hostPort = bracketed ? null : /^([^:]*):([^:]*)$/.exec(entry);
+      const host = bracketed ? `[${bracketed[1]}]` : (hostPort?.[1] ?? entry);
+      const portText = bracketed ? bracketed[2] : hostPort?.[2];
+      const port =
+        portText === undefined
+          ? defaultPort
+          : /^\d+$/.test(portText)
+            ? Number(portText)
+            : Number.NaN;
+      return { host: formatHost(host), port: checkPort(port, 'port') };
+    } catch (error) {
+      if (!(error instanceof InvalidConnectionPartError) || !where) throw error;
+      const message = error.message.replace(/^Invalid MySQL connection setting "[^"]*": /, '');
+      throw new InvalidConnectionPartError(error.part, `${message}${where}`);
+    }
+  });
+}
+
+export function buildMySqlConnectionString(parts: MySqlConnectionParts): string {
+  const port = checkPort(parts.port ?? 3306, 'port');
+  const hosts = parseMySqlHosts(parts.host ?? '', port)
+    .map((node) => `${node.host}:${node.port}`)
+    .join(',');
   if (!parts.user) throw new InvalidConnectionPartError('user', 'is missing');
   if (!parts.database) throw new InvalidConnectionPartError('database', 'is missing');
   if (!databasePattern.test(parts.database)) {
@@ -86,7 +134,31 @@ export function buildMySqlConnectionString(parts: MySqlConnectionParts): string 
     query.set('ssl', JSON.stringify(parts.tls === true ? { rejectUnauthorized: true } : parts.tls));
   }
   const search = query.size > 0 ? `?${query.toString()}` : '';
-  return `mysql://${credentials}@${host}:${port}/${parts.database}${search}`;
+  return `mysql://${credentials}@${hosts}/${parts.database}${search}`;
+}
+
+export interface MySqlNodeUrl {
+  /** `host:port`, for logs, metrics and `/readyz` (no user, no password). */
+  name: string;
+  /** A single-host `mysql://` URL with the credentials, database and options of the list. */
+  url: string;
+}
+
+/**
+ * One single-host URL per node of `mysql://user:pass@h1:3306,h2:3307/db?options`, in the
+ * listed order (mysql2 takes one host per connection). A single-host URL gives one node.
+ */
+export function splitMySqlNodes(url: string): MySqlNodeUrl[] {
+  const match = /^mysql:\/\/(?:([^@/]*)@)?([^/?#]*)(.*)$/s.exec(url.trim());
+  if (!match) {
+    throw new InvalidConnectionPartError('url', 'is not a mysql://user:password@host/db URL');
+  }
+  const [, credentials, hostList = '', rest = ''] = match;
+  const userInfo = credentials === undefined ? '' : `${credentials}@`;
+  return parseMySqlHosts(hostList).map(({ host, port }) => ({
+    name: `${host}:${port}`,
+    url: `mysql://${userInfo}${host}:${port}${rest}`,
+  }));
 }
 
 /** The URL with its password replaced by `***`, for logs and error messages. */

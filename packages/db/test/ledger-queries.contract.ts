@@ -96,7 +96,17 @@ export function describeLedgerQueriesContract(
       const live = await db.ledgerQueries.staleClaims(10);
       expect(live.map((e) => [e.orderId, e.state])).toEqual([[1, 'unconfirmed']]);
       expect(await db.ledgerQueries.releaseStaleClaim(2)).toBe('not-stale');
+      // What the pending pages leave out: 2, 3 and 5 held by live calls, 1 for an operator.
+      const held = await db.ledgerQueries.heldClaims();
+      expect(held).toMatchObject({ heldByOtherCalls: 3, heldForOperator: 1 });
+      expect(held.oldestClaimAgeMs).toBeGreaterThanOrEqual(0);
+      expect(held.oldestClaimAgeMs).toBeLessThan(10_000);
       await backdate(testDb.url, 'completion_ledger', 1_200_000);
+      // The dead run's leases ended: only 5 is held, claimed 20 minutes ago.
+      const later = await db.ledgerQueries.heldClaims();
+      expect(later).toMatchObject({ heldByOtherCalls: 1, heldForOperator: 1 });
+      expect(later.oldestClaimAgeMs).toBeGreaterThanOrEqual(1_200_000);
+      expect(later.oldestClaimAgeMs).toBeLessThan(1_200_000 + 10_000);
       const stale = await db.ledgerQueries.staleClaims(10);
       expect(stale.map((e) => [e.orderId, e.state, e.runId, e.claims])).toEqual([
         [1, 'unconfirmed', 'dead', 1],

@@ -45,7 +45,7 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
   });
   afterEach(async () => {
     await proxy.setMode('forward');
-    await mysql?.pool.end().catch(() => undefined);
+    await mysql?.close().catch(() => undefined);
     await ocs?.close().catch(() => undefined);
     mysql = undefined;
     ocs = undefined;
@@ -77,7 +77,8 @@ describe.skipIf(!server.available)('MySQL deadlines through a TCP proxy', () => 
   });
 
   it('drops the connection that missed its deadline: after the partition heals, statements answer', async () => {
-    const { db, pool } = connect(800);
+    const { db, nodes } = connect(800);
+    const pool = nodes.current.pool;
     await db.execute(sql`SELECT 1`);
     await proxy.setMode('blackhole');
     await failure(db.execute(sql`SELECT 1`));

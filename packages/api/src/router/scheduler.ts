@@ -20,6 +20,15 @@ export const schedulerRouter = {
       return { ...lease, leaseUntil: lease.leaseUntil.toISOString() };
     }),
 
+  /**
+   * Orders still SUBMITTED that the pending pages leave out: held by calls whose claims'
+   * leases have not ended, or held for an operator. A run reports them rather than calling
+   * itself done.
+   */
+  heldClaims: authorizedProcedure('scheduler', 'admin').query(({ ctx }) =>
+    ctx.ledgerQueries.heldClaims(),
+  ),
+
   releaseLock: authorizedProcedure('scheduler')
     .input(z.object({ holder: holderSchema }))
     .mutation(async ({ ctx, input }) => {

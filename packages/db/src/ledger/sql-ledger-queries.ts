@@ -8,6 +8,7 @@
  */
 import type {
   CompletionRunOutcome,
+  HeldClaims,
   LedgerEntry,
   LedgerQueries,
   LedgerState,
@@ -130,6 +131,34 @@ export class SqlLedgerQueries implements LedgerQueries {
         ORDER BY l.claimed_at, l.order_id LIMIT ${Math.trunc(limit)}`,
     );
     return rows.map(toEntry);
+  }
+
+  async heldClaims(): Promise<HeldClaims> {
+    // The same join as staleClaims, so it reads what the pending pages would have left out.
+    const [row] = await this.#db.all<{
+      live: number | string | null;
+      oldest: number | string | null;
+      now_ms: number | string;
+      held: number | string | null;
+    }>(
+      sql`SELECT
+          SUM(CASE WHEN l.state IN ('claimed', 'notified') AND l.lease_until > ${this.#db.nowMs}
+            THEN 1 ELSE 0 END) AS live,
+          MIN(CASE WHEN l.state IN ('claimed', 'notified') AND l.lease_until > ${this.#db.nowMs}
+            THEN l.claimed_at END) AS oldest,
+          SUM(CASE WHEN l.state = 'unconfirmed' THEN 1 ELSE 0 END) AS held,
+          ${this.#db.nowMs} AS now_ms
+        FROM ORDER_STATES s
+        JOIN ORDERS o ON o.OrderStateId = s.Id
+        JOIN completion_ledger l ON l.order_id = o.Id
+        WHERE s.OrderState = 'SUBMITTED'`,
+    );
+    const oldest = row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+    return {
+      heldByOtherCalls: Number(row?.live ?? 0),
+      oldestClaimAgeMs: oldest === null ? null : Math.max(0, Number(row?.now_ms) - oldest),
+      heldForOperator: Number(row?.held ?? 0),
+    };
   }
 
   async releaseStaleClaim(orderId: OrderId): Promise<ReleaseOutcome> {

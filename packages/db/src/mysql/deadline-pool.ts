@@ -15,7 +15,24 @@
  * drizzle-orm 0.45 `mysql2/session.js`), so wrapping `query`, `execute` and `getConnection`
  * covers every statement.
  */
-import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
+import type { Connection, PoolConnection } from 'mysql2/promise';
+import { isNodeNotReady } from './mysql-nodes.js';
+
+/** Where pooled connections come from: one pool, or the nodes of a cluster. */
+export interface ConnectionSource {
+  getConnection(): Promise<PoolConnection>;
+  /** Told of every statement error on a connection it gave (to move off a failing node). */
+  reportError?(connection: object, error: unknown): void;
+  /** How many nodes may be tried for one statement (a node that is not ready). Default 1. */
+  readonly nodeCount?: number;
+}
+
+/** What `drizzle()` gets: a pool's statement methods, each with the deadline. */
+export interface DeadlineClient {
+  query(...args: unknown[]): Promise<unknown>;
+  execute(...args: unknown[]): Promise<unknown>;
+  getConnection(): Promise<PoolConnection>;
+}
 
 /** A statement or the wait for a connection did not finish within its deadline. */
 export class DatabaseDeadlineError extends Error {
@@ -54,7 +71,7 @@ function withTimeout(statement: unknown, timeoutMs: number): unknown {
 }
 
 /** Resolves with a pooled connection, or rejects once `deadlineMs` has passed. */
-function acquire(pool: Pool, deadlineMs: number): Promise<PoolConnection> {
+function acquire(pool: ConnectionSource, deadlineMs: number): Promise<PoolConnection> {
   return new Promise((resolve, reject) => {
     let late = false;
     const timer = setTimeout(() => {
@@ -84,26 +101,34 @@ function acquire(pool: Pool, deadlineMs: number): Promise<PoolConnection> {
   });
 }
 
+type ErrorReport = ((connection: object, error: unknown) => void) | undefined;
+
 async function runOn<T>(
   connection: Connection,
   method: QueryMethod,
   args: unknown[],
   timeoutMs: number,
   deadlineMs: number,
+  report: ErrorReport,
 ): Promise<T> {
   const [statement, ...rest] = args;
   try {
     const run = connection[method] as (...a: unknown[]) => Promise<T>;
     return await run.call(connection, withTimeout(statement, timeoutMs), ...rest);
   } catch (error) {
-    if (!isStatementTimeout(error)) throw error;
+    if (!isStatementTimeout(error)) {
+      report?.(connection, error);
+      throw error;
+    }
     // The command is still queued on this connection: never let the pool hand it out again.
     connection.destroy();
-    throw new DatabaseDeadlineError(
+    const late = new DatabaseDeadlineError(
       `The database did not answer within ${deadlineMs} ms; the connection was dropped`,
       deadlineMs,
       { cause: error },
     );
+    report?.(connection, late);
+    throw late;
   }
 }
 
@@ -111,12 +136,16 @@ async function runOn<T>(
  * A connection whose statements each have the deadline: the pooled ones of drizzle's
  * transactions, and the migrator's own connection.
  */
-export function deadlineConnection<C extends Connection>(connection: C, queryTimeoutMs: number): C {
+export function deadlineConnection<C extends Connection>(
+  connection: C,
+  queryTimeoutMs: number,
+  report?: ErrorReport,
+): C {
   return new Proxy(connection, {
     get(target, property, receiver) {
       if (property === 'query' || property === 'execute') {
         return (...args: unknown[]) =>
-          runOn(target, property, args, queryTimeoutMs, queryTimeoutMs);
+          runOn(target, property, args, queryTimeoutMs, queryTimeoutMs, report);
       }
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
@@ -125,39 +154,48 @@ export function deadlineConnection<C extends Connection>(connection: C, queryTim
 }
 
 /**
- * `pool` with a deadline on every statement. The returned object is what `drizzle()` gets;
- * `end()`, `on()` and the rest pass through to the real pool.
+ * Statements on connections from `source` (a pool, or a cluster's nodes), each with the
+ * deadline. The returned object is what `drizzle()` gets.
+ *
+ * A statement outside a transaction that a node refuses as not ready (1047: it never ran) is
+ * sent again on the next node, within the same deadline; every other error is the caller's.
  */
-export function withDeadlines(pool: Pool, options: DeadlineOptions): Pool {
+export function withDeadlines(source: ConnectionSource, options: DeadlineOptions): DeadlineClient {
   const { queryTimeoutMs } = options;
+  const report = source.reportError?.bind(source);
   const statement =
     (method: QueryMethod, deadlineMs: number) =>
     async (...args: unknown[]) => {
       const started = performance.now();
-      const connection = await acquire(pool, deadlineMs);
-      const left = deadlineMs - (performance.now() - started);
-      try {
-        return await runOn(connection, method, args, left, deadlineMs);
-      } finally {
-        // A no-op for a connection that was destroyed or broke (mysql2 removed it).
-        connection.release();
+      for (let attempt = 1; ; attempt++) {
+        const left = deadlineMs - (performance.now() - started);
+        const connection = await acquire(source, left);
+        try {
+          return await runOn(
+            connection,
+            method,
+            args,
+            deadlineMs - (performance.now() - started),
+            deadlineMs,
+            report,
+          );
+        } catch (error) {
+          if (!isNodeNotReady(error) || attempt >= (source.nodeCount ?? 1)) throw error;
+        } finally {
+          // A no-op for a connection that was destroyed or broke (mysql2 removed it).
+          connection.release();
+        }
       }
     };
-  return new Proxy(pool, {
-    get(target, property, receiver) {
-      if (property === 'query' || property === 'execute')
-        return statement(property, queryTimeoutMs);
-      if (property === 'getConnection') {
-        return async () =>
-          deadlineConnection(await acquire(target, queryTimeoutMs), queryTimeoutMs);
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return {
+    query: statement('query', queryTimeoutMs),
+    execute: statement('execute', queryTimeoutMs),
+    getConnection: async () =>
+      deadlineConnection(await acquire(source, queryTimeoutMs), queryTimeoutMs, report),
+  };
 }
 
 /** `SELECT 1` with its own (short) deadline, connection included: for readiness and probes. */
-export async function pingWithin(pool: Pool, timeoutMs: number): Promise<void> {
-  await (withDeadlines(pool, { queryTimeoutMs: timeoutMs }).query('SELECT 1') as Promise<unknown>);
+export async function pingWithin(source: ConnectionSource, timeoutMs: number): Promise<void> {
+  await withDeadlines(source, { queryTimeoutMs: timeoutMs }).query('SELECT 1');
 }

@@ -4,15 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { count, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
-import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { mysqlMaxPlaceholders, type OrderRepositoryOptions } from '../chunks.js';
+import { splitMySqlNodes } from '../connection-string.js';
 import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
 import { mySqlExecutor, type SqlExecutor } from '../ledger/sql-executor.js';
 import { SqlLeaseRepository } from '../ledger/sql-leases.js';
 import * as schema from '../schema/mysql-schema.js';
 import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { deadlineConnection, pingWithin, withDeadlines } from './deadline-pool.js';
+import { withMigrationLock } from './migration-lock.js';
 import { MySqlCompletionRunRepository } from './mysql-completion-run-repository.js';
+import { MySqlNodes, type NodeHealth } from './mysql-nodes.js';
 import { type MySqlDatabase, MySqlOrderRepository } from './mysql-order-repository.js';
 
 export const mysqlMigrationsFolder = fileURLToPath(new URL('../../drizzle/mysql', import.meta.url));
@@ -34,6 +37,19 @@ export interface MySqlConnectionOptions extends OrderRepositoryOptions {
   keepAliveInitialDelayMs?: number;
   /** Each migration statement's deadline (DDL on a large table is slow). Default 600,000 ms. */
   migrationTimeoutMs?: number;
+  /**
+   * Several hosts (a cluster): how long a node that failed is left alone before it is pinged
+   * and, if it answers, used again. Default 2,000 ms.
+   */
+  restoreNodeAfterMs?: number;
+  /**
+   * MariaDB Galera: `wsrep_sync_wait` of every connection (1: a read waits until this node
+   * has applied every write the cluster committed before it, so a read on one node sees a
+   * claim made on another). Ignored by servers without it. Default 1; 0 turns it off.
+   */
+  wsrepSyncWait?: number;
+  /** Told when a node of a cluster stops or starts being used (logs). */
+  onNodeChange?: (node: string, up: boolean, error?: unknown) => void;
 }
 
 export const mysqlDefaults = {
@@ -41,10 +57,13 @@ export const mysqlDefaults = {
   connectTimeoutMs: 5_000,
   keepAliveInitialDelayMs: 5_000,
   migrationTimeoutMs: 600_000,
+  restoreNodeAfterMs: 2_000,
+  wsrepSyncWait: 1,
 } as const;
 
 export interface MySqlConnection {
-  pool: Pool;
+  /** The database servers, one pool each (one for a single host). */
+  nodes: MySqlNodes;
   db: MySqlDatabase;
   orders: MySqlOrderRepository;
   runs: MySqlCompletionRunRepository;
@@ -53,8 +72,11 @@ export interface MySqlConnection {
   executor: SqlExecutor;
   seedWriter: SeedWriter;
   migrate(): Promise<void>;
-  /** `SELECT 1` within `timeoutMs`, the wait for a connection included. */
+  /** `SELECT 1` within `timeoutMs`, the wait for a connection included, on the node in use. */
   ping(timeoutMs: number): Promise<void>;
+  /** `SELECT 1` on every node at once, each within `timeoutMs`. */
+  nodeHealth(timeoutMs: number): Promise<NodeHealth[]>;
+  close(): Promise<void>;
 }
 
 /** Whether the server is MariaDB, from its handshake (mysql2 keeps it on the connection). */
@@ -79,34 +101,59 @@ export function statementLimitSql(mariaDb: boolean, timeoutMs: number): string {
 }
 
 export function connectMySql(url: string, options: MySqlConnectionOptions = {}): MySqlConnection {
-  const { queryTimeoutMs, connectTimeoutMs, keepAliveInitialDelayMs, migrationTimeoutMs } = {
-    ...mysqlDefaults,
-    ...definedOnly(options),
-  };
+  const {
+    queryTimeoutMs,
+    connectTimeoutMs,
+    keepAliveInitialDelayMs,
+    migrationTimeoutMs,
+    restoreNodeAfterMs,
+    wsrepSyncWait,
+  } = { ...mysqlDefaults, ...definedOnly(options) };
   const socketOptions = {
-    uri: url,
     connectTimeout: connectTimeoutMs,
     enableKeepAlive: true,
     keepAliveInitialDelay: keepAliveInitialDelayMs,
   };
-  const pool = createPool({ ...socketOptions, connectionLimit: options.connectionLimit ?? 10 });
-  // Queued before the connection's first statement, so no statement runs without the limit.
-  pool.on('connection', (connection) => {
-    const core = connection as unknown as {
-      query(options: { sql: string; timeout: number }, callback: (error: unknown) => void): void;
-    };
-    // A failure here breaks the connection (fatal) or leaves the client deadline alone in
-    // charge; either way the statement that follows reports it.
-    core.query(
-      { sql: statementLimitSql(isMariaDb(connection), queryTimeoutMs), timeout: queryTimeoutMs },
-      () => {},
-    );
+  const nodeUrls = splitMySqlNodes(url);
+  const nodes = new MySqlNodes(nodeUrls, {
+    pool: { ...socketOptions, connectionLimit: options.connectionLimit ?? 10 },
+    restoreAfterMs: restoreNodeAfterMs,
+    ping: (pool) => pingWithin(pool, Math.min(queryTimeoutMs, 2_000)),
+    onChange: (node, up, error) => options.onNodeChange?.(node.name, up, error),
   });
-  const db = drizzle(withDeadlines(pool, { queryTimeoutMs }), { schema, mode: 'default' });
+  for (const pool of nodes.pools) {
+    // Queued before the connection's first statement, so no statement runs without them.
+    pool.on('connection', (connection) => {
+      const core = connection as unknown as {
+        query(options: { sql: string; timeout: number }, callback: (error: unknown) => void): void;
+      };
+      const mariaDb = isMariaDb(connection);
+      // A failure here breaks the connection (fatal) or leaves the client deadline alone in
+      // charge; either way the statement that follows reports it.
+      core.query(
+        { sql: statementLimitSql(mariaDb, queryTimeoutMs), timeout: queryTimeoutMs },
+        () => {},
+      );
+      // Galera's causal reads. A MariaDB without wsrep ignores it (the variable exists, with
+      // wsrep off it does nothing); MySQL has no such variable, so it is not sent there.
+      if (mariaDb && wsrepSyncWait > 0) {
+        core.query(
+          {
+            sql: `SET SESSION wsrep_sync_wait = ${Math.trunc(wsrepSyncWait)}`,
+            timeout: queryTimeoutMs,
+          },
+          () => {},
+        );
+      }
+    });
+  }
+  const client = withDeadlines(nodes, { queryTimeoutMs });
+  // drizzle calls query/execute/getConnection only (see deadline-pool.ts).
+  const db = drizzle(client as never, { schema, mode: 'default' }) as unknown as MySqlDatabase;
   const orders = new MySqlOrderRepository(db, options);
   const executor = mySqlExecutor(db);
   return {
-    pool,
+    nodes,
     db,
     orders,
     runs: new MySqlCompletionRunRepository(db),
@@ -115,20 +162,46 @@ export function connectMySql(url: string, options: MySqlConnectionOptions = {}):
     executor,
     seedWriter: mySqlSeedWriter(db),
     // Its own connection, without the pool's statement limit: DDL on a large table takes long.
+    // One migrator at a time, across every node of a cluster (see migration-lock.ts).
     migrate: async () => {
-      const connection: Connection = await createConnection(socketOptions);
+      const connection = await connectToFirst(
+        nodes.current.name,
+        nodeUrls.map((node) => ({ ...node, options: socketOptions })),
+      );
       try {
-        const migrator = drizzle(deadlineConnection(connection, migrationTimeoutMs), {
-          schema,
-          mode: 'default',
+        const bounded = deadlineConnection(connection, migrationTimeoutMs);
+        await withMigrationLock(bounded, async () => {
+          const migrator = drizzle(bounded, { schema, mode: 'default' });
+          await migrate(migrator, { migrationsFolder: mysqlMigrationsFolder });
         });
-        await migrate(migrator, { migrationsFolder: mysqlMigrationsFolder });
       } finally {
         connection.destroy();
       }
     },
-    ping: (timeoutMs) => pingWithin(pool, timeoutMs),
+    ping: (timeoutMs) => pingWithin(nodes, timeoutMs),
+    nodeHealth: (timeoutMs) => nodes.health((pool) => pingWithin(pool, timeoutMs)),
+    close: () => nodes.end(),
   };
+}
+
+/** A connection to the node in use, or else to the first other node that accepts one. */
+async function connectToFirst(
+  preferred: string,
+  nodeUrls: { name: string; url: string; options: object }[],
+): Promise<Connection> {
+  const ordered = [
+    ...nodeUrls.filter((node) => node.name === preferred),
+    ...nodeUrls.filter((node) => node.name !== preferred),
+  ];
+  let lastError: unknown;
+  for (const node of ordered) {
+    try {
+      return await createConnection({ ...node.options, uri: node.url });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

@@ -44,6 +44,16 @@ export type ReleaseOutcome =
   /** No ledger row, or its lease has not ended (a live call holds it), or it is finished. */
   | 'not-stale';
 
+/** Orders still SUBMITTED that the pending pages leave out because a claim holds them. */
+export interface HeldClaims {
+  /** Claimed by a call whose lease has not ended (in the database's clock). */
+  heldByOtherCalls: number;
+  /** How long ago the oldest of those was claimed (database clock); null when none is. */
+  oldestClaimAgeMs: number | null;
+  /** Held for an operator (`unconfirmed`): not sent again until someone releases them. */
+  heldForOperator: number;
+}
+
 /**
  * Read-mostly queries over the completion ledger and the run records, for operators: what an
  * order went through, which claims were left behind by a process that died, runs per day.
@@ -58,6 +68,8 @@ export interface LedgerQueries {
    * one. (A claim on an order finished by other means is left out: nothing is left to do.)
    */
   staleClaims(limit: number): Promise<LedgerEntry[]>;
+  /** What the pending pages leave out because a live claim or an operator's hold has it. */
+  heldClaims(): Promise<HeldClaims>;
   /** Releases one stale claim (see `ReleaseOutcome`); a live claim is never touched. */
   releaseStaleClaim(orderId: OrderId): Promise<ReleaseOutcome>;
   /** Days (UTC) with at least one run started at or after `since`, oldest first. */
