@@ -44,6 +44,11 @@ export interface InstallationOptions {
   runOnceTimeoutMs?: number;
   /** Start every replica at once (N replicas migrating together) instead of the first alone. */
   startTogether?: boolean;
+  /**
+   * The `DATABASE_URL` of each replica, from the database's own URL (e.g. every node of a
+   * Galera cluster, the replica's own node first). Default: that URL (or its proxy).
+   */
+  databaseUrlFor?: (replicaIndex: number, databaseName: string) => string;
 }
 
 /** Server settings of the suite: small timeouts and delays so faults resolve in seconds. */
@@ -203,6 +208,9 @@ export class Installation {
     return {
       ...this.serverEnv,
       ...(replica.dbProxy ? { DATABASE_URL: replica.dbProxy.rewrite(this.db.url) } : {}),
+      ...(this.options.databaseUrlFor
+        ? { DATABASE_URL: this.options.databaseUrlFor(replica.index, this.db.name) }
+        : {}),
       ...(replica.notifierProxy
         ? { NOTIFIER_BASE_URL: replica.notifierProxy.rewrite(this.options.notifierUrl) }
         : {}),

@@ -11,10 +11,16 @@ import {
 } from '@ocs/db/client';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 
-export const mysqlServerUrl = process.env.MYSQL_TEST_URL || 'mysql://root@127.0.0.1:3306';
+/**
+ * The server the suite's databases live on, read at each use: the Galera mode points it at a
+ * node of its cluster once the cluster is up.
+ */
+export function mysqlServerUrl(): string {
+  return process.env.MYSQL_TEST_URL || 'mysql://root@127.0.0.1:3306';
+}
 
 async function admin<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await createConnection({ uri: mysqlServerUrl, connectTimeout: 5000 });
+  const connection = await createConnection({ uri: mysqlServerUrl(), connectTimeout: 5000 });
   try {
     return await fn(connection);
   } finally {
@@ -31,7 +37,7 @@ export async function requireMariaDb(): Promise<string> {
     });
   } catch (error) {
     throw new Error(
-      `The fault suite needs MariaDB/MySQL at ${mysqlServerUrl.replace(/\/\/[^@]*@/, '//***@')} ` +
+      `The fault suite needs MariaDB/MySQL at ${mysqlServerUrl().replace(/\/\/[^@]*@/, '//***@')} ` +
         `(set MYSQL_TEST_URL): ${error instanceof Error ? error.message : String(error)}`,
     );
   }
@@ -55,7 +61,7 @@ export async function createSeededDatabase(
 ): Promise<FaultDatabase> {
   const name = `ocs_faults_${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE \`${name}\``));
-  const url = new URL(mysqlServerUrl);
+  const url = new URL(mysqlServerUrl());
   url.pathname = `/${name}`;
   const database = openDatabase({ url: url.toString() });
   let seed: GeneratedOrdersResult;
@@ -71,6 +77,29 @@ export async function createSeededDatabase(
     seed,
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(() => {}),
   };
+}
+
+/** `ocs_faults_<random>` with nothing in it: for replicas that migrate it themselves. */
+export async function createEmptyDatabase(): Promise<Omit<FaultDatabase, 'seed'>> {
+  const name = `ocs_faults_${randomBytes(5).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE \`${name}\``));
+  const url = new URL(mysqlServerUrl());
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(() => {}),
+  };
+}
+
+/** Seeds `orders` generated orders into a migrated database (the realistic mix). */
+export async function seedInto(url: string, orders: number): Promise<GeneratedOrdersResult> {
+  const database = openDatabase({ url });
+  try {
+    return await seedGeneratedOrders(database, orders, { mix: realisticMix, randomSeed: 1 });
+  } finally {
+    await database.close();
+  }
 }
 
 /**
@@ -214,7 +243,7 @@ export async function killConnectionsFor(
   ms: number,
   everyMs = 50,
 ): Promise<number> {
-  const connection = await createConnection({ uri: mysqlServerUrl, connectTimeout: 5000 });
+  const connection = await createConnection({ uri: mysqlServerUrl(), connectTimeout: 5000 });
   try {
     let killed = 0;
     const until = Date.now() + ms;

@@ -1,4 +1,7 @@
-/** The per-scenario table and `fault-report.json` at the repository root. */
+/**
+ * The per-scenario table and `fault-report.json` at the repository root
+ * (`fault-report-galera.json` for the Galera mode, so one run does not erase the other's).
+ */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,7 +28,10 @@ export interface ScenarioReport extends Omit<ScenarioCounts, 'examples'> {
   timeline?: string[];
 }
 
-export const reportPath = resolve(repoRoot, 'fault-report.json');
+export const reportPath = resolve(
+  repoRoot,
+  process.env.FAULTS_GALERA === 'true' ? 'fault-report-galera.json' : 'fault-report.json',
+);
 const reports: ScenarioReport[] = [];
 
 export function addReport(report: ScenarioReport): void {

@@ -1,10 +1,3 @@
-/**
- * `pnpm test:faults`: every scenario on fresh data, with real processes (server replicas,
- * notifier, schedulers) on MariaDB; the four invariants are checked from the database and the
- * notifier's request log. One test per scenario; the table and fault-report.json at the end.
- */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PartitionProxy } from '@ocs/db/testing';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -12,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatOffset, requireFaketime } from '../src/clock.js';
 import {
   adminToken,
-  closeWithin,
   Installation,
   type Protocol,
   schedulerToken,
@@ -35,12 +27,7 @@ import {
   sendRaw,
   touchesSeeded,
 } from '../src/fuzz.js';
-import {
-  computeCounts,
-  countTakeOvers,
-  type InstallationView,
-  reportedIds,
-} from '../src/invariants.js';
+import { countTakeOvers, reportedIds } from '../src/invariants.js';
 import {
   ciLimits,
   describeEvent,
@@ -52,13 +39,18 @@ import {
 } from '../src/nemesis.js';
 import { NotifierControl, type NotifierFaults } from '../src/notifier.js';
 import { killAll, type RunningProcess, startNotifier } from '../src/processes.js';
+import { addReport, printTable, reportPath, writeReport } from '../src/report.js';
 import {
-  addReport,
-  printTable,
-  reportPath,
-  type ScenarioReport,
-  writeReport,
-} from '../src/report.js';
+  atFraction,
+  chunk,
+  completeDirect,
+  first,
+  runScenario,
+  type ScenarioContext,
+  schedulerEnded,
+  untilFraction,
+  useSuite,
+} from '../src/scenario.js';
 
 const ORDERS = Number(process.env.FAULTS_ORDERS ?? 2000);
 const BIG_POST_ORDERS = Number(process.env.FAULTS_BIG_POST_ORDERS ?? 5000);
@@ -77,6 +69,7 @@ beforeAll(async () => {
   const started = await startNotifier({ FAULT_LATENCY_MS: String(LATENCY_MS) });
   notifierProcess = started.process;
   notifier = new NotifierControl(started.url);
+  useSuite({ notifier, latencyMs: LATENCY_MS, orders: ORDERS });
 });
 
 afterAll(async () => {
@@ -85,284 +78,6 @@ afterAll(async () => {
   console.log(`\nFault suite summary (${reportPath}):`);
   printTable();
 });
-
-interface ScenarioContext {
-  installs: Installation[];
-  notes: string[];
-  /** 5xx seen by direct callers (not through a replica's proxy). */
-  fiveXx: number;
-  /** Failures a scenario found itself (deadlines, readiness, take-overs), beside the invariants. */
-  failures: string[];
-  /** Scenario-specific figures for the report. */
-  figures: Record<string, number | string | boolean | null>;
-  /**
-   * Moments after which an acknowledged order may be sent again once (bounded like a kill -9):
-   * a replica that lost its database while notifying cannot record what it sent.
-   */
-  resendPoints: number[];
-}
-
-interface ScenarioOptions {
-  protocol: Protocol;
-  orders?: number;
-  replicas?: number;
-  installations?: number;
-  serverEnv?: Record<string, string>;
-  schedulerEnv?: Record<string, string>;
-  /** 5xx answers are expected here (the database itself is down): reported, not failed. */
-  fiveXxAllowed?: boolean;
-  /** A server is killed: re-sends across the crash are counted and bounded. */
-  serverKill?: boolean;
-  /**
-   * v1 with attempt timeouts on purpose: a re-request with the same key within this many ms
-   * of an answered one is the client's timeout racing a late answer (reported, not failed).
-   */
-  lateAnswerWindowMs?: number;
-  /** Runs of `run-once` allowed after the faults end. */
-  settleRuns?: number;
-  /** Each replica reaches MariaDB / the notifier through its own partition proxy. */
-  dbProxies?: boolean;
-  notifierProxies?: boolean;
-  /** Wall-clock offset of each replica (by index) at start. */
-  clockOffsetsMs?: number[];
-  /** Deadline of each `run-once` of the settling (default 120 s). */
-  runOnceTimeoutMs?: number;
-  /** All replicas start at once. */
-  startTogether?: boolean;
-  /** Nemesis: the seed and the fault timeline (planned and as it happened) for the report. */
-  report?: { seed: number; timeline: string[]; planned: string[] };
-}
-
-async function runScenario(
-  name: string,
-  options: ScenarioOptions,
-  faults: (ctx: ScenarioContext) => Promise<void>,
-): Promise<void> {
-  const started = Date.now();
-  await notifier.setFaults({ latencyMs: LATENCY_MS });
-  await notifier.clear();
-  const installs: Installation[] = [];
-  const ctx: ScenarioContext = {
-    installs,
-    notes: [],
-    fiveXx: 0,
-    failures: [],
-    figures: {},
-    resendPoints: [],
-  };
-  const labels = ['alpha', 'beta', 'gamma'];
-  try {
-    for (let i = 0; i < (options.installations ?? 1); i++) {
-      installs.push(
-        await Installation.create({
-          label: labels[i] ?? `i${i}`,
-          protocol: options.protocol,
-          orders: options.orders ?? ORDERS,
-          replicas: options.replicas ?? 1,
-          notifierUrl: notifier.url,
-          installationId: `faults-${labels[i]}-${started.toString(36)}`,
-          randomSeed: 7,
-          ...(options.serverEnv ? { serverEnv: options.serverEnv } : {}),
-          ...(options.schedulerEnv ? { schedulerEnv: options.schedulerEnv } : {}),
-          ...(options.dbProxies ? { dbProxies: true } : {}),
-          ...(options.notifierProxies ? { notifierProxies: true } : {}),
-          ...(options.clockOffsetsMs ? { clockOffsetsMs: options.clockOffsetsMs } : {}),
-          ...(options.runOnceTimeoutMs ? { runOnceTimeoutMs: options.runOnceTimeoutMs } : {}),
-          ...(options.startTogether ? { startTogether: true } : {}),
-        }),
-      );
-    }
-    await faults(ctx);
-    // The faults end; the daily job runs again as often as needed (bounded).
-    await Promise.all(installs.map((i) => i.heal()));
-    await notifier.setFaults({ latencyMs: LATENCY_MS });
-    const settleRuns = await Promise.all(installs.map((i) => i.settle(options.settleRuns ?? 3)));
-    const views: InstallationView[] = [];
-    for (const install of installs) views.push(await install.finish());
-    const [requests, stored] = await Promise.all([notifier.requests(), notifier.notifications()]);
-    if (process.env.FAULTS_DUMP_DIR) {
-      // Raw evidence for a closer look: the request log, what was stored, the kills.
-      writeFileSync(
-        join(process.env.FAULTS_DUMP_DIR, `${name}-${options.protocol}.json`),
-        JSON.stringify({ requests, stored, kills: installs.map((i) => i.serverKills) }),
-      );
-    }
-    const counts = computeCounts({
-      protocol: options.protocol,
-      installations: views,
-      requests,
-      stored,
-      serverKills: [...installs.flatMap((i) => i.serverKills), ...ctx.resendPoints].sort(
-        (a, b) => a - b,
-      ),
-      fiveXx: ctx.fiveXx + installs.reduce((sum, i) => sum + i.fiveXx(), 0),
-      ...(options.lateAnswerWindowMs ? { lateAnswerWindowMs: options.lateAnswerWindowMs } : {}),
-      holdUnconfirmed:
-        options.protocol === 'legacy' &&
-        installs[0]?.serverEnv.NOTIFIER_RETRY_UNCONFIRMED !== 'true',
-    });
-    const env = installs[0]?.serverEnv ?? {};
-    const concurrency = Number(env.NOTIFIER_CONCURRENCY ?? 8);
-    const perRequest = options.protocol === 'legacy' ? 1 : Number(env.NOTIFIER_BATCH_SIZE ?? 50);
-    // One state write takes every acknowledgement that arrived during the previous write: at
-    // most `concurrency` requests' worth per latency, and a write on 2 loaded cores can take a
-    // couple of latencies. An assumption, hence overridable.
-    const writeBatch = Number(process.env.FAULTS_STATE_WRITE_BATCH ?? 2 * concurrency * perRequest);
-    const kills =
-      installs.reduce((sum, i) => sum + i.serverKills.length, 0) + ctx.resendPoints.length;
-    // Per kill: the requests in flight plus one state write of acknowledgements.
-    const perKillBound = concurrency * perRequest + writeBatch;
-    const resentBound = perKillBound * Math.max(1, kills);
-    const failures: string[] = [];
-    if (counts.notifiedTwice > 0) failures.push(`${counts.notifiedTwice} orders notified twice`);
-    if (counts.finishedWithoutNotification > 0)
-      failures.push(`${counts.finishedWithoutNotification} orders FINISHED without notification`);
-    if (counts.eligibleLeftUnfinished > 0)
-      failures.push(`${counts.eligibleLeftUnfinished} eligible orders left unfinished`);
-    if (counts.unexpectedChanges > 0)
-      failures.push(`${counts.unexpectedChanges} unexpected database changes`);
-    if (counts.fiveXx > 0 && !options.fiveXxAllowed) failures.push(`${counts.fiveXx} 5xx answers`);
-    // The issue's rule for legacy: a request that may have reached the service (timed out or
-    // dropped after sending) is not retried in the call unless NOTIFIER_RETRY_UNCONFIRMED=true.
-    if (counts.retriedUnconfirmed > 0 && env.NOTIFIER_RETRY_UNCONFIRMED !== 'true')
-      failures.push(`${counts.retriedUnconfirmed} legacy orders retried while unconfirmed`);
-    // The bound is per kill; the sum is checked, as one write can carry more acknowledgements
-    // than another (resentByKill in the report shows the split).
-    const bounded = options.serverKill || ctx.resendPoints.length > 0;
-    if (bounded && (counts.resentAfterCrash ?? 0) > resentBound)
-      failures.push(`${counts.resentAfterCrash} re-sent after a crash (bound ${resentBound})`);
-    failures.push(...ctx.failures);
-    const notRetryable = installs.flatMap((i) =>
-      i.replicas.flatMap((r) => r.proxy.fiveXxNotRetryable),
-    );
-    if (notRetryable.length > 0) ctx.figures.fiveXxNotRetryable = notRetryable.length;
-    const { examples, ...numbers } = counts;
-    const report: ScenarioReport = {
-      scenario: name,
-      protocol: options.protocol,
-      ...numbers,
-      ...(bounded ? { resentBound, resentAfterCrash: counts.resentAfterCrash ?? 0 } : {}),
-      ...(Object.keys(ctx.figures).length > 0 ? { figures: ctx.figures } : {}),
-      ...(options.report
-        ? {
-            seed: options.report.seed,
-            timeline: [...options.report.planned, ...options.report.timeline],
-          }
-        : {}),
-      passed: failures.length === 0,
-      failures,
-      durationMs: Date.now() - started,
-      schedulerExitCodes: installs.flatMap((i) => i.schedulerExitCodes),
-      settleRuns: settleRuns.reduce((a, b) => a + b, 0),
-      notes: ctx.notes,
-      examples: {
-        ...examples,
-        ...(notRetryable.length > 0 ? { fiveXxNotRetryable: notRetryable.slice(0, 5) } : {}),
-      },
-    };
-    addReport(report);
-    expect(
-      failures,
-      `${name}:\n${JSON.stringify(examples, null, 2)}\n${installs.map((i) => i.serverOutputTail(8)).join('\n')}`,
-    ).toEqual([]);
-  } finally {
-    await Promise.all(installs.map((i) => i.stop().catch(() => {})));
-    await Promise.all(
-      installs.map((i) =>
-        closeWithin(
-          `dropping ${i.db.name}`,
-          i.db.drop().catch(() => {}),
-          15_000,
-        ),
-      ),
-    );
-  }
-}
-
-/**
- * Resolves true once the notifier has seen requests for `fraction` of the eligible orders,
- * false if `scheduler` ended before that.
- */
-function atFraction(
-  install: Installation,
-  fraction: number,
-  scheduler?: RunningProcess,
-): Promise<boolean> {
-  return notifier.waitForOrders(
-    Math.ceil(install.eligible.length * fraction),
-    () => scheduler !== undefined && !scheduler.running,
-  );
-}
-
-/**
- * Waits for a kill point: `fraction` of the eligible orders requested. When the scheduler run
- * ends before it (it gave up), the next `run-once` starts, as the daily job would.
- */
-async function untilFraction(
-  ctx: ScenarioContext,
-  install: Installation,
-  fraction: number,
-  scheduler: RunningProcess,
-  afterMs = 3 * LATENCY_MS,
-): Promise<RunningProcess> {
-  let current = scheduler;
-  for (let restarts = 0; restarts < 3; restarts++) {
-    if (await atFraction(install, fraction, current)) {
-      // A few more answers, so the fault lands among acknowledged and in-flight requests of
-      // one call rather than at its first request.
-      await sleep(afterMs);
-      return current;
-    }
-    const code = await current.exited;
-    install.schedulerExitCodes.push(code ?? -1);
-    ctx.notes.push(
-      `scheduler exited ${code} before ${fraction * 100}% were requested; run-once again`,
-    );
-    current = install.startScheduler(0);
-  }
-  throw new Error(`the kill point at ${fraction * 100}% was never reached`);
-}
-
-async function schedulerEnded(
-  ctx: ScenarioContext,
-  install: Installation,
-  scheduler: RunningProcess,
-) {
-  const code = await scheduler.exited;
-  install.schedulerExitCodes.push(code ?? -1);
-  ctx.notes.push(`scheduler exited ${code}`);
-}
-
-/** POST tRPC orders.complete directly to a replica; counts 5xx. */
-async function completeDirect(
-  ctx: ScenarioContext,
-  url: string,
-  orderIds: number[],
-): Promise<number> {
-  try {
-    const res = await fetch(`${url}/trpc/orders.complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken}` },
-      // The server speaks superjson: the input travels as `{ json: ... }`.
-      body: JSON.stringify({ json: { orderIds } }),
-      // A deadline, so a replica that hangs fails the scenario instead of stalling it.
-      signal: AbortSignal.timeout(60_000),
-    });
-    await res.arrayBuffer();
-    if (res.status >= 500) ctx.fiveXx++;
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const first = (ctx: ScenarioContext) => ctx.installs[0] as Installation;
 
 describe('fault suite (real processes on MariaDB)', { timeout: 240_000 }, () => {
   it('two run-once schedulers at once against two replicas (legacy)', () =>

@@ -21,11 +21,13 @@ const transientCodes = new Set([
   'DB_DEADLINE_EXCEEDED',
 ]);
 
-// Too many connections, shutdown, lock wait, deadlock, interrupted, killed, the server's
-// statement limit (MariaDB 1969 max_statement_time, MySQL 3024 max_execution_time), and the
-// client's "can't connect" / "gone away" / "lost connection" errors.
+// Too many connections, shutdown, lock wait, deadlock (in Galera also a lost certification:
+// the transaction was rolled back), interrupted, killed, the server's statement limit
+// (MariaDB 1969 max_statement_time, MySQL 3024 max_execution_time), a Galera node not ready
+// for statements (1047: not synced, or not in the primary component), and the client's
+// "can't connect" / "gone away" / "lost connection" errors.
 const transientErrnos = new Set([
-  1040, 1053, 1205, 1213, 1317, 1927, 1969, 3024, 2002, 2003, 2006, 2013,
+  1040, 1047, 1053, 1205, 1213, 1317, 1927, 1969, 3024, 2002, 2003, 2006, 2013,
 ]);
 
 export function isTransientDatabaseError(error: unknown): boolean {
