@@ -12,7 +12,8 @@
  * The single-runner lock is renewed every third of its lease. Once no renewal has succeeded for
  * the lease minus one renewal interval (measured from when the last good request was sent),
  * the run sends nothing more: another scheduler may hold the lock by the time a batch would
- * arrive. It ends with `LockExpiredError` (the CLI exits 6).
+ * arrive. It ends like a run past its deadline, with every id left counted and named, and
+ * `lockExpired` set (the CLI exits 6).
  *
  * At the end, the orders the pending pages left out because other calls' live claims (or an
  * operator's hold) have them are counted (`scheduler.heldClaims`): the run is not done while
@@ -76,6 +77,11 @@ export interface RunSummary {
   deadlineExceeded: boolean;
   /** Pending pages were left unread (the deadline came first): more ids may be pending. */
   morePending: boolean;
+  /**
+   * The run stopped sending because no lock renewal had succeeded for the lease minus one
+   * renewal interval (`LockExpiredError`): another scheduler may hold the lock.
+   */
+  lockExpired: boolean;
   /**
    * SUBMITTED orders left out of the pending pages at the run's end because another call's
    * claim holds them (its lease has not ended): not done yet. Null when the server could not
@@ -144,6 +150,11 @@ class RunDeadlineReached extends Error {
   override name = 'RunDeadlineReached';
 }
 
+/** Why a run stops sending but still ends with a summary of what it left. */
+function endsTheRun(error: unknown): boolean {
+  return error instanceof RunDeadlineReached || error instanceof LockExpiredError;
+}
+
 function connectionRefused(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
@@ -166,6 +177,7 @@ class Tally {
   settled = 0;
   deadlineExceeded = false;
   morePending = false;
+  lockExpired = false;
 
   settle(id: number, kind: FinalKind | RetryableKind) {
     const wasRetryable = this.retryable.delete(id);
@@ -217,6 +229,7 @@ class Tally {
       leftUndone: this.retryable.size,
       deadlineExceeded: this.deadlineExceeded,
       morePending: this.morePending,
+      lockExpired: this.lockExpired,
       ...this.held,
       rounds,
       durationMs: Date.now() - started,
@@ -265,9 +278,40 @@ export class CompletionJob {
     }
   }
 
+  /**
+   * The first lock request, tried again (with backoff, within the run's deadline) while the
+   * server answers with a retryable 5xx: a database node lost a moment ago, a replica
+   * restarting. Anything else ends the run as before.
+   */
+  async #takeLock(): Promise<void> {
+    let backoff: IBackoff<unknown> | undefined = new ExponentialBackoff({
+      initialDelay: this.options.retryInitialDelayMs,
+      maxDelay: this.options.retryMaxDelayMs,
+    }).next();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#acquireLock(this.#deadline);
+        return;
+      } catch (error) {
+        const retryable =
+          isServerError(error) &&
+          (error.data?.httpStatus ?? 0) >= 500 &&
+          (error.data as { retryable?: unknown } | undefined)?.retryable === true;
+        if (!retryable || attempt > this.options.retryAttempts || !backoff) throw error;
+        const delayMs = backoff.duration;
+        backoff = backoff.next(undefined);
+        this.logger.warn(
+          { err: error, attempt, delayMs: Math.round(delayMs) },
+          'the lock request failed with a retryable server error; trying again',
+        );
+        if (!(await this.#sleep(delayMs))) throw error;
+      }
+    }
+  }
+
   async #runLocked(started: number): Promise<RunSummary> {
     // The first acquisition counts against the run's deadline; renewals only their own.
-    await this.#acquireLock(this.#deadline);
+    await this.#takeLock();
     const renew = setInterval(() => {
       this.#acquireLock().catch((error: unknown) => {
         // Another scheduler holds it now: this run sends no further batch.
@@ -320,12 +364,13 @@ export class CompletionJob {
         await this.#completeAll([...tally.retryable.keys()], tally, started, rounds);
       }
     } catch (error) {
-      if (!(error instanceof RunDeadlineReached)) throw error;
+      if (!endsTheRun(error)) throw error;
     } finally {
       this.progress.stop();
     }
+    tally.lockExpired = this.#lockLost instanceof LockExpiredError;
     if (this.#deadline.aborted) tally.deadlineExceeded = true;
-    else await this.#countHeld(tally);
+    else if (!tally.lockExpired) await this.#countHeld(tally);
     if (tally.retryable.size > 0) {
       // Every id the run could not complete, by why, so none is left undone in silence.
       const undone: Partial<Record<RetryableKind, number[]>> = {};
@@ -417,7 +462,7 @@ export class CompletionJob {
       } while (cursor !== null);
       if (buffer.length > 0) await launch(buffer);
     } catch (error) {
-      if (!(error instanceof RunDeadlineReached)) {
+      if (!endsTheRun(error)) {
         await Promise.allSettled(inFlight);
         throw error;
       }

@@ -15,7 +15,6 @@ import { createServerClient, waitForServer } from './client.js';
 import {
   BatchRejectedError,
   CompletionJob,
-  LockExpiredError,
   LockHeldError,
   type RunSummary,
   ServerUnavailableError,
@@ -77,6 +76,7 @@ const scheduler = new Scheduler(job, logger, (summary) => {
 function exitCodeOf(summary: RunSummary | null): number {
   if (!summary) return 0;
   if (summary.deadlineExceeded && (summary.leftUndone > 0 || summary.morePending)) return 5;
+  if (summary.lockExpired) return 6;
   if (summary.unreachable > 0) return 2;
   const held = (summary.heldByOtherCalls ?? 0) + (summary.heldForOperator ?? 0);
   return summary.leftUndone > 0 || held > 0 ? 3 : 0;
@@ -92,10 +92,6 @@ function reportFailure(error: unknown): number {
     logger.warn({ holder: error.holder, leaseUntil: error.leaseUntil }, error.message);
     console.error(error.message);
     return 4;
-  }
-  if (error instanceof LockExpiredError) {
-    console.error(error.message);
-    return 6;
   }
   if (error instanceof BatchRejectedError) {
     logger.error(error.message);

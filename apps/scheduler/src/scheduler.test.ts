@@ -20,6 +20,7 @@ const summary: RunSummary = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  lockExpired: false,
   heldByOtherCalls: 0,
   oldestClaimAgeMs: null,
   heldForOperator: 0,

@@ -31,6 +31,12 @@ export function formatSummary(s: RunSummary): string {
     ...(s.heldForOperator
       ? [`  held for an operator:  ${s.heldForOperator} (release them in the admin app)`]
       : []),
+    ...(s.lockExpired
+      ? [
+          '  stopped sending: the single-runner lock could not be renewed within its lease' +
+            (s.morePending ? '; more pending orders were not read' : ''),
+        ]
+      : []),
     ...(s.deadlineExceeded
       ? [
           `  stopped by the run deadline (RUN_DEADLINE_MS)${

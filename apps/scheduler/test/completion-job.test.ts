@@ -12,7 +12,6 @@ import {
   BatchRejectedError,
   CompletionJob,
   type CompletionJobOptions,
-  LockExpiredError,
   LockHeldError,
   type Progress,
   type RunSummary,
@@ -112,6 +111,7 @@ const emptySummary: Omit<RunSummary, 'durationMs'> = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  lockExpired: false,
   heldByOtherCalls: 0,
   oldestClaimAgeMs: null,
   heldForOperator: 0,
@@ -197,6 +197,7 @@ describe('CompletionJob', () => {
       notTried: 0,
       deadlineExceeded: false,
       morePending: false,
+      lockExpired: false,
       heldByOtherCalls: 0,
       oldestClaimAgeMs: null,
       heldForOperator: 0,
@@ -610,6 +611,27 @@ describe('CompletionJob', () => {
       ]);
     });
 
+    it('a first lock request that fails with a retryable 5xx is tried again, with backoff', async () => {
+      server.addOrders([1]);
+      server.failLocks = 2;
+
+      const summary = await job({ retryAttempts: 3 }).run();
+
+      expect(server.lockRequests).toHaveLength(3);
+      expect(summary).toMatchObject({ completed: 1, leftUndone: 0 });
+    });
+
+    it('a first lock request that keeps failing ends the run after the retry rounds', async () => {
+      server.addOrders([1]);
+      server.failLocks = 10;
+
+      const error = await rejection(job({ retryAttempts: 2 }).run());
+
+      expect(String(error)).toMatch(/scripted lock failure/);
+      expect(server.lockRequests).toHaveLength(3);
+      expect(server.completeCalls).toEqual([]);
+    });
+
     it('one renewal that fails within the lease is logged and the run goes on', async () => {
       server.addOrders([1, 2, 3]);
 
@@ -629,7 +651,7 @@ describe('CompletionJob', () => {
       server.gate = new Promise((resolve) => {
         open = resolve;
       });
-      const { logger, lines } = capturedLog('err');
+      const { logger, lines } = capturedLog('err', 'undoneIds');
 
       // Lease 1,500 ms, renewed every 1,000 (the floor): 500 ms after the lock was taken,
       // this run can no longer know it holds it, renewals or not.
@@ -638,12 +660,20 @@ describe('CompletionJob', () => {
       server.failLocks = 1000;
       await new Promise((resolve) => setTimeout(resolve, 700));
       open();
-      const error = await rejection(run);
+      const summary = await run;
 
-      expect(error).toBeInstanceOf(LockExpiredError);
-      expect((error as LockExpiredError).sinceRenewalMs).toBeGreaterThanOrEqual(500);
       expect(server.completeCalls).toEqual([[1]]);
+      // Ended like a run past its deadline: what it left is counted and named (exit 6).
+      expect(summary).toMatchObject({
+        lockExpired: true,
+        completed: 1,
+        notTried: 2,
+        leftUndone: 2,
+        heldByOtherCalls: null,
+      });
       expect(lines.some((l) => /could not be renewed for \d+ ms/.test(String(l.msg)))).toBe(true);
+      const undone = lines.find((l) => String(l.msg).startsWith('ids left undone by this run'));
+      expect(undone?.undoneIds).toEqual({ notTried: [2, 3] });
     });
 
     it('a lock lost before a retry round ends the run: the retry round sends nothing', async () => {

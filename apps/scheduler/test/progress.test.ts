@@ -29,6 +29,7 @@ const summary = (completed: number, leftUndone = 0, rounds = 1): RunSummary => (
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  lockExpired: false,
   heldByOtherCalls: 0,
   oldestClaimAgeMs: null,
   heldForOperator: 0,

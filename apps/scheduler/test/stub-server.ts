@@ -98,7 +98,9 @@ export async function startStubServer(): Promise<StubServer> {
       const completion = isCompletionError(cause)
         ? { code: cause.code, response: cause.response }
         : null;
-      return { ...shape, data: { ...shape.data, completion } };
+      // As the real server: every 5xx says the call may be repeated.
+      const retryable = shape.data.httpStatus >= 500;
+      return { ...shape, data: { ...shape.data, completion, retryable } };
     },
   });
   const authorized = t.procedure.use(({ ctx, next }) => {

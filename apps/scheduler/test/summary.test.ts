@@ -23,6 +23,7 @@ const base: RunSummary = {
   notTried: 0,
   deadlineExceeded: false,
   morePending: false,
+  lockExpired: false,
   heldByOtherCalls: 7,
   oldestClaimAgeMs: 12_340,
   heldForOperator: 0,
@@ -52,6 +53,12 @@ describe('formatSummary', () => {
         '    not tried:           0',
         '  held by other calls:   7 (oldest claim 12.3 s old; retried by the next run)',
       ].join('\n'),
+    );
+  });
+
+  it('says when the run stopped sending because its lock could not be renewed', () => {
+    expect(formatSummary({ ...base, lockExpired: true, morePending: true })).toContain(
+      '  stopped sending: the single-runner lock could not be renewed within its lease; more pending orders were not read',
     );
   });
 
