@@ -293,6 +293,39 @@ describe('Galera mode: a three-node cluster, three replicas', { timeout: 240_000
       movedOff(ctx);
     }));
 
+  it("the lock-holding replica's node answering 1047 while notifying, then serving again (v1)", () =>
+    runScenario('galera-node-1047', galera('v1', { serverKill: false }), async (ctx) => {
+      const install = first(ctx);
+      let scheduler = install.startScheduler(0);
+      scheduler = await untilFraction(ctx, install, 0.3, scheduler);
+      // What a node out of the primary component answers, on demand: every client statement
+      // that touches a table, or DO, gets 1047 "WSREP has not yet prepared node".
+      const node = await createConnection({ uri: cluster.nodes[FAULTED]?.url ?? '' });
+      try {
+        await node.query('SET GLOBAL wsrep_reject_queries = ALL');
+        ctx.notes.push(`node ${FAULTED} rejects queries (1047)`);
+        await readyWithoutNode(ctx);
+        await sleep(2000);
+        await node.query('SET GLOBAL wsrep_reject_queries = NONE');
+      } finally {
+        await node.end();
+      }
+      await schedulerEnded(ctx, install, scheduler);
+      movedOff(ctx);
+      const back = new RegExp(
+        `database node 127\\.0\\.0\\.1:${nodeProxies[FAULTED]?.port} answers again`,
+      );
+      ctx.figures.replicaBackOnNode = await install
+        .replica(0)
+        .process.waitFor(back, 10_000)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!ctx.figures.replicaBackOnNode)
+        ctx.failures.push('replica 0 never went back to its node');
+    }));
+
   it('schedulers on three different nodes at once (v1)', () =>
     runScenario('galera-three-schedulers', galera('v1', { serverKill: false }), async (ctx) => {
       const install = first(ctx);

@@ -195,7 +195,11 @@ export function withDeadlines(source: ConnectionSource, options: DeadlineOptions
   };
 }
 
-/** `SELECT 1` with its own (short) deadline, connection included: for readiness and probes. */
+/**
+ * A trivial statement with its own (short) deadline, connection included: for readiness and
+ * probes. `DO 1` rather than `SELECT 1`: a Galera node that rejects client queries
+ * (`wsrep_reject_queries`) still answers a table-less SELECT, but refuses `DO` with 1047.
+ */
 export async function pingWithin(source: ConnectionSource, timeoutMs: number): Promise<void> {
-  await withDeadlines(source, { queryTimeoutMs: timeoutMs }).query('SELECT 1');
+  await withDeadlines(source, { queryTimeoutMs: timeoutMs }).query('DO 1');
 }
