@@ -11,10 +11,19 @@ server_port=${SERVER_PORT:-5000}
 notifier_port=${NOTIFIER_PORT:-5002}
 # Exported, not written into the command lines below: `ps` shows command lines.
 export SCHEDULER_TOKEN=${SCHEDULER_TOKEN:-demo-scheduler-token-change-me}
-export AUTH_TOKENS=${AUTH_TOKENS:-$SCHEDULER_TOKEN:scheduler,demo-admin-token-change-me:admin}
+demo_admin_token=demo-admin-token-change-me
+if [ -n "${AUTH_TOKENS:-}" ]; then demo_admin_token=''; fi
+export AUTH_TOKENS=${AUTH_TOKENS:-$SCHEDULER_TOKEN:scheduler,$demo_admin_token:admin}
 export NOTIFIER_BASE_URL=http://127.0.0.1:$notifier_port
 export SERVER_URL=http://127.0.0.1:$server_port
 export RUN_ON_START=true
+
+# The server serves the admin app from apps/admin/dist: build it first (turbo caches it).
+pnpm exec turbo run build --filter=@ocs/admin --output-logs=errors-only >&2
+echo "admin app: http://127.0.0.1:$server_port/admin/"
+if [ -n "$demo_admin_token" ]; then
+  echo "  sign in with the demo admin token: $demo_admin_token (set AUTH_TOKENS to use your own)"
+fi
 
 exec concurrently --kill-others --names notifier,server,scheduler \
   --prefix-colors blue,green,magenta \

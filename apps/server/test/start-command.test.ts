@@ -42,11 +42,12 @@ afterAll(() => {
 describe('pnpm start on a fresh clone', () => {
   it('starts notifier, server (embedded database, demo orders) and scheduler, and prints the first run summary', async () => {
     const started = Date.now();
+    const serverPort = await freePort();
     const child = spawn('pnpm', ['start'], {
       cwd: clone,
       env: {
         ...process.env,
-        SERVER_PORT: String(await freePort()),
+        SERVER_PORT: String(serverPort),
         NOTIFIER_PORT: String(await freePort()),
         CI: 'true',
       },
@@ -81,6 +82,16 @@ describe('pnpm start on a fresh clone', () => {
       expect(output).toMatch(/completed: +2\n/);
       expect(output).toMatch(/left undone: +0 /);
       expect(output).toContain('"dialect":"sqlite"');
+      // The admin app is built by the start command and served where its first lines say.
+      const adminUrl = `http://127.0.0.1:${serverPort}/admin/`;
+      expect(output.slice(0, 2000)).toContain(`admin app: ${adminUrl}`);
+      expect(output.slice(0, 2000)).toContain('demo admin token: demo-admin-token-change-me');
+      const page = await fetch(adminUrl);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<div id="root">|<script type="module"/);
+      const home = await fetch(`http://127.0.0.1:${serverPort}/`, { redirect: 'manual' });
+      expect([301, 302, 307, 308]).toContain(home.status);
+      expect(home.headers.get('location')).toMatch(/\/admin\/$/);
     } finally {
       // The group may be gone already (a process failed and concurrently stopped the rest):
       // that must not hide the test's own error and the output it carries.
