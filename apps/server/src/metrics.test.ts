@@ -31,4 +31,25 @@ describe('ServerMetrics', () => {
     expect(text).toMatch(/^ocs_notifications_unrecorded_total 2$/m);
     expect(text).toMatch(/^ocs_completion_orders_total\{outcome="not_updated"\} 3$/m);
   });
+
+  it('counts every outcome of a call, claimed elsewhere included', async () => {
+    const metrics = new ServerMetrics();
+    const response = {
+      ...emptyCompleteOrderResponse(),
+      completedOrderIds: [1, 2],
+      notFoundOrderIds: [3],
+      claimedElsewhereOrders: [
+        { orderId: 4, reason: { code: 'CLAIM.CLAIMED_ELSEWHERE' as const, message: 'held' } },
+        { orderId: 5, reason: { code: 'CLAIM.CLAIMED_ELSEWHERE' as const, message: 'held' } },
+      ],
+    };
+    const completion: OrderCompletion = { complete: async () => ({ response, runId: 'run-2' }) };
+
+    await metrics.meterCompletion(completion).complete([1, 2, 3, 4, 5]);
+
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^ocs_completion_orders_total\{outcome="completed"\} 2$/m);
+    expect(text).toMatch(/^ocs_completion_orders_total\{outcome="not_found"\} 1$/m);
+    expect(text).toMatch(/^ocs_completion_orders_total\{outcome="claimed_elsewhere"\} 2$/m);
+  });
 });

@@ -147,6 +147,8 @@ export class ServerMetrics {
       failed_requirements: response.unsuccessfulOrders.length,
       not_notified: response.unsuccessfullyNotifiedOrders.length,
       not_updated: response.unsuccessfullyUpdatedOrders.length,
+      // Held by another call's live claim: neither failed nor done by this call.
+      claimed_elsewhere: response.claimedElsewhereOrders?.length ?? 0,
     };
     for (const [outcome, count] of Object.entries(counts)) this.#orders.inc({ outcome }, count);
     const unrecorded = response.unsuccessfullyUpdatedOrders.filter(

@@ -54,9 +54,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const user = `ocs_dl_${randomBytes(4).toString('hex')}`;
 
-  async function start(
-    nodes = 1,
-  ): Promise<{
+  async function start(nodes = 1): Promise<{
     proxy: PartitionProxy;
     proxies: PartitionProxy[];
     server: RunningProcess;
