@@ -44,6 +44,14 @@ export interface ScenarioEvidence {
    * before the (written) answer was read — `retriedAfterLateAnswer`, not `notifiedTwice`.
    */
   lateAnswerWindowMs?: number;
+  /**
+   * v1: the client's attempt timeout. An answer the notifier finished writing this long (less
+   * 100 ms) after the request arrived may never have been read: the client had timed out. A
+   * later re-request with the same idempotency key, even from a later call after the claim's
+   * lease, is then a retry of an unconfirmed request (`retriedAfterLateAnswer`); the service
+   * deduplicates it by its key, and what it stored twice is still `notifiedTwice`.
+   */
+  attemptTimeoutMs?: number;
   /** A re-request closer than this after an unanswered one counts as `retriedUnconfirmed`. */
   unconfirmedRetryWindowMs?: number;
 }
@@ -268,10 +276,18 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
     const acrossCrash = crash >= 0;
     const keyOf = (record: RequestRecord) =>
       record.idempotencyKeys?.[record.orderIds.indexOf(Number(key.split(':').pop()))];
+    const answerMs =
+      typeof ack.answeredAtMs === 'number' ? ack.answeredAtMs - ack.receivedAtMs : null;
+    const lateAnswer =
+      evidence.attemptTimeoutMs !== undefined &&
+      answerMs !== null &&
+      answerMs >= evidence.attemptTimeoutMs - 100;
+    const soonAfter =
+      evidence.lateAnswerWindowMs !== undefined &&
+      next.receivedAtMs - ack.receivedAtMs < evidence.lateAnswerWindowMs;
     if (
       protocol === 'v1' &&
-      evidence.lateAnswerWindowMs !== undefined &&
-      next.receivedAtMs - ack.receivedAtMs < evidence.lateAnswerWindowMs &&
+      (soonAfter || lateAnswer) &&
       keyOf(ack) !== undefined &&
       keyOf(ack) === keyOf(next)
     ) {

@@ -15,6 +15,8 @@ export interface RequestRecord {
    * notifier versions that do not record it: a 2xx then counts as answered.
    */
   answered?: boolean | number | null;
+  /** When the answer was fully written (epoch ms), on notifiers that record it. */
+  answeredAtMs?: number | null;
   /** The idempotency key of each entry of `orderIds` (v1), when the notifier records it. */
   idempotencyKeys?: (string | null)[];
 }

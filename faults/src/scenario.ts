@@ -149,6 +149,9 @@ export async function runScenario(
       ),
       fiveXx: ctx.fiveXx + installs.reduce((sum, i) => sum + i.fiveXx(), 0),
       ...(options.lateAnswerWindowMs ? { lateAnswerWindowMs: options.lateAnswerWindowMs } : {}),
+      ...(options.protocol === 'v1'
+        ? { attemptTimeoutMs: Number(installs[0]?.serverEnv.NOTIFIER_ATTEMPT_TIMEOUT_MS ?? 5000) }
+        : {}),
       holdUnconfirmed:
         options.protocol === 'legacy' &&
         installs[0]?.serverEnv.NOTIFIER_RETRY_UNCONFIRMED !== 'true',

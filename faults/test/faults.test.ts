@@ -776,8 +776,9 @@ async function runSchedule(schedule: Schedule, ctx: ScenarioContext, timeline: s
         // database partition leaves acknowledgements unrecorded; a notifier partition swallows
         // answers the notifier logged as sent (its `answered` cannot see the proxy holding
         // them), so the client saw a timeout and resends after the lease. A partition is a
-        // span, so the point is where it ends: what happened during it counts too.
-        ctx.resendPoints.push(Date.now());
+        // span, so the point is where it ends: what happened during it counts too. What the
+        // proxy held flows on at the heal and reaches the notifier a moment after it.
+        ctx.resendPoints.push(Date.now() + 250);
         stamp(
           `replica ${e.replica} <-> ${e.kind === 'db-partition' ? 'database' : 'notifier'} healed`,
         );

@@ -189,6 +189,35 @@ describe('invariant checker', () => {
     expect(twice.notifiedTwice).toBe(1);
   });
 
+  it('v1: a re-request with the same key after an answer slower than the attempt timeout is a late-answer retry', () => {
+    const stored: StoredNotification[] = [{ id: 1, orderId: 1, idempotencyKey: 'inst-a:1' }];
+    const answeredAfter = (ms: number, at: number) => ({
+      ...req([1], at, 200, true, ['inst-a:1']),
+      answeredAtMs: at + ms,
+    });
+    const check = (first: RequestRecord, again: RequestRecord) =>
+      computeCounts(
+        evidence({
+          protocol: 'v1',
+          installations: [install('a', [1], [1], [1])],
+          requests: [first, again],
+          stored,
+          attemptTimeoutMs: 600,
+        }),
+      );
+    // Answered after 650 ms with a 600 ms attempt timeout: the client never read it; a later
+    // call sent the same key again after the lease (the service deduplicated it).
+    const late = check(answeredAfter(650, 0), req([1], 7000, 200, true, ['inst-a:1']));
+    expect(late.notifiedTwice).toBe(0);
+    expect(late.retriedAfterLateAnswer).toBe(1);
+    // Answered in 60 ms: the client had it; asking again is a second notification.
+    const read = check(answeredAfter(60, 0), req([1], 7000, 200, true, ['inst-a:1']));
+    expect(read.notifiedTwice).toBe(1);
+    // Late, but the retry carried another key: the customer could get two.
+    const otherKey = check(answeredAfter(650, 0), req([1], 7000, 200, true, ['inst-a:1b']));
+    expect(otherKey.notifiedTwice).toBe(1);
+  });
+
   it('counts an order another replica asked for within the lease as a take-over, unless the first ended', () => {
     const found = countTakeOvers(
       [

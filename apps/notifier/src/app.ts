@@ -68,6 +68,7 @@ export function createNotifierServer(config: NotifierServerConfig = {}): Notifie
     res.once('finish', () => {
       record.status = res.statusCode;
       record.answered = true;
+      record.answeredAtMs = Date.now();
     });
     res.once('close', () => store.end());
     return record;

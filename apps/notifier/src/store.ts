@@ -23,6 +23,11 @@ export interface RequestRecord {
    * may be stored) but the client had gone away before the answer was finished.
    */
   answered: boolean;
+  /**
+   * Epoch milliseconds when the answer was fully written (with `answered`), null before: how
+   * long the client waited, which a client with an attempt timeout may not have.
+   */
+  answeredAtMs: number | null;
 }
 
 export interface NotifierStats {
@@ -66,6 +71,7 @@ export class NotificationStore {
       receivedAtMs,
       status: null,
       answered: false,
+      answeredAtMs: null,
     };
     this.#requestLog.push(record);
     if (this.#requestLog.length > MAX_REQUEST_LOG) this.#requestLog.shift();

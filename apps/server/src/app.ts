@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { TokenAuthenticator } from './auth.js';
 import { CompletionService } from './completion-service.js';
-import { type Config, notifierConcurrency } from './config.js';
+import { type Config, leaseTerms, notifierConcurrency } from './config.js';
 import { DatabaseProbe } from './database-probe.js';
 import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
@@ -133,6 +133,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const service = new CompletionService(completeOrders, logger, {
     deadlineMs: config.completion.deadlineMs,
+    attemptMs: leaseTerms(config).attemptMs,
   });
   const completion = metrics.meterCompletion(service);
   const server = createHttpServer({

@@ -1,8 +1,11 @@
 /**
  * Runs completion calls for both the tRPC procedure and the original's POST /orders route,
  * and lets shutdown drain them: no new call once it starts, a grace period for calls in
- * flight, then their notifications are stopped (they still finish what was acknowledged,
- * release what was never sent and record their runs) before the process exits.
+ * flight, then no new notification (as at a call's deadline: the requests in flight run to
+ * their end, within one attempt's timeout, so a notification the service accepted is
+ * recorded rather than sent again after the lease), and only after that attempt's time the
+ * requests still in flight are cut. The calls finish what was acknowledged, release what was
+ * never sent and record their runs before the process exits.
  *
  * Every call also has its own deadline, well inside the claim lease: past it the call sends
  * no new notification and answers what it knows, the rest as retryable, so a slow notifier
@@ -21,15 +24,27 @@ export class CompletionService {
   readonly #completeOrders: CompleteOrders;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Cuts the requests in flight: the last step of a shutdown. */
   readonly #stop = new AbortController();
+  /** No new notification: the end of the shutdown grace. */
+  readonly #stopSending = new AbortController();
   readonly #deadlineMs: number;
+  readonly #attemptMs: number;
   #draining = false;
 
-  /** `deadlineMs`: how long one call may send notifications (COMPLETION_DEADLINE_MS). */
-  constructor(completeOrders: CompleteOrders, logger: Logger, options: { deadlineMs: number }) {
+  /**
+   * `deadlineMs`: how long one call may send notifications (COMPLETION_DEADLINE_MS);
+   * `attemptMs`: one notification attempt's timeout, the longest a request in flight lasts.
+   */
+  constructor(
+    completeOrders: CompleteOrders,
+    logger: Logger,
+    options: { deadlineMs: number; attemptMs?: number },
+  ) {
     this.#completeOrders = completeOrders;
     this.#logger = logger;
     this.#deadlineMs = options.deadlineMs;
+    this.#attemptMs = options.attemptMs ?? 0;
   }
 
   get accepting(): boolean {
@@ -60,7 +75,7 @@ export class CompletionService {
     // the service, and cutting it would turn a delivered notification into one sent again.
     const call = this.#completeOrders.execute(orderIds, {
       signal: this.#stop.signal,
-      stopSending: deadline.signal,
+      stopSending: AbortSignal.any([deadline.signal, this.#stopSending.signal]),
     });
     this.#inFlight.add(call);
     const pastDeadline = (runId: string | undefined, notNotified: number) => {
@@ -97,22 +112,35 @@ export class CompletionService {
     }
   }
 
-  /** Stops taking calls and waits for those in flight, stopping their notifications after `graceMs`. */
+  /**
+   * Stops taking calls and waits for those in flight: after `graceMs` they send no new
+   * notification; one attempt's timeout (and a second) later, requests still in flight are cut.
+   */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
     if (this.#inFlight.size === 0) return;
     this.#logger.info({ calls: this.#inFlight.size, graceMs }, 'waiting for calls in flight');
-    const timer = setTimeout(() => {
+    const cutAfterMs = this.#attemptMs + 1000;
+    let cut: NodeJS.Timeout | undefined;
+    const grace = setTimeout(() => {
       this.#logger.warn(
-        { calls: this.#inFlight.size },
-        'shutdown grace over: stopping notifications of calls in flight',
+        { calls: this.#inFlight.size, cutAfterMs },
+        'shutdown grace over: no new notifications; the requests in flight end within their attempt timeout',
       );
-      this.#stop.abort();
+      this.#stopSending.abort();
+      cut = setTimeout(() => {
+        this.#logger.warn(
+          { calls: this.#inFlight.size },
+          'requests still in flight after their attempt timeout: cut',
+        );
+        this.#stop.abort();
+      }, cutAfterMs);
     }, graceMs);
     try {
       await Promise.allSettled([...this.#inFlight]);
     } finally {
-      clearTimeout(timer);
+      clearTimeout(grace);
+      clearTimeout(cut);
     }
   }
 }
