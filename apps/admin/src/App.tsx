@@ -1,11 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { CallPage } from './pages/CallPage';
+import { CallsPage } from './pages/CallsPage';
 import { ClaimsPage } from './pages/ClaimsPage';
 import { OrderPage } from './pages/OrderPage';
 import { OrdersPage } from './pages/OrdersPage';
-import { RunPage } from './pages/RunPage';
-import { RunsPage } from './pages/RunsPage';
 import { SignInPage } from './pages/SignInPage';
 import { useSession } from './session';
 import { useTRPC } from './trpc';
@@ -101,8 +101,8 @@ export function App() {
           <Route path="/" element={<Navigate to="/orders" replace />} />
           <Route path="/orders" element={<OrdersPage />} />
           <Route path="/orders/:id" element={<OrderPage />} />
-          <Route path="/runs" element={<RunsPage />} />
-          <Route path="/runs/:id" element={<RunPage />} />
+          <Route path="/runs" element={<CallsPage />} />
+          <Route path="/runs/:id" element={<CallPage />} />
           <Route path="/claims" element={<ClaimsPage />} />
           <Route
             path="*"

@@ -3,4 +3,4 @@ import type { AppRouter } from './trpc';
 
 export type Outputs = inferRouterOutputs<AppRouter>;
 export type Inputs = inferRouterInputs<AppRouter>;
-export type CompletionResponse = Omit<Outputs['orders']['complete'], 'runId'>;
+export type CompletionResponse = Omit<Outputs['orders']['complete'], 'callId'>;

@@ -237,13 +237,13 @@ describe.skipIf(skipReason !== null)(
       const orderId = ids[0] as number;
       // What a replica killed mid-call leaves: a RUNNING run and a claim whose lease has ended.
       const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
-      await stack.db.runs.start({
+      await stack.db.calls.start({
         id: '0000-killed-replica',
         startedAt: twoHoursAgo,
         requestedCount: 1,
       });
       await stack.db.ledger.claim({
-        runId: '0000-killed-replica',
+        callId: '0000-killed-replica',
         orderIds: [orderId],
         leaseMs: 600_000,
       });

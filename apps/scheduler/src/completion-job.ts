@@ -24,7 +24,15 @@
  * it read and did not finish, by why; the CLI exits 5.
  */
 import { hostname } from 'node:os';
-import type { CompleteOrderResponse } from '@ocs/domain';
+import {
+  type CompleteOrderResponse,
+  classifyResponse,
+  type Outcome,
+  type OutcomeCounts,
+  type RequirementFailure,
+  type RunProgress,
+  zeroCounts,
+} from '@ocs/domain';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Logger } from 'pino';
 import { isCallTimeout, isServerError, type ServerClient } from './client.js';
@@ -52,6 +60,10 @@ export interface Progress {
 }
 
 export interface RunSummary {
+  /** The stored run (`runs.*`); null when the server could not record it. */
+  runId: string | null;
+  /** Every id's last outcome in this run, by the keys of @ocs/domain's outcome table. */
+  counts: OutcomeCounts;
   pending: number;
   completed: number;
   notFound: number;
@@ -65,6 +77,8 @@ export interface RunSummary {
   notUpdated: number;
   /** Held by another call (or a crashed one, until its lease ends). */
   claimedElsewhere: number;
+  // The flat counts above and below are `counts` again, under the names the summary's JSON
+  // has always had (read by scripts); `counts` is the one vocabulary.
   /** The request failed after it was sent (5xx, timeout, dropped connection). */
   requestFailed: number;
   /** The request never reached the server. */
@@ -96,14 +110,24 @@ export interface RunSummary {
   durationMs: number;
 }
 
-type RetryableKind =
-  | 'notNotified'
-  | 'notUpdated'
-  | 'claimedElsewhere'
-  | 'requestFailed'
+/** An outcome a later call may still change (the retryable ones of the outcome table). */
+type RetryableKind = Extract<
+  Outcome,
+  | 'not_notified'
+  | 'not_updated'
+  | 'claimed_elsewhere'
+  | 'request_failed'
   | 'unreachable'
-  | 'notTried';
-type FinalKind = 'completed' | 'notFound' | 'finishedElsewhere';
+  | 'not_tried'
+>;
+type FinalKind = Extract<Outcome, 'completed' | 'not_found' | 'finished_elsewhere'>;
+
+/** How the run is recorded: what started it, and the request it carries out. */
+export interface RunTrigger {
+  triggeredBy: 'cron' | 'run-once' | 'admin' | 'retry';
+  /** A run requested from the admin app (or a retry), which this run carries out. */
+  requestedRunId?: string | null;
+}
 
 /** The server could not be reached or refused the scheduler's token. */
 export class ServerUnavailableError extends Error {
@@ -150,6 +174,31 @@ class RunDeadlineReached extends Error {
   override name = 'RunDeadlineReached';
 }
 
+/** How a run that ended is stored: done, or with orders a later run must still do. */
+function statusOf(s: RunSummary): 'finished' | 'finished_with_orders_left' {
+  const held = (s.heldByOtherCalls ?? 0) + (s.heldForOperator ?? 0);
+  return s.leftUndone > 0 || s.morePending || held > 0 ? 'finished_with_orders_left' : 'finished';
+}
+
+/** What the stored run says besides its counts. */
+function notesOf(s: RunSummary): string[] {
+  const notes: string[] = [];
+  if (s.deadlineExceeded) notes.push('Stopped by the run deadline (RUN_DEADLINE_MS).');
+  if (s.lockExpired) notes.push('Stopped sending: the single-runner lock could not be renewed.');
+  if (s.morePending) notes.push('More pending orders were not read.');
+  if (s.heldByOtherCalls) {
+    notes.push(
+      `${s.heldByOtherCalls} orders were held by other calls' claims (retried by the next run).`,
+    );
+  }
+  if (s.heldForOperator) {
+    notes.push(
+      `${s.heldForOperator} orders are held for an operator (release them on the claims page).`,
+    );
+  }
+  return notes;
+}
+
 /** Why a run stops sending but still ends with a summary of what it left. */
 function endsTheRun(error: unknown): boolean {
   return error instanceof RunDeadlineReached || error instanceof LockExpiredError;
@@ -162,14 +211,12 @@ function connectionRefused(error: unknown): boolean {
   return false;
 }
 
-const alreadyFinished = 'ORDER.ALREADY_FINISHED';
-
 /** Releasing the lock at a run's end waits at most this long; its lease ends by itself. */
 const releaseTimeoutMs = 5000;
 
 /** Counts of one run; `retryable` holds the ids still to try with their last outcome. */
 class Tally {
-  readonly final: Record<FinalKind, number> = { completed: 0, notFound: 0, finishedElsewhere: 0 };
+  readonly final: Record<FinalKind, number> = { completed: 0, not_found: 0, finished_elsewhere: 0 };
   failedRequirementOrders = 0;
   readonly failedRequirements: Record<string, number> = {};
   readonly retryable = new Map<number, RetryableKind>();
@@ -182,7 +229,7 @@ class Tally {
   settle(id: number, kind: FinalKind | RetryableKind) {
     const wasRetryable = this.retryable.delete(id);
     if (!wasRetryable) this.settled += 1;
-    if (kind === 'completed' || kind === 'notFound' || kind === 'finishedElsewhere') {
+    if (kind === 'completed' || kind === 'not_found' || kind === 'finished_elsewhere') {
       this.final[kind] += 1;
     } else {
       this.retryable.set(id, kind);
@@ -190,10 +237,6 @@ class Tally {
   }
 
   failRequirements(id: number, codes: string[]) {
-    if (codes.length === 1 && codes[0] === alreadyFinished) {
-      this.settle(id, 'finishedElsewhere');
-      return;
-    }
     if (!this.retryable.delete(id)) this.settled += 1;
     this.failedRequirementOrders += 1;
     for (const code of codes)
@@ -210,22 +253,41 @@ class Tally {
     heldForOperator: null,
   };
 
-  summary(rounds: number, started: number): RunSummary {
-    const by = (kind: RetryableKind) =>
-      [...this.retryable.values()].filter((k) => k === kind).length;
+  counts(): OutcomeCounts {
+    const counts = zeroCounts();
+    for (const [kind, n] of Object.entries(this.final)) counts[kind as FinalKind] = n;
+    counts.failed_requirements = this.failedRequirementOrders;
+    for (const kind of this.retryable.values()) counts[kind] += 1;
+    return counts;
+  }
+
+  progress(): RunProgress {
     return {
+      expected: null,
       pending: this.pending,
-      completed: this.final.completed,
-      notFound: this.final.notFound,
-      failedRequirementOrders: this.failedRequirementOrders,
+      settled: this.settled,
+      counts: this.counts(),
       failedRequirements: { ...this.failedRequirements },
-      finishedElsewhere: this.final.finishedElsewhere,
-      notNotified: by('notNotified'),
-      notUpdated: by('notUpdated'),
-      claimedElsewhere: by('claimedElsewhere'),
-      requestFailed: by('requestFailed'),
-      unreachable: by('unreachable'),
-      notTried: by('notTried'),
+    };
+  }
+
+  summary(rounds: number, started: number, runId: string | null): RunSummary {
+    const counts = this.counts();
+    return {
+      runId,
+      counts,
+      pending: this.pending,
+      completed: counts.completed,
+      notFound: counts.not_found,
+      failedRequirementOrders: counts.failed_requirements,
+      failedRequirements: { ...this.failedRequirements },
+      finishedElsewhere: counts.finished_elsewhere,
+      notNotified: counts.not_notified,
+      notUpdated: counts.not_updated,
+      claimedElsewhere: counts.claimed_elsewhere,
+      requestFailed: counts.request_failed,
+      unreachable: counts.unreachable,
+      notTried: counts.not_tried,
       leftUndone: this.retryable.size,
       deadlineExceeded: this.deadlineExceeded,
       morePending: this.morePending,
@@ -245,6 +307,15 @@ export class CompletionJob {
   #lockRenewedAt = 0;
   /** Aborted when the run's deadline passes: pages and batches in flight are cut. */
   #deadline: AbortSignal = new AbortController().signal;
+  /** The stored run (`runs.begin`), its parent when it is a retry, and what it expects. */
+  #runId: string | null = null;
+  #retryOf: string | null = null;
+  #expected: number | null = null;
+  #tally: Tally | null = null;
+  /** The latest progress not yet sent, and the report in flight (at most one). */
+  #unsent: RunProgress | null = null;
+  #reporting: Promise<void> | null = null;
+  #reportFailed = false;
 
   constructor(
     private readonly client: ServerClient,
@@ -253,9 +324,19 @@ export class CompletionJob {
     private readonly logger: Logger,
   ) {}
 
-  async run(): Promise<RunSummary> {
+  /** Who this scheduler is: its lock holder name and its name in `scheduler.heartbeat`. */
+  get instance(): string {
+    return this.#holder;
+  }
+
+  async run(trigger: RunTrigger = { triggeredBy: 'run-once' }): Promise<RunSummary> {
     const started = Date.now();
     this.#lockLost = null;
+    this.#runId = null;
+    this.#retryOf = null;
+    this.#expected = null;
+    this.#tally = null;
+    this.#reportFailed = false;
     const deadline = new AbortController();
     this.#deadline = deadline.signal;
     const { runDeadlineMs } = this.options;
@@ -272,7 +353,7 @@ export class CompletionJob {
             );
           }, runDeadlineMs);
     try {
-      return await this.#runLocked(started);
+      return await this.#runLocked(started, trigger);
     } finally {
       clearTimeout(deadlineTimer);
     }
@@ -309,7 +390,7 @@ export class CompletionJob {
     }
   }
 
-  async #runLocked(started: number): Promise<RunSummary> {
+  async #runLocked(started: number, trigger: RunTrigger): Promise<RunSummary> {
     // The first acquisition counts against the run's deadline; renewals only their own.
     await this.#takeLock();
     const renew = setInterval(() => {
@@ -321,7 +402,16 @@ export class CompletionJob {
     }, this.#renewEveryMs);
     renew.unref();
     try {
-      return await this.#run(started);
+      await this.#beginRun(trigger);
+      let summary: RunSummary;
+      try {
+        summary = await this.#run(started);
+      } catch (error) {
+        await this.#endRun('failed', error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      await this.#endRun(statusOf(summary), null, notesOf(summary));
+      return summary;
     } finally {
       clearInterval(renew);
       await this.call(() =>
@@ -336,8 +426,97 @@ export class CompletionJob {
     }
   }
 
+  /**
+   * Records the run (`runs.begin`): the requested one it carries out, or a new one. A server
+   * that cannot record it does not stop a scheduled run; a retry needs its record (its ids).
+   */
+  async #beginRun(trigger: RunTrigger) {
+    try {
+      const run = await this.call(() =>
+        this.client.runs.begin.mutate(
+          {
+            holder: this.#holder,
+            triggeredBy: trigger.triggeredBy,
+            requestedRunId: trigger.requestedRunId ?? null,
+          },
+          { signal: AbortSignal.any([this.#deadline, AbortSignal.timeout(30_000)]) },
+        ),
+      );
+      this.#runId = run.id;
+      this.#retryOf = run.retryOf;
+      this.#expected = run.expected;
+      this.logger.info(
+        {
+          runId: run.id,
+          triggeredBy: run.triggeredBy,
+          retryOf: run.retryOf,
+          expected: run.expected,
+        },
+        'run started',
+      );
+    } catch (error) {
+      if (trigger.requestedRunId || error instanceof ServerUnavailableError) throw error;
+      this.logger.warn({ err: error }, 'could not record the run; it goes on unrecorded');
+    }
+  }
+
+  /** Sends the latest progress, one report at a time; a lost report is only a late screen. */
+  #report(tally: Tally) {
+    if (!this.#runId) return;
+    this.#unsent = { ...tally.progress(), expected: this.#expected };
+    if (this.#reporting) return;
+    const id = this.#runId;
+    this.#reporting = (async () => {
+      while (this.#unsent) {
+        const progress = this.#unsent;
+        this.#unsent = null;
+        try {
+          await this.client.runs.report.mutate(
+            { id, holder: this.#holder, progress },
+            { signal: AbortSignal.timeout(releaseTimeoutMs) },
+          );
+        } catch (error) {
+          if (!this.#reportFailed) {
+            this.logger.warn({ err: error, runId: id }, "could not report the run's progress");
+          }
+          this.#reportFailed = true;
+        }
+      }
+      this.#reporting = null;
+    })();
+  }
+
+  async #endRun(
+    status: 'finished' | 'finished_with_orders_left' | 'failed',
+    error: string | null,
+    notes: string[] = [],
+  ) {
+    if (!this.#runId) return;
+    await this.#reporting;
+    const tally = this.#tally ?? new Tally();
+    const progress = tally.progress();
+    try {
+      await this.call(() =>
+        this.client.runs.end.mutate(
+          {
+            id: this.#runId as string,
+            holder: this.#holder,
+            end: { ...progress, expected: tally.pending, status, error, notes },
+          },
+          { signal: AbortSignal.timeout(releaseTimeoutMs) },
+        ),
+      );
+    } catch (endError) {
+      this.logger.warn(
+        { err: endError, runId: this.#runId },
+        'could not record the end of the run; it shows as abandoned once its lock ends',
+      );
+    }
+  }
+
   async #run(started: number): Promise<RunSummary> {
     const tally = new Tally();
+    this.#tally = tally;
     let rounds = 1;
     this.progress.start();
     try {
@@ -384,7 +563,7 @@ export class CompletionJob {
         'ids left undone by this run (the next run retries them)',
       );
     }
-    return tally.summary(rounds, started);
+    return tally.summary(rounds, started, this.#runId);
   }
 
   /** Waits `ms`; false when the run's deadline came first. */
@@ -439,7 +618,14 @@ export class CompletionJob {
       this.#throwIfPastDeadline();
       const batch: Promise<void> = this.completeBatch(ids, tally)
         .then(
-          () => this.progress.advance(tally.settled, tally.pending, tally.summary(1, started)),
+          () => {
+            this.progress.advance(
+              tally.settled,
+              tally.pending,
+              tally.summary(1, started, this.#runId),
+            );
+            this.#report(tally);
+          },
           (error: unknown) => {
             failure ??= { error }; // a fatal answer (e.g. a refused token) ends the run
           },
@@ -467,7 +653,7 @@ export class CompletionJob {
         throw error;
       }
       // Read but never sent: reported, and retried by the next run.
-      for (const id of buffer) tally.settle(id, 'notTried');
+      for (const id of buffer) tally.settle(id, 'not_tried');
       tally.morePending = cursor !== null;
       nextPage.catch(() => undefined);
     }
@@ -480,17 +666,30 @@ export class CompletionJob {
       this.#throwIfLockGone();
       this.#throwIfPastDeadline();
       await this.completeBatch(ids.slice(i, i + this.options.batchSize), tally);
-      this.progress.advance(tally.settled, tally.pending, tally.summary(round, started));
+      this.progress.advance(
+        tally.settled,
+        tally.pending,
+        tally.summary(round, started, this.#runId),
+      );
+      this.#report(tally);
     }
   }
 
   async #page(cursor: number | null) {
     try {
+      const retryOf = this.#retryOf;
+      const runId = this.#runId;
+      // A retry works on its parent's retryable failures; any other run on the pending orders.
       return await this.call(() =>
-        this.client.orders.pendingCompletion.query(
-          { cursor, limit: this.options.pageSize },
-          { signal: this.#deadline },
-        ),
+        retryOf && runId
+          ? this.client.runs.retryIds.query(
+              { id: runId, cursor, limit: this.options.pageSize },
+              { signal: this.#deadline },
+            )
+          : this.client.orders.pendingCompletion.query(
+              { cursor, limit: this.options.pageSize },
+              { signal: this.#deadline },
+            ),
       );
     } catch (error) {
       if (this.#deadline.aborted) throw new RunDeadlineReached('the run deadline passed');
@@ -559,7 +758,10 @@ export class CompletionJob {
     let response: CompleteOrderResponse;
     try {
       response = await this.call(() =>
-        this.client.orders.complete.mutate({ orderIds }, { signal: this.#deadline }),
+        this.client.orders.complete.mutate(
+          { orderIds, ...(this.#runId ? { runId: this.#runId } : {}) },
+          { signal: this.#deadline },
+        ),
       );
     } catch (error) {
       if (isServerError(error) && error.data?.completion) {
@@ -571,7 +773,7 @@ export class CompletionJob {
       } else {
         // Safe to send again: the ledger keeps every order notified once. A call that timed
         // out or that the run's deadline cut is a lost answer too.
-        const kind = connectionRefused(error) ? 'unreachable' : 'requestFailed';
+        const kind = connectionRefused(error) ? 'unreachable' : 'request_failed';
         const why = this.#deadline.aborted
           ? 'cut by the run deadline'
           : isCallTimeout(error)
@@ -587,28 +789,17 @@ export class CompletionJob {
         return;
       }
     }
-    for (const id of response.completedOrderIds) tally.settle(id, 'completed');
-    for (const id of response.notFoundOrderIds) tally.settle(id, 'notFound');
-    for (const { orderId, reasons } of response.unsuccessfulOrders) {
-      tally.failRequirements(
-        orderId,
-        reasons.map((r) => r.code),
-      );
-    }
-    for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
-      tally.settle(orderId, 'notNotified');
-      this.logger.debug({ orderId, reason }, 'order not notified');
-    }
-    for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
-      // An order another caller finished is done, not a failure to retry.
-      tally.settle(
-        orderId,
-        reason.code === 'UPDATE.NOT_SUBMITTED' ? 'finishedElsewhere' : 'notUpdated',
-      );
-      this.logger.debug({ orderId, reason }, 'order not updated by this run');
-    }
-    for (const { orderId } of response.claimedElsewhereOrders ?? []) {
-      tally.settle(orderId, 'claimedElsewhere');
+    for (const { orderId, outcome, reason } of classifyResponse(response)) {
+      if (outcome === 'failed_requirements') {
+        tally.failRequirements(
+          orderId,
+          (reason as RequirementFailure[]).map((r) => r.code),
+        );
+      } else {
+        tally.settle(orderId, outcome);
+        if (outcome !== 'completed')
+          this.logger.debug({ orderId, outcome, reason }, 'order not completed by this call');
+      }
     }
   }
 

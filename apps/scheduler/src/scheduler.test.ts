@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { withCounts } from '../test/summaries.js';
 import type { CompletionJob, RunSummary } from './completion-job.js';
 import { Scheduler } from './scheduler.js';
 import { formatSummary } from './summary.js';
 
-const summary: RunSummary = {
+const summary: RunSummary = withCounts({
   pending: 7,
   completed: 3,
   notFound: 1,
@@ -26,7 +27,7 @@ const summary: RunSummary = {
   heldForOperator: 0,
   rounds: 2,
   durationMs: 1234,
-};
+});
 
 /** A job whose runs finish only when the test says so. */
 function controllableJob() {
@@ -73,12 +74,12 @@ describe('Scheduler', () => {
 describe('formatSummary', () => {
   it('lists completed and failed counts by reason', () => {
     const text = formatSummary(summary);
-    expect(text).toContain('completed:             3');
-    expect(text).toContain('failed requirements:   2 orders');
+    expect(text).toContain('completed:                  3');
+    expect(text).toContain('requirements not met:       2 orders');
     expect(text).toContain('ORDER.NOT_FULLY_DELIVERED: 1');
     expect(text).toContain('ORDER.TOO_RECENT: 2');
-    expect(text).toContain('not notified:        1');
-    expect(text).toContain('left undone:           1');
+    expect(text).toContain('not notified:             1');
+    expect(text).toContain('left undone:                1');
     expect(text).toContain('1.2 s, 2 rounds');
   });
 });

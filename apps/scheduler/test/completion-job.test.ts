@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
+import { zeroCounts } from '@ocs/domain';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createServerClient } from '../src/client.js';
@@ -95,7 +96,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the run to fail');
 }
 
-const emptySummary: Omit<RunSummary, 'durationMs'> = {
+const emptySummary: Omit<RunSummary, 'durationMs' | 'counts' | 'runId'> = {
   pending: 0,
   completed: 0,
   notFound: 0,
@@ -127,6 +128,8 @@ describe('CompletionJob', () => {
 
     expect(summary).toEqual({
       ...emptySummary,
+      runId: expect.any(String),
+      counts: { ...zeroCounts(), completed: 3 },
       pending: 3,
       completed: 3,
       durationMs: expect.any(Number),

@@ -8,34 +8,36 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../src/completion-job.js';
 import { createProgress } from '../src/progress.js';
+import { withCounts } from './summaries.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-const summary = (completed: number, leftUndone = 0, rounds = 1): RunSummary => ({
-  pending: 0,
-  completed,
-  notFound: 0,
-  failedRequirementOrders: 0,
-  failedRequirements: {},
-  finishedElsewhere: 0,
-  notNotified: 0,
-  notUpdated: 0,
-  claimedElsewhere: 0,
-  requestFailed: 0,
-  unreachable: 0,
-  leftUndone,
-  notTried: 0,
-  deadlineExceeded: false,
-  morePending: false,
-  lockExpired: false,
-  heldByOtherCalls: 0,
-  oldestClaimAgeMs: null,
-  heldForOperator: 0,
-  rounds,
-  durationMs: 0,
-});
+const summary = (completed: number, leftUndone = 0, rounds = 1): RunSummary =>
+  withCounts({
+    pending: 0,
+    completed,
+    notFound: 0,
+    failedRequirementOrders: 0,
+    failedRequirements: {},
+    finishedElsewhere: 0,
+    notNotified: 0,
+    notUpdated: 0,
+    claimedElsewhere: 0,
+    requestFailed: 0,
+    unreachable: 0,
+    leftUndone,
+    notTried: 0,
+    deadlineExceeded: false,
+    morePending: false,
+    lockExpired: false,
+    heldByOtherCalls: 0,
+    oldestClaimAgeMs: null,
+    heldForOperator: 0,
+    rounds,
+    durationMs: 0,
+  });
 
 /** A pino logger whose lines the test reads back. */
 function capturedLog() {

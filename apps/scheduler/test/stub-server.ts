@@ -73,6 +73,13 @@ export interface StubServer {
     oldestClaimAgeMs: number | null;
     heldForOperator: number;
   } | null;
+  /** Every run the job recorded (`runs.begin`), with its progress reports and its end. */
+  readonly runs: {
+    id: string;
+    triggeredBy: string;
+    reports: unknown[];
+    end: Record<string, unknown> | null;
+  }[];
   /** While set, lock requests wait for it (a server that never answers). */
   lockGate: Promise<void> | null;
   readonly inFlight: number;
@@ -114,6 +121,30 @@ export async function startStubServer(): Promise<StubServer> {
   });
 
   const router = t.router({
+    runs: t.router({
+      begin: authorized
+        .input(z.object({ holder: z.string(), triggeredBy: z.string() }).passthrough())
+        .mutation(({ input }) => {
+          const id = `run-${stub.runs.length + 1}`;
+          stub.runs.push({ id, triggeredBy: input.triggeredBy, reports: [], end: null });
+          return { id, triggeredBy: input.triggeredBy, retryOf: null, expected: null };
+        }),
+      report: authorized
+        .input(z.object({ id: z.string(), holder: z.string(), progress: z.unknown() }))
+        .mutation(({ input }) => {
+          stub.runs.find((r) => r.id === input.id)?.reports.push(input.progress);
+          return { recorded: true };
+        }),
+      end: authorized
+        .input(
+          z.object({ id: z.string(), holder: z.string(), end: z.record(z.string(), z.unknown()) }),
+        )
+        .mutation(({ input }) => {
+          const run = stub.runs.find((r) => r.id === input.id);
+          if (run) run.end = input.end;
+          return { recorded: true };
+        }),
+    }),
     scheduler: t.router({
       acquireLock: authorized
         .input(z.object({ holder: z.string(), ttlMs: z.number() }))
@@ -192,9 +223,9 @@ export async function startStubServer(): Promise<StubServer> {
           }
           if (stub.olderServer && response.claimedElsewhereOrders.length === 0) {
             const { claimedElsewhereOrders: _, ...older } = response;
-            if (response.completedOrderIds.length > 0) return { runId: 'run', ...older };
+            if (response.completedOrderIds.length > 0) return { callId: 'run', ...older };
           }
-          if (response.completedOrderIds.length > 0) return { runId: 'run', ...response };
+          if (response.completedOrderIds.length > 0) return { callId: 'run', ...response };
           throw new TRPCError({
             code: 'BAD_REQUEST',
             message: 'nothing completed',
@@ -279,6 +310,7 @@ export async function startStubServer(): Promise<StubServer> {
     gate: null,
     lockGate: null,
     held: { heldByOtherCalls: 0, oldestClaimAgeMs: null, heldForOperator: 0 },
+    runs: [],
     get inFlight() {
       return inFlight;
     },

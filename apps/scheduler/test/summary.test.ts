@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/completion-job.js';
 import { formatSummary } from '../src/summary.js';
+import { withCounts } from './summaries.js';
 
-const base: RunSummary = {
+const base: RunSummary = withCounts({
   pending: 12,
   completed: 5,
   notFound: 1,
@@ -29,29 +30,29 @@ const base: RunSummary = {
   heldForOperator: 0,
   rounds: 4,
   durationMs: 61_250,
-};
+});
 
 describe('formatSummary', () => {
   it('prints every count, the requirement codes in order, the duration and the rounds', () => {
     expect(formatSummary(base)).toBe(
       [
         'Run summary (61.3 s, 4 rounds)',
-        '  pending orders:        12',
-        '  completed:             5',
-        '  finished elsewhere:    2',
-        '  not found:             1',
-        '  failed requirements:   3 orders, by reason:',
+        '  pending orders:             12',
+        '  completed:                  5',
+        '  finished by another call:   2',
+        '  not found:                  1',
+        '  requirements not met:       3 orders, by reason:',
         '    ORDER.NO_LINES: 1',
         '    ORDER.NOT_FULLY_DELIVERED: 1',
         '    ORDER.TOO_RECENT: 2',
-        '  left undone:           10 (retried by the next run), of which:',
-        '    not notified:        1',
-        '    not updated:         0',
-        '    claimed elsewhere:   2',
-        '    request failed:      3',
-        '    server unreachable:  4',
-        '    not tried:           0',
-        '  held by other calls:   7 (oldest claim 12.3 s old; retried by the next run)',
+        '  left undone:                10 (retried by the next run), of which:',
+        '    not notified:             1',
+        '    not updated:              0',
+        '    claimed by another call:  2',
+        '    request failed:           3',
+        '    server unreachable:       4',
+        '    not tried:                0',
+        '  held by other calls:        7 (oldest claim 12.3 s old; retried by the next run)',
       ].join('\n'),
     );
   });
@@ -64,28 +65,30 @@ describe('formatSummary', () => {
 
   it('says when the held count is unknown, and lists orders held for an operator', () => {
     const text = formatSummary({ ...base, heldByOtherCalls: null, heldForOperator: 2 });
-    expect(text).toContain('  held by other calls:   unknown (the server could not say)');
-    expect(text).toContain('  held for an operator:  2 (release them in the admin app)');
+    expect(text).toContain('  held by other calls:        unknown (the server could not say)');
+    expect(text).toContain('  held for an operator:       2 (release them in the admin app)');
   });
 
   it('says "1 round", and lists no codes when nothing failed a requirement', () => {
-    const text = formatSummary({
-      ...base,
-      failedRequirementOrders: 0,
-      failedRequirements: {},
-      rounds: 1,
-      durationMs: 40,
-    });
+    const text = formatSummary(
+      withCounts({
+        ...base,
+        failedRequirementOrders: 0,
+        failedRequirements: {},
+        rounds: 1,
+        durationMs: 40,
+      }),
+    );
 
     expect(text.split('\n').slice(0, 1)).toEqual(['Run summary (0.0 s, 1 round)']);
     expect(text).toContain(
-      '  failed requirements:   0 orders, by reason:\n  left undone:           10',
+      '  requirements not met:       0 orders, by reason:\n  left undone:                10',
     );
   });
 
   it('says when the run deadline stopped the run, and whether pages were left unread', () => {
-    const stopped = formatSummary({ ...base, notTried: 2, deadlineExceeded: true });
-    expect(stopped).toContain('    not tried:           2');
+    const stopped = formatSummary(withCounts({ ...base, notTried: 2, deadlineExceeded: true }));
+    expect(stopped).toContain('    not tried:                2');
     expect(stopped.split('\n').at(-1)).toBe('  stopped by the run deadline (RUN_DEADLINE_MS)');
     expect(
       formatSummary({ ...base, deadlineExceeded: true, morePending: true })

@@ -111,7 +111,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const completeOrders = new CompleteOrders({
     repository: db.orders,
     ledger: db.ledger,
-    runs: db.runs,
+    calls: db.calls,
     notifier: metrics.meterNotifier(notifier),
     requirements,
     // The process clock is the requirements' "now"; leases and run times use the database's.
@@ -119,7 +119,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     databaseClock: db.clock,
     logger,
     // UUIDv7: ordered by creation time, so runs page newest-first by id.
-    newRunId: uuidv7,
+    newCallId: uuidv7,
     claimLeaseMs: config.completion.claimLeaseMs,
     isTransientError: isTransientDatabaseError,
     ledgerWriteRetryMs: config.completion.ledgerWriteRetryMs,
@@ -141,7 +141,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     context: {
       completion,
       orders: db.orders,
-      runs: db.runs,
+      calls: db.calls,
+      runs: db.schedulerRuns,
       leases: db.leases,
       ledgerQueries: db.ledgerQueries,
       requirements,

@@ -16,6 +16,7 @@ import {
   type CompletionResult,
   isCompletionError,
   type Logger,
+  type OrderCompletionOptions,
   type OrderId,
   RetryableCallError,
 } from '@ocs/domain';
@@ -55,7 +56,10 @@ export class CompletionService {
    * Resolves with the response, or rejects with the use case's completion error, or with a
    * RetryableCallError when the call failed part-way or the server is shutting down.
    */
-  async complete(orderIds: readonly OrderId[]): Promise<CompletionResult> {
+  async complete(
+    orderIds: readonly OrderId[],
+    options: OrderCompletionOptions = {},
+  ): Promise<CompletionResult> {
     if (this.#draining) {
       throw new RetryableCallError('The server is shutting down; retry on another replica', 503);
     }
@@ -76,13 +80,14 @@ export class CompletionService {
     const call = this.#completeOrders.execute(orderIds, {
       signal: this.#stop.signal,
       stopSending: AbortSignal.any([deadline.signal, this.#stopSending.signal]),
+      runId: options.runId ?? null,
     });
     this.#inFlight.add(call);
-    const pastDeadline = (runId: string | undefined, notNotified: number) => {
+    const pastDeadline = (callId: string | undefined, notNotified: number) => {
       if (!deadline.signal.aborted) return;
       this.#logger.warn(
         {
-          runId,
+          callId,
           ids: orderIds.length,
           notNotified,
           deadlineMs,
@@ -93,11 +98,11 @@ export class CompletionService {
     };
     try {
       const result = await call;
-      pastDeadline(result.runId, result.response.unsuccessfullyNotifiedOrders.length);
+      pastDeadline(result.callId, result.response.unsuccessfullyNotifiedOrders.length);
       return result;
     } catch (error) {
       if (isCompletionError(error)) {
-        pastDeadline(error.runId || undefined, error.response.unsuccessfullyNotifiedOrders.length);
+        pastDeadline(error.callId || undefined, error.response.unsuccessfullyNotifiedOrders.length);
         throw error;
       }
       pastDeadline(undefined, orderIds.length);

@@ -47,7 +47,7 @@ function dependencies(overrides: Partial<HttpServerDependencies> = {}): HttpServ
             });
           }
           return {
-            runId: 'run-1',
+            callId: 'run-1',
             response: { ...emptyCompleteOrderResponse(), completedOrderIds: [...orderIds] },
           };
         },
@@ -58,7 +58,8 @@ function dependencies(overrides: Partial<HttpServerDependencies> = {}): HttpServ
         findPendingIds: async () => ({ ids: [1, 2], nextCursor: null }),
         list: async () => ({ orders: [], nextCursor: null }),
       },
-      runs: {
+      runs: {} as never,
+      calls: {
         start: async () => {},
         complete: async () => {},
         findById: async () => null,
@@ -231,7 +232,7 @@ describe('POST /orders', () => {
       headers: { ...auth, 'content-type': 'application/json' },
       body: '[1,2]',
     });
-    expect(await ok.json()).toMatchObject({ runId: 'run-1', completedOrderIds: [1, 2] });
+    expect(await ok.json()).toMatchObject({ callId: 'run-1', completedOrderIds: [1, 2] });
     const none = await fetch(`${url}/orders`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -298,7 +299,7 @@ describe('operations', () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toMatch(/ocs_completion_calls_total\{outcome="ORDERS.NONE_FOUND"\} [1-9]/);
     expect(text).toMatch(/ocs_completion_orders_total\{outcome="not_found"\} [1-9]/);
-    expect(text).toMatch(/ocs_completion_run_duration_seconds_count\{outcome="COMPLETED"\} [1-9]/);
+    expect(text).toMatch(/ocs_completion_call_duration_seconds_count\{outcome="COMPLETED"\} [1-9]/);
     expect(text).toMatch(/ocs_notifier_circuit_state\{state="closed"\} 1/);
     expect(text).toMatch(/process_cpu_user_seconds_total/);
   });

@@ -125,10 +125,12 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
       endpoint: '/trpc',
       allowBatching: true,
       maxBatchSize: deps.maxBatchSize ?? 10,
-      createContext: (_opts, c) => ({
+      createContext: (opts, c) => ({
         ...deps.context,
         limits,
-        principal: authenticator.authenticate(c.req.header('authorization')),
+        principal: authenticator.authenticate(
+          c.req.header('authorization') ?? bearerOf(opts.info.connectionParams),
+        ),
       }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
@@ -148,4 +150,13 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
     closeWhenShuttingDown(res, () => !deps.isShuttingDown?.()),
   );
   return server;
+}
+
+/**
+ * Subscriptions over SSE (EventSource) cannot send headers: the admin app passes its token as
+ * tRPC's `connectionParams` instead (`{ token }`). The query string is never logged.
+ */
+function bearerOf(params: Record<string, string | undefined> | null | undefined): string | undefined {
+  const token = params?.token;
+  return typeof token === 'string' && token.length > 0 ? `Bearer ${token}` : undefined;
 }

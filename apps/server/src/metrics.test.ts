@@ -43,7 +43,7 @@ describe('ServerMetrics', () => {
         { orderId: 5, reason: { code: 'CLAIM.CLAIMED_ELSEWHERE' as const, message: 'held' } },
       ],
     };
-    const completion: OrderCompletion = { complete: async () => ({ response, runId: 'run-2' }) };
+    const completion: OrderCompletion = { complete: async () => ({ response, callId: 'run-2' }) };
 
     await metrics.meterCompletion(completion).complete([1, 2, 3, 4, 5]);
 

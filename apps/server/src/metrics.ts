@@ -5,6 +5,7 @@
 import type { PoolStats } from '@ocs/db/client';
 import {
   type CompleteOrderResponse,
+  countOutcomes,
   isCompletionError,
   type OrderCompletion,
   type OrderNotifier,
@@ -32,13 +33,13 @@ export class ServerMetrics {
   });
   readonly #orders = new Counter({
     name: 'ocs_completion_orders_total',
-    help: 'Requested orders by outcome',
+    help: 'Requested orders by outcome (the keys of the outcome table in @ocs/domain)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });
   readonly #runDuration = new Histogram({
-    name: 'ocs_completion_run_duration_seconds',
-    help: 'Duration of one completion call (a run), by outcome',
+    name: 'ocs_completion_call_duration_seconds',
+    help: 'Duration of one completion call, by outcome',
     labelNames: ['outcome'],
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
@@ -118,11 +119,11 @@ export class ServerMetrics {
   /** The completion service, counted per call and per order, and timed per run. */
   meterCompletion(completion: OrderCompletion): OrderCompletion {
     return {
-      complete: async (orderIds) => {
+      complete: async (orderIds, options) => {
         const stop = this.#runDuration.startTimer();
         let outcome = 'FAILED';
         try {
-          const result = await completion.complete(orderIds);
+          const result = await completion.complete(orderIds, options);
           outcome = 'COMPLETED';
           this.#countOrders(result.response);
           return result;
@@ -141,15 +142,8 @@ export class ServerMetrics {
   }
 
   #countOrders(response: CompleteOrderResponse) {
-    const counts = {
-      completed: response.completedOrderIds.length,
-      not_found: response.notFoundOrderIds.length,
-      failed_requirements: response.unsuccessfulOrders.length,
-      not_notified: response.unsuccessfullyNotifiedOrders.length,
-      not_updated: response.unsuccessfullyUpdatedOrders.length,
-      // Held by another call's live claim: neither failed nor done by this call.
-      claimed_elsewhere: response.claimedElsewhereOrders?.length ?? 0,
-    };
+    // Every call outcome of @ocs/domain's table, under its key.
+    const counts = countOutcomes(response);
     for (const [outcome, count] of Object.entries(counts)) this.#orders.inc({ outcome }, count);
     const unrecorded = response.unsuccessfullyUpdatedOrders.filter(
       (o) => o.reason.code === 'UPDATE.UNRECORDED',

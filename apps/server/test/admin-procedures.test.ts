@@ -17,7 +17,8 @@ function caller(principal: Principal | null) {
     principal,
     completion: {} as OrderCompletion,
     orders: db.orders,
-    runs: db.runs,
+    calls: db.calls,
+    runs: db.schedulerRuns,
     leases: db.leases,
     ledgerQueries: db.ledgerQueries,
     requirements: defaultRequirements(),
@@ -47,8 +48,8 @@ describe('admin procedures', () => {
   const reads = [
     (c: ReturnType<typeof caller>) => c.session.me(),
     (c: ReturnType<typeof caller>) => c.orders.detail({ id: 1 }),
-    (c: ReturnType<typeof caller>) => c.runs.history({}),
-    (c: ReturnType<typeof caller>) => c.runs.perDay({}),
+    (c: ReturnType<typeof caller>) => c.calls.history({}),
+    (c: ReturnType<typeof caller>) => c.calls.perDay({}),
     (c: ReturnType<typeof caller>) => c.claims.stale({}),
     (c: ReturnType<typeof caller>) => c.claims.release({ orderIds: [1] }),
   ];
@@ -95,19 +96,19 @@ describe('admin procedures', () => {
 
   it('claims of a dead run are listed with their age and released by state', async () => {
     // Claimed five leases ago, in the database's clock.
-    await db.ledger.claim({ runId: 'dead-run', orderIds: [2, 3], leaseMs: claimLeaseMs });
+    await db.ledger.claim({ callId: 'dead-run', orderIds: [2, 3], leaseMs: claimLeaseMs });
     await db.ledger.markNotified('dead-run', [3]);
     await backdate(testDb.url, 'completion_ledger', 5 * claimLeaseMs);
-    await db.ledger.claim({ runId: 'live-run', orderIds: [5], leaseMs: claimLeaseMs });
+    await db.ledger.claim({ callId: 'live-run', orderIds: [5], leaseMs: claimLeaseMs });
     const { claims } = await admin().claims.stale({});
-    expect(claims.map((c) => [c.orderId, c.state, c.runId, c.leaseEnded])).toEqual([
+    expect(claims.map((c) => [c.orderId, c.state, c.callId, c.leaseEnded])).toEqual([
       [2, 'claimed', 'dead-run', true],
       [3, 'notified', 'dead-run', true],
     ]);
     expect(claims[0]?.ageMs).toBeGreaterThanOrEqual(5 * claimLeaseMs);
 
     const detail = await admin().orders.detail({ id: 3 });
-    expect(detail.ledger).toMatchObject({ state: 'notified', runId: 'dead-run', claims: 1 });
+    expect(detail.ledger).toMatchObject({ state: 'notified', callId: 'dead-run', claims: 1 });
 
     expect(await admin().claims.release({ orderIds: [2, 3, 5] })).toEqual({
       results: [
@@ -120,14 +121,14 @@ describe('admin procedures', () => {
   });
 
   it('runs: history marks a run RUNNING for longer than a lease as unfinished; detail lists retryable ids', async () => {
-    await db.runs.start({
+    await db.calls.start({
       id: '0000-old',
       startedAt: new Date(Date.now() - 2 * claimLeaseMs),
       requestedCount: 1,
     });
     const started = new Date(Date.now() - 1000);
-    await db.runs.start({ id: '0001-done', startedAt: started, requestedCount: 3 });
-    await db.runs.complete('0001-done', {
+    await db.calls.start({ id: '0001-done', startedAt: started, requestedCount: 3 });
+    await db.calls.complete('0001-done', {
       finishedAt: new Date(started.getTime() + 250),
       outcome: 'COMPLETED',
       response: {
@@ -145,19 +146,19 @@ describe('admin procedures', () => {
         ],
       },
     });
-    await db.runs.start({ id: '0002-live', startedAt: new Date(), requestedCount: 1 });
+    await db.calls.start({ id: '0002-live', startedAt: new Date(), requestedCount: 1 });
 
-    const { runs } = await admin().runs.history({});
+    const { runs } = await admin().calls.history({});
     expect(runs.map((r) => [r.id, r.outcome, r.unfinished, r.durationMs])).toEqual([
       ['0002-live', 'RUNNING', false, null],
       ['0001-done', 'COMPLETED', false, 250],
       ['0000-old', 'RUNNING', true, null],
     ]);
-    const detail = await admin().runs.detail({ id: '0001-done' });
+    const detail = await admin().calls.detail({ id: '0001-done' });
     expect(detail.retryableOrderIds).toEqual([2]);
     expect(detail.failedCount).toBe(3);
     const today = new Date().toISOString().slice(0, 10);
-    const perDay = await admin().runs.perDay({ days: 7 });
+    const perDay = await admin().calls.perDay({ days: 7 });
     expect(perDay.find((d) => d.day === today)).toMatchObject({ failed: 3 });
   });
 });

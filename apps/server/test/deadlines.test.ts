@@ -270,7 +270,7 @@ describe('a completion call with a deadline', () => {
     ).toEqual(ids);
     const [line] = await server.waitFor(/.*"completion call stopped by its deadline".*/, 5000);
     expect(line).toMatch(/"level":40/);
-    expect(line).toMatch(/"runId":"[0-9a-f-]{36}"/);
+    expect(line).toMatch(/"callId":"[0-9a-f-]{36}"/);
     expect(line).toMatch(/"ids":80/);
 
     // Retried as the scheduler would, until done (the requests in flight at the deadline keep

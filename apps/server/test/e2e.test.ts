@@ -241,14 +241,14 @@ for (const { kind, skip } of suites) {
       // Its own orders and its own call: the test does not lean on earlier ones.
       const { ids } = await seedGeneratedOrders(stack.db, 3);
       const missing = 1_900_000_000;
-      const { runId } = await client(stack.serverUrl, schedulerToken).orders.complete.mutate({
+      const { callId } = await client(stack.serverUrl, schedulerToken).orders.complete.mutate({
         orderIds: [...ids, missing],
       });
 
       const admin = client(stack.serverUrl, adminToken);
-      const run = await admin.runs.byId.query({ id: runId });
+      const run = await admin.calls.byId.query({ id: callId });
       expect(run).toMatchObject({
-        id: runId,
+        id: callId,
         outcome: 'COMPLETED',
         requestedCount: 4,
         completedCount: 3,
@@ -258,10 +258,10 @@ for (const { kind, skip } of suites) {
       expect(run.finishedAt).toBeInstanceOf(Date);
       expect(run.response.completedOrderIds).toEqual(ids);
       expect(run.response.notFoundOrderIds).toEqual([missing]);
-      const { runs } = await admin.runs.list.query({ limit: 50 });
-      expect(runs.map((r) => r.id)).toContain(runId);
+      const { runs } = await admin.calls.list.query({ limit: 50 });
+      expect(runs.map((r) => r.id)).toContain(callId);
       await stack.server.waitFor(
-        new RegExp(`"runId":"${runId}".*"completedCount":3.*"msg":"completion run"`),
+        new RegExp(`"callId":"${callId}".*"completedCount":3.*"msg":"completion run"`),
       );
     });
 
@@ -440,7 +440,7 @@ for (const { kind, skip } of suites) {
       );
       expect(wrong.data?.httpStatus).toBe(401);
       const forbidden = await trpcError(
-        client(stack.serverUrl, schedulerToken).runs.list.query({ limit: 1 }),
+        client(stack.serverUrl, schedulerToken).calls.list.query({ limit: 1 }),
       );
       expect(forbidden.data?.httpStatus).toBe(403);
       expect((await postOrders(stack.serverUrl, '[1]', null)).status).toBe(401);
@@ -512,12 +512,15 @@ for (const { kind, skip } of suites) {
       expect(completed).toBeGreaterThanOrEqual(5000);
       expect(out).toMatch(new RegExp(`pending orders: +${pendingBefore.ids.length}\\n`));
       // 5,000 ids in batches of 500 → at least 10 completion calls were made.
-      const { runs } = await client(stack.serverUrl, adminToken).runs.list.query({ limit: 20 });
+      const { runs } = await client(stack.serverUrl, adminToken).calls.list.query({ limit: 20 });
       expect(runs.filter((r) => r.requestedCount === 500).length).toBeGreaterThanOrEqual(10);
     });
 
     it('answers an unexpected failure with 500 and no stack trace or SQL in the body', async () => {
-      await rawSql(stack.testDb.url, 'ALTER TABLE completion_runs RENAME TO completion_runs_moved');
+      await rawSql(
+        stack.testDb.url,
+        'ALTER TABLE completion_calls RENAME TO completion_calls_moved',
+      );
       try {
         const res = await fetch(
           `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{"json":{}}')}`,
@@ -527,12 +530,12 @@ for (const { kind, skip } of suites) {
         );
         expect(res.status).toBe(500);
         const text = await res.text();
-        expect(text).not.toMatch(/completion_runs|select|\.ts:\d+|"stack"/i);
+        expect(text).not.toMatch(/completion_calls|select|\.ts:\d+|"stack"/i);
         expect(JSON.parse(text).error.json.message).toBe('Internal server error');
       } finally {
         await rawSql(
           stack.testDb.url,
-          'ALTER TABLE completion_runs_moved RENAME TO completion_runs',
+          'ALTER TABLE completion_calls_moved RENAME TO completion_calls',
         );
       }
     });

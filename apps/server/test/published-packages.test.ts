@@ -166,13 +166,13 @@ describe('the packed public packages', () => {
           const useCase = new CompleteOrders({
             repository: db.orders,
             ledger: db.ledger,
-            runs: db.runs,
+            calls: db.calls,
             notifier,
             requirements: defaultRequirements({ minimumAgeMonths: 6 }),
             clock: systemClock,
             databaseClock: db.clock,
             logger: silentLogger,
-            newRunId: () => 'run-' + Date.now(),
+            newCallId: () => 'run-' + Date.now(),
             claimLeaseMs: 600000,
             isTransientError: isTransientDatabaseError,
           });
@@ -223,9 +223,9 @@ const client = createTRPCClient<AppRouter>({
 
 export async function completeAll(): Promise<number[]> {
   const result = await client.orders.complete.mutate({ orderIds: [1, 2, 3] });
-  const runId: string = result.runId;
+  const callId: string = result.callId;
   const failed: number[] = result.unsuccessfulOrders.map((o) => o.orderId);
-  const run = await client.runs.byId.query({ id: runId });
+  const run = await client.calls.byId.query({ id: callId });
   const started: Date = run.startedAt;
   void started;
   void failed;

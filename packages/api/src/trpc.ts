@@ -1,8 +1,8 @@
 /** The one initTRPC of the API: context, error shape and the procedure builders. */
 import {
   type CompleteOrderResponse,
+  type CompletionCallRepository,
   type CompletionErrorCode,
-  type CompletionRunRepository,
   type DatabaseClock,
   isCompletionError,
   type LeaseRepository,
@@ -12,6 +12,7 @@ import {
   type OrderRequirement,
   type PendingHint,
   RetryableCallError,
+  type SchedulerRunRepository,
 } from '@ocs/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -31,7 +32,9 @@ export interface Context {
   principal: Principal | null;
   completion: OrderCompletion;
   orders: OrderRepository;
-  runs: CompletionRunRepository;
+  calls: CompletionCallRepository;
+  /** Scheduler runs and the schedulers' heartbeats. */
+  runs: SchedulerRunRepository;
   leases: LeaseRepository;
   /** The admin app's reads over the ledger and runs; the requirements it evaluates orders by. */
   ledgerQueries: LedgerQueries;
@@ -55,8 +58,8 @@ export interface Context {
 export interface CompletionErrorData {
   code: CompletionErrorCode;
   response: CompleteOrderResponse;
-  /** The run that recorded the call (the admin app links to it). */
-  runId: string;
+  /** The call's record (the admin app links to it). */
+  callId: string;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -67,7 +70,7 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const { cause } = error;
     const completion: CompletionErrorData | null = isCompletionError(cause)
-      ? { code: cause.code, response: cause.response, runId: cause.runId }
+      ? { code: cause.code, response: cause.response, callId: cause.callId }
       : null;
     const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
     return {

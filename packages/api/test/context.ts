@@ -1,7 +1,8 @@
 /** An in-process context for `createCaller` tests: ports backed by arrays. */
 import {
   type CompleteOrderResponse,
-  type CompletionRun,
+  type CompletionCall,
+  countsOf,
   emptyCompleteOrderResponse,
   type Order,
   type OrderId,
@@ -24,7 +25,7 @@ export function fakeContext(
   } = {},
 ): FakeContext {
   const completedCalls: OrderId[][] = [];
-  const runs: CompletionRun[] = [];
+  const runs: CompletionCall[] = [];
   const answer =
     overrides.answer ??
     ((ids) => ({ ...emptyCompleteOrderResponse(), completedOrderIds: [...ids] }));
@@ -34,7 +35,7 @@ export function fakeContext(
     completion: {
       async complete(orderIds) {
         completedCalls.push([...orderIds]);
-        return { runId: 'run-1', response: answer(orderIds) };
+        return { callId: 'run-1', response: answer(orderIds) };
       },
     },
     orders: {
@@ -52,21 +53,17 @@ export function fakeContext(
         nextCursor: null,
       }),
     },
-    runs: {
-      start: async ({ id, startedAt, requestedCount }) => {
+    calls: {
+      start: async ({ id, startedAt, requestedCount, runId }) => {
         runs.push({
           id,
+          runId: runId ?? null,
           startedAt,
           requestedCount,
           finishedAt: null,
           outcome: 'RUNNING',
           failedCount: 0,
-          completedCount: 0,
-          notFoundCount: 0,
-          failedRequirementsCount: 0,
-          notNotifiedCount: 0,
-          notUpdatedCount: 0,
-          claimedElsewhereCount: 0,
+          counts: countsOf(emptyCompleteOrderResponse()),
           response: emptyCompleteOrderResponse(),
         });
       },
@@ -76,7 +73,7 @@ export function fakeContext(
         Object.assign(run, {
           finishedAt: end.finishedAt,
           outcome: end.outcome,
-          completedCount: end.response.completedOrderIds.length,
+          counts: countsOf(end.response),
           failedCount: run.requestedCount - end.response.completedOrderIds.length,
           response: end.response,
         });
@@ -84,6 +81,8 @@ export function fakeContext(
       findById: async (id) => runs.find((r) => r.id === id) ?? null,
       list: async () => ({ runs: [], nextCursor: null }),
     },
+    // The scheduler runs have their own tests on a real database (packages/db, apps/server).
+    runs: {} as Context['runs'],
     leases: {
       acquire: async (_name, holder, ttlMs) => ({
         acquired: true,

@@ -3,12 +3,13 @@
  * from a URL and hands back the repositories the server needs.
  */
 import type {
+  CompletionCallRepository,
   CompletionLedger,
-  CompletionRunRepository,
   DatabaseClock,
   LeaseRepository,
   LedgerQueries,
   OrderRepository,
+  SchedulerRunRepository,
 } from '@ocs/domain';
 import type { OrderRepositoryOptions } from './chunks.js';
 import { redactConnectionString } from './connection-string.js';
@@ -16,6 +17,7 @@ import { readDatabaseTime } from './database-time.js';
 import type { SqlExecutor } from './ledger/sql-executor.js';
 import { resolveInstallationId } from './ledger/sql-leases.js';
 import { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
+import { SqlSchedulerRunRepository } from './ledger/sql-scheduler-runs.js';
 import { connectMySql } from './mysql/mysql-database.js';
 import type { NodeHealth as DatabaseNodeHealth } from './mysql/mysql-nodes.js';
 import { seedDemoOrders } from './seed/demo-orders.js';
@@ -30,7 +32,7 @@ export { resolveInstallationId, SqlLeaseRepository } from './ledger/sql-leases.j
 export { SqlLedgerQueries } from './ledger/sql-ledger-queries.js';
 export { DatabaseDeadlineError } from './mysql/deadline-pool.js';
 export { MigrationLockTimeoutError, migrationLockTable } from './mysql/migration-lock.js';
-export { MySqlCompletionRunRepository } from './mysql/mysql-completion-run-repository.js';
+export { MySqlCompletionCallRepository } from './mysql/mysql-completion-call-repository.js';
 export {
   connectMySql,
   type MySqlConnection,
@@ -48,7 +50,7 @@ export {
   seedGeneratedOrders,
 } from './seed/generated-orders.js';
 export type { SeedTarget, SeedWriter } from './seed/seed-writer.js';
-export { SqliteCompletionRunRepository } from './sqlite/sqlite-completion-run-repository.js';
+export { SqliteCompletionCallRepository } from './sqlite/sqlite-completion-call-repository.js';
 export {
   connectSqlite,
   embeddedFilePath,
@@ -97,7 +99,9 @@ export interface OcsDatabase extends SeedTarget {
   /** The URL with any password hidden, for logs. */
   readonly redactedUrl: string;
   readonly orders: OrderRepository;
-  readonly runs: CompletionRunRepository;
+  readonly calls: CompletionCallRepository;
+  /** Scheduler runs and the schedulers themselves. */
+  readonly schedulerRuns: SchedulerRunRepository;
   readonly ledger: CompletionLedger;
   readonly leases: LeaseRepository;
   /** Operators' queries over the ledger and the runs (the admin app). */
@@ -163,7 +167,8 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       dialect: 'mysql',
       redactedUrl: redactConnectionString(url),
       orders: mysql.orders,
-      runs: mysql.runs,
+      calls: mysql.calls,
+      schedulerRuns: new SqlSchedulerRunRepository(mysql.executor, 'mysql'),
       ledger: mysql.ledger,
       leases: mysql.leases,
       ledgerQueries: new SqlLedgerQueries(mysql.executor, 'mysql'),
@@ -183,7 +188,8 @@ export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
       dialect: 'sqlite',
       redactedUrl: url,
       orders: sqlite.orders,
-      runs: sqlite.runs,
+      calls: sqlite.calls,
+      schedulerRuns: new SqlSchedulerRunRepository(sqlite.executor, 'sqlite'),
       ledger: sqlite.ledger,
       leases: sqlite.leases,
       ledgerQueries: new SqlLedgerQueries(sqlite.executor, 'sqlite'),

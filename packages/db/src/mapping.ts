@@ -1,9 +1,13 @@
 /** Row ↔ domain conversions shared by both adapters, so they answer with identical shapes. */
 import {
+  type CallOutcome,
   type CompleteOrderResponse,
-  type CompletionRunSummary,
+  type CompletionCallCounts,
+  type CompletionCallSummary,
+  callOutcomes,
+  classifyResponse,
   completeOrderResponseSchema,
-  completionRunOutcomeSchema,
+  completionCallOutcomeSchema,
   type Order,
   type OrderState,
 } from '@ocs/domain';
@@ -76,44 +80,32 @@ export function sortedUniqueIds(ids: readonly number[]): number[] {
   return [...new Set(ids)].sort((a, b) => a - b);
 }
 
-export type RunOrderOutcome =
-  | 'not-found'
-  | 'requirements-failed'
-  | 'notification-failed'
-  | 'update-failed'
-  | 'claimed-elsewhere';
-
-export interface RunOrderRow {
-  runId: string;
+export interface CallOrderRow {
+  callId: string;
   orderId: number;
-  outcome: RunOrderOutcome;
+  /** A call outcome key of @ocs/domain's outcome table. */
+  outcome: CallOutcome;
   reason: string | null;
+  reasonCode: string | null;
 }
 
 /** One row per requested id that did not complete; completed ids live in the ledger. */
-export function toFailureRows(runId: string, response: CompleteOrderResponse): RunOrderRow[] {
-  const rows = new Map<number, RunOrderRow>();
-  const add = (orderId: number, outcome: RunOrderOutcome, reason: unknown) => {
-    if (!rows.has(orderId)) {
-      rows.set(orderId, {
-        runId,
-        orderId,
-        outcome,
-        reason: reason === null ? null : JSON.stringify(reason),
-      });
-    }
-  };
-  for (const id of response.notFoundOrderIds) add(id, 'not-found', null);
-  for (const o of response.unsuccessfulOrders) add(o.orderId, 'requirements-failed', o.reasons);
-  for (const o of response.unsuccessfullyNotifiedOrders) {
-    add(o.orderId, 'notification-failed', o.reason);
+export function toFailureRows(callId: string, response: CompleteOrderResponse): CallOrderRow[] {
+  const rows = new Map<number, CallOrderRow>();
+  for (const { orderId, outcome, reason, reasonCode } of classifyResponse(response)) {
+    if (outcome === 'completed' || rows.has(orderId)) continue;
+    rows.set(orderId, {
+      callId,
+      orderId,
+      outcome,
+      reason: reason === null ? null : JSON.stringify(reason),
+      reasonCode,
+    });
   }
-  for (const o of response.unsuccessfullyUpdatedOrders) add(o.orderId, 'update-failed', o.reason);
-  for (const o of response.claimedElsewhereOrders) add(o.orderId, 'claimed-elsewhere', o.reason);
   return [...rows.values()];
 }
 
-/** The response again, from the failure rows and the ids the ledger says this run finished. */
+/** The response again, from the failure rows and the ids the ledger says this call finished. */
 export function toResponse(
   completedIds: readonly number[],
   failures: readonly { orderId: number; outcome: string; reason: string | null }[],
@@ -129,19 +121,25 @@ export function toResponse(
   for (const { orderId, outcome, reason } of [...failures].sort((a, b) => a.orderId - b.orderId)) {
     const parsed: unknown = reason === null ? null : JSON.parse(reason);
     switch (outcome) {
-      case 'not-found':
+      case 'not_found':
         response.notFoundOrderIds.push(orderId);
         break;
-      case 'requirements-failed':
+      case 'failed_requirements':
         response.unsuccessfulOrders.push({ orderId, reasons: parsed as never });
         break;
-      case 'notification-failed':
+      case 'finished_elsewhere':
+        // Either list says "finished by another call": the reason's shape tells which.
+        if (Array.isArray(parsed))
+          response.unsuccessfulOrders.push({ orderId, reasons: parsed as never });
+        else response.unsuccessfullyUpdatedOrders.push({ orderId, reason: parsed as never });
+        break;
+      case 'not_notified':
         response.unsuccessfullyNotifiedOrders.push({ orderId, reason: parsed as never });
         break;
-      case 'update-failed':
+      case 'not_updated':
         response.unsuccessfullyUpdatedOrders.push({ orderId, reason: parsed as never });
         break;
-      case 'claimed-elsewhere':
+      case 'claimed_elsewhere':
         response.claimedElsewhereOrders.push({ orderId, reason: parsed as never });
         break;
     }
@@ -149,25 +147,21 @@ export function toResponse(
   return completeOrderResponseSchema.parse(response);
 }
 
-/** A run row as read back: the outcome column is plain text until validated. */
-export interface StoredRunSummary extends Omit<CompletionRunSummary, 'outcome'> {
+/** A call row as read back: outcome as plain text, one `<outcome>` count column each. */
+export type StoredCallSummary = Omit<CompletionCallSummary, 'outcome' | 'counts'> & {
   outcome: string;
-}
+} & CompletionCallCounts;
 
-export function toRunSummary(row: StoredRunSummary): CompletionRunSummary {
+export function toCallSummary(row: StoredCallSummary): CompletionCallSummary {
   return {
     id: row.id,
+    runId: row.runId,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     requestedCount: row.requestedCount,
-    outcome: completionRunOutcomeSchema.parse(row.outcome),
+    outcome: completionCallOutcomeSchema.parse(row.outcome),
     failedCount: row.failedCount,
-    completedCount: row.completedCount,
-    notFoundCount: row.notFoundCount,
-    failedRequirementsCount: row.failedRequirementsCount,
-    notNotifiedCount: row.notNotifiedCount,
-    notUpdatedCount: row.notUpdatedCount,
-    claimedElsewhereCount: row.claimedElsewhereCount,
+    counts: Object.fromEntries(callOutcomes.map((o) => [o, row[o]])) as CompletionCallCounts,
   };
 }
 

@@ -48,11 +48,11 @@ describe('claim racing a release', () => {
   });
 
   it('reports an order whose row vanished before the read as claimed elsewhere', async () => {
-    await connection.ledger.claim({ runId: 'other', orderIds: [2], leaseMs: 60_000 });
+    await connection.ledger.claim({ callId: 'other', orderIds: [2], leaseMs: 60_000 });
     const ledger = new SqlCompletionLedger(releasingBeforeReads(connection.executor, 2), 1000);
 
     const result = await ledger.claim({
-      runId: 'mine',
+      callId: 'mine',
       orderIds: [3, 1, 2],
       leaseMs: 60_000,
     });

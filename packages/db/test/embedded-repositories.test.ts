@@ -18,10 +18,10 @@ describeRepositoryContract('embedded (libsql)', false, async () => {
     async clearFailures() {
       await raw.execute('DROP TRIGGER IF EXISTS ocs_test_fail_update');
     },
-    async runOrderOutcomes(runId) {
+    async runOrderOutcomes(callId) {
       const result = await raw.execute({
-        sql: 'SELECT order_id AS orderId, outcome FROM completion_run_orders WHERE run_id = ? ORDER BY order_id',
-        args: [runId],
+        sql: 'SELECT order_id AS orderId, outcome FROM completion_call_orders WHERE call_id = ? ORDER BY order_id',
+        args: [callId],
       });
       return result.rows.map((row) => ({
         orderId: Number(row.orderId),

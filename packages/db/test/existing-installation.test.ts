@@ -107,8 +107,8 @@ describe.skipIf(!server.available)('migrating an existing installation (MariaDB)
         'PRODUCTS',
         '__drizzle_migrations',
         'completion_ledger',
-        'completion_run_orders',
-        'completion_runs',
+        'completion_call_orders',
+        'completion_calls',
         'leases',
         // The guard of the migrations themselves (one migrator at a time).
         'ocs_migration_lock',

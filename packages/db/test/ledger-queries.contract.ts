@@ -37,8 +37,8 @@ export function describeLedgerQueriesContract(
     });
 
     it('given runs over two UTC days, history and runs per day say what each run did', async () => {
-      await db.runs.start({ id: 'run-a', startedAt: t0, requestedCount: 3 });
-      await db.runs.complete('run-a', {
+      await db.calls.start({ id: 'run-a', startedAt: t0, requestedCount: 3 });
+      await db.calls.complete('run-a', {
         finishedAt: minutes(1),
         outcome: 'COMPLETED',
         response: {
@@ -55,29 +55,29 @@ export function describeLedgerQueriesContract(
           ],
         },
       });
-      await db.runs.start({ id: 'run-b', startedAt: minutes(40), requestedCount: 1 });
-      await db.runs.complete('run-b', {
+      await db.calls.start({ id: 'run-b', startedAt: minutes(40), requestedCount: 1 });
+      await db.calls.complete('run-b', {
         finishedAt: minutes(41),
         outcome: 'COMPLETED',
         response: { ...emptyCompleteOrderResponse(), completedOrderIds: [3] },
       });
-      await db.runs.start({ id: 'run-c', startedAt: minutes(50), requestedCount: 1 });
+      await db.calls.start({ id: 'run-c', startedAt: minutes(50), requestedCount: 1 });
 
       const history = await db.ledgerQueries.orderHistory(3, 10);
       expect(history).toEqual([
         {
-          runId: 'run-a',
+          callId: 'run-a',
           startedAt: t0,
           runOutcome: 'COMPLETED',
           outcome: 'notification-failed',
           reason: { kind: 'http-status', message: '503', attempts: 2 },
         },
       ]);
-      expect(await db.ledgerQueries.runsPerDay(new Date('2026-06-01T00:00:00Z'))).toEqual([
+      expect(await db.ledgerQueries.callsPerDay(new Date('2026-06-01T00:00:00Z'))).toEqual([
         { day: '2026-06-15', runs: 1, completed: 1, failed: 2 },
         { day: '2026-06-16', runs: 2, completed: 1, failed: 0 },
       ]);
-      expect(await db.ledgerQueries.runsPerDay(minutes(30))).toEqual([
+      expect(await db.ledgerQueries.callsPerDay(minutes(30))).toEqual([
         { day: '2026-06-16', runs: 2, completed: 1, failed: 0 },
       ]);
     });
@@ -85,10 +85,10 @@ export function describeLedgerQueriesContract(
     it('given claims whose lease ended, they are stale; release deletes claimed and hands over notified', async () => {
       // Leases are judged in the database's clock: `backdate` is time passing there.
       const before = (await db.clock.now()).getTime();
-      await db.ledger.claim({ runId: 'dead', orderIds: [1, 2, 3, 4], leaseMs: 600_000 });
+      await db.ledger.claim({ callId: 'dead', orderIds: [1, 2, 3, 4], leaseMs: 600_000 });
       await db.ledger.markNotified('dead', [3]);
       await db.ledger.hold('dead', [1]);
-      await db.ledger.claim({ runId: 'alive', orderIds: [5], leaseMs: 3_600_000 });
+      await db.ledger.claim({ callId: 'alive', orderIds: [5], leaseMs: 3_600_000 });
       // Finished by other means (e.g. the original service): nothing left to do for its claim.
       expect(await db.orders.markFinished([4], t0)).toEqual({ updatedIds: [4] });
 
@@ -108,7 +108,7 @@ export function describeLedgerQueriesContract(
       expect(later.oldestClaimAgeMs).toBeGreaterThanOrEqual(1_200_000);
       expect(later.oldestClaimAgeMs).toBeLessThan(1_200_000 + 10_000);
       const stale = await db.ledgerQueries.staleClaims(10);
-      expect(stale.map((e) => [e.orderId, e.state, e.runId, e.claims])).toEqual([
+      expect(stale.map((e) => [e.orderId, e.state, e.callId, e.claims])).toEqual([
         [1, 'unconfirmed', 'dead', 1],
         [2, 'claimed', 'dead', 1],
         [3, 'notified', 'dead', 1],
@@ -131,12 +131,12 @@ export function describeLedgerQueriesContract(
       expect((await db.ledgerQueries.entry(5))?.state).toBe('claimed');
 
       // The next call takes over the handed-over order at once and finishes it.
-      const claim = await db.ledger.claim({ runId: 'next', orderIds: [3], leaseMs: 600_000 });
+      const claim = await db.ledger.claim({ callId: 'next', orderIds: [3], leaseMs: 600_000 });
       expect(claim.alreadyNotified).toEqual([3]);
       await db.ledger.finish('next', [3]);
       expect(await db.ledgerQueries.entry(3)).toMatchObject({
         state: 'finished',
-        runId: 'next',
+        callId: 'next',
         claims: 2,
       });
       expect((await db.ledgerQueries.entry(3))?.finishedAt?.getTime()).toBeGreaterThanOrEqual(

@@ -23,10 +23,10 @@ describeRepositoryContract('MariaDB/MySQL', !server.available, async () => {
     async clearFailures() {
       await raw.query('DROP TRIGGER IF EXISTS ocs_test_fail_update');
     },
-    async runOrderOutcomes(runId) {
+    async runOrderOutcomes(callId) {
       const [rows] = await raw.query(
-        'SELECT order_id AS orderId, outcome FROM completion_run_orders WHERE run_id = ? ORDER BY order_id',
-        [runId],
+        'SELECT order_id AS orderId, outcome FROM completion_call_orders WHERE call_id = ? ORDER BY order_id',
+        [callId],
       );
       return rows as { orderId: number; outcome: string }[];
     },

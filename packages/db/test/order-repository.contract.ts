@@ -1,8 +1,8 @@
 /**
- * The behaviour every OrderRepository/CompletionRunRepository adapter must show, run against
+ * The behaviour every OrderRepository/CompletionCallRepository adapter must show, run against
  * each real database (MariaDB and the embedded file) by the *.test.ts files beside it.
  */
-import type { CompleteOrderResponse, CompletionRun } from '@ocs/domain';
+import type { CompleteOrderResponse, CompletionCall } from '@ocs/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type GeneratedOrdersOptions,
@@ -19,7 +19,7 @@ export interface ContractTarget {
   failUpdatesOf(orderId: number): Promise<void>;
   clearFailures(): Promise<void>;
   /** The per-order outcome rows stored for a run, ascending by order id. */
-  runOrderOutcomes(runId: string): Promise<{ orderId: number; outcome: string }[]>;
+  runOrderOutcomes(callId: string): Promise<{ orderId: number; outcome: string }[]>;
   drop(): Promise<void>;
 }
 
@@ -282,10 +282,10 @@ export function describeRepositoryContract(
         ],
       });
       // Completed ids come from the ledger: claim and finish them under each run's id.
-      const finishUnder = async (runId: string, ids: number[]) => {
-        await db.ledger.claim({ runId, orderIds: ids, leaseMs: 60_000 });
-        await db.ledger.markNotified(runId, ids);
-        await db.ledger.finish(runId, ids);
+      const finishUnder = async (callId: string, ids: number[]) => {
+        await db.ledger.claim({ callId, orderIds: ids, leaseMs: 60_000 });
+        await db.ledger.markNotified(callId, ids);
+        await db.ledger.finish(callId, ids);
       };
       const completedOf2 = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i);
       await finishUnder('run-01', [1, 2]);
@@ -295,23 +295,23 @@ export function describeRepositoryContract(
         ['run-02', 2],
         ['run-03', 3],
       ] as const) {
-        await db.runs.start({ id, startedAt: at(minute, 123), requestedCount: 6 });
+        await db.calls.start({ id, startedAt: at(minute, 123), requestedCount: 6 });
       }
-      const running = await db.runs.findById('run-03');
+      const running = await db.calls.findById('run-03');
       expect(running).toMatchObject({ outcome: 'RUNNING', finishedAt: null, completedCount: 0 });
 
-      await db.runs.complete('run-01', {
+      await db.calls.complete('run-01', {
         finishedAt: at(1, 456),
         outcome: 'COMPLETED',
         response: response([1, 2]),
       });
-      await db.runs.complete('run-02', {
+      await db.calls.complete('run-02', {
         finishedAt: at(2, 456),
         outcome: 'COMPLETED',
         response: response(completedOf2),
       });
 
-      const run1 = await db.runs.findById('run-01');
+      const run1 = await db.calls.findById('run-01');
       expect(run1).toEqual({
         id: 'run-01',
         startedAt: at(1, 123),
@@ -327,8 +327,8 @@ export function describeRepositoryContract(
         claimedElsewhereCount: 1,
         response: response([1, 2]),
       });
-      expect((await db.runs.findById('run-02'))?.response.completedOrderIds).toEqual(completedOf2);
-      expect(await db.runs.findById('run-missing')).toBeNull();
+      expect((await db.calls.findById('run-02'))?.response.completedOrderIds).toEqual(completedOf2);
+      expect(await db.calls.findById('run-missing')).toBeNull();
 
       // Only failures get a row per order: a million-order run stays small.
       expect(await target.runOrderOutcomes('run-01')).toEqual([
@@ -340,14 +340,14 @@ export function describeRepositoryContract(
       ]);
       expect(await target.runOrderOutcomes('run-02')).toHaveLength(5);
 
-      const firstPage = await db.runs.list({ limit: 2 });
+      const firstPage = await db.calls.list({ limit: 2 });
       expect(firstPage.runs.map((r) => [r.id, r.outcome])).toEqual([
         ['run-03', 'RUNNING'],
         ['run-02', 'COMPLETED'],
       ]);
       expect(firstPage.nextCursor).toBe('run-02');
-      const secondPage = await db.runs.list({ before: 'run-02', limit: 2 });
-      const { response: _r, ...summary1 } = run1 as CompletionRun;
+      const secondPage = await db.calls.list({ before: 'run-02', limit: 2 });
+      const { response: _r, ...summary1 } = run1 as CompletionCall;
       expect(secondPage).toEqual({ runs: [summary1], nextCursor: null });
     });
 
@@ -364,13 +364,13 @@ export function describeRepositoryContract(
         const part = ids.slice(0, 10);
         const [firstId, secondId] = part as [number, number];
         const first = await db.ledger.claim({
-          runId: 'ledger-a',
+          callId: 'ledger-a',
           orderIds: part,
           leaseMs: 1000,
         });
         expect(first).toEqual({ toNotify: part, alreadyNotified: [], claimedElsewhere: [] });
         const second = await db.ledger.claim({
-          runId: 'ledger-b',
+          callId: 'ledger-b',
           orderIds: part,
           leaseMs: 1000,
         });
@@ -386,7 +386,7 @@ export function describeRepositoryContract(
         // One acknowledged, one certainly not sent (released), the rest in flight at a "crash".
         await db.ledger.markNotified('ledger-a', [firstId]);
         await db.ledger.release('ledger-a', [secondId, firstId]);
-        const taken = await db.ledger.claim({ runId: 'ledger-c', orderIds: part, leaseMs: 1000 });
+        const taken = await db.ledger.claim({ callId: 'ledger-c', orderIds: part, leaseMs: 1000 });
         expect(taken).toEqual({
           toNotify: part.slice(1),
           alreadyNotified: [part[0]],
@@ -397,7 +397,7 @@ export function describeRepositoryContract(
       it('finishes acknowledged orders with ORDERS in one transaction, and never twice', async () => {
         const part = ids.slice(10, 20);
         await db.ledger.claim({
-          runId: 'ledger-d',
+          callId: 'ledger-d',
           orderIds: part,
           leaseMs: 1000,
         });
@@ -408,7 +408,7 @@ export function describeRepositoryContract(
         expect(orders.every((o) => o.state === 'FINISHED')).toBe(true);
         // A finished order is not claimable by anyone else.
         const again = await db.ledger.claim({
-          runId: 'ledger-e',
+          callId: 'ledger-e',
           orderIds: part,
           leaseMs: 1000,
         });
@@ -418,7 +418,7 @@ export function describeRepositoryContract(
       it('a rolled-back finish leaves ORDERS and the ledger as they were', async () => {
         const part = ids.slice(20, 25);
         await db.ledger.claim({
-          runId: 'ledger-f',
+          callId: 'ledger-f',
           orderIds: part,
           leaseMs: 1000,
         });
@@ -433,7 +433,7 @@ export function describeRepositoryContract(
         // Handed over: the next call takes them at once and finishes them without notifying.
         await db.ledger.handOver('ledger-f', part);
         const retry = await db.ledger.claim({
-          runId: 'ledger-g',
+          callId: 'ledger-g',
           orderIds: part,
           leaseMs: 1000,
         });
@@ -443,13 +443,13 @@ export function describeRepositoryContract(
       it('a held claim is taken over by no call, even after its lease, and is not pending', async () => {
         const part = ids.slice(60, 62);
         await db.ledger.claim({
-          runId: 'held-a',
+          callId: 'held-a',
           orderIds: part,
           leaseMs: 1000,
         });
         await db.ledger.hold('held-a', [part[0] as number]);
         await leasesEnd(5000);
-        const again = await db.ledger.claim({ runId: 'held-b', orderIds: part, leaseMs: 1000 });
+        const again = await db.ledger.claim({ callId: 'held-b', orderIds: part, leaseMs: 1000 });
         expect(again).toEqual({
           toNotify: [part[1]],
           alreadyNotified: [],
@@ -468,7 +468,7 @@ export function describeRepositoryContract(
         const calls = await Promise.all(
           Array.from({ length: 6 }, (_, i) =>
             db.ledger.claim({
-              runId: `race-${i}`,
+              callId: `race-${i}`,
               // each call asks in its own order, overlapping the others
               orderIds: i % 2 === 0 ? part : [...part].reverse(),
               leaseMs: 1000,
@@ -506,7 +506,7 @@ export function describeRepositoryContract(
         const { ids: part } = await generate(3, { eligible: 1 });
         const first = part[0] as number;
         const before = (await db.clock.now()).getTime();
-        await db.ledger.claim({ runId: 'clock-a', orderIds: part, leaseMs: 600_000 });
+        await db.ledger.claim({ callId: 'clock-a', orderIds: part, leaseMs: 600_000 });
         const entry = await db.ledgerQueries.entry(first);
         expect(entry?.claimedAt.getTime()).toBeGreaterThanOrEqual(before);
         expect(entry?.claimedAt.getTime()).toBeLessThan(before + 10_000);
@@ -516,7 +516,7 @@ export function describeRepositoryContract(
 
         // Nine minutes on in the database: still live, whatever a process's clock says.
         await backdate(target.url, 'completion_ledger', 540_000);
-        const early = await db.ledger.claim({ runId: 'clock-b', orderIds: part, leaseMs: 1000 });
+        const early = await db.ledger.claim({ callId: 'clock-b', orderIds: part, leaseMs: 1000 });
         expect(early.claimedElsewhere).toEqual(part);
         expect((await db.ledgerQueries.staleClaims(1000)).map((c) => c.orderId)).not.toContain(
           first,
@@ -527,7 +527,7 @@ export function describeRepositoryContract(
         await backdate(target.url, 'completion_ledger', 60_000);
         expect((await db.ledgerQueries.staleClaims(1000)).map((c) => c.orderId)).toContain(first);
         expect(await db.ledgerQueries.releaseStaleClaim(first)).toBe('released');
-        const late = await db.ledger.claim({ runId: 'clock-b', orderIds: part, leaseMs: 1000 });
+        const late = await db.ledger.claim({ callId: 'clock-b', orderIds: part, leaseMs: 1000 });
         expect(late.toNotify).toEqual(part);
       });
 

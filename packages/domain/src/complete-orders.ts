@@ -10,7 +10,7 @@ import {
   emptyCompleteOrderResponse,
   type RequirementFailure,
 } from './complete-order-response.js';
-import { type CompletionRunOutcome, countsOf } from './completion-run.js';
+import { type CompletionCallOutcome, countsOf } from './completion-call.js';
 import {
   isCompletionError,
   NoOrdersFoundError,
@@ -19,8 +19,8 @@ import {
 } from './errors.js';
 import type { Order, OrderId } from './order.js';
 import { type Clock, type DatabaseClock, databaseTimeline } from './ports/clock.port.js';
+import type { CompletionCallRepository } from './ports/completion-call-repository.port.js';
 import type { CompletionLedger } from './ports/completion-ledger.port.js';
-import type { CompletionRunRepository } from './ports/completion-run-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
 import type { OrderCompletionResult } from './ports/order-completion.port.js';
 import type { NotificationResult, OrderNotifier } from './ports/order-notifier.port.js';
@@ -30,7 +30,7 @@ import type { OrderRequirement } from './ports/order-requirement.port.js';
 export interface CompleteOrdersDependencies {
   repository: Pick<OrderRepository, 'findByIds'>;
   ledger: CompletionLedger;
-  runs: Pick<CompletionRunRepository, 'start' | 'complete'>;
+  calls: Pick<CompletionCallRepository, 'start' | 'complete'>;
   notifier: OrderNotifier;
   requirements: readonly OrderRequirement[];
   /** This process's clock: the requirements' "now" (the six-month rule), nothing else. */
@@ -39,7 +39,7 @@ export interface CompleteOrdersDependencies {
   databaseClock: DatabaseClock;
   logger: Logger;
   /** A new run id, sortable by time (UUIDv7 or ULID). */
-  newRunId: () => string;
+  newCallId: () => string;
   /**
    * How long a call's claims keep other calls away. Must be well above the longest call:
    * when it ends, another call may send the claimed orders' notifications again.
@@ -80,6 +80,8 @@ export interface CompleteOrdersOptions {
    * deadline): a request cut in flight may have been delivered and would be sent again.
    */
   stopSending?: AbortSignal;
+  /** The scheduler run this call belongs to (recorded with the call). */
+  runId?: string | null;
 }
 
 /** Milliseconds spent in each step of a call, logged with its run. */
@@ -112,35 +114,40 @@ export class CompleteOrders {
     orderIds: readonly OrderId[],
     options: CompleteOrdersOptions = {},
   ): Promise<CompletionResult> {
-    const { runs, logger } = this.#deps;
+    const { calls, logger } = this.#deps;
     const ids = [...new Set(orderIds)];
-    const runId = this.#deps.newRunId();
+    const callId = this.#deps.newCallId();
     // The run is timed in the database's clock (read once, then measured here), so "still
     // running after a whole lease" is judged in one clock whatever this replica's says.
     const databaseNow = await databaseTimeline(this.#deps.databaseClock);
     const startedAt = databaseNow();
-    await runs.start({ id: runId, startedAt, requestedCount: ids.length });
+    await calls.start({
+      id: callId,
+      runId: options.runId ?? null,
+      startedAt,
+      requestedCount: ids.length,
+    });
 
     const response = emptyCompleteOrderResponse();
     const phases: PhaseTimes = {};
-    let outcome: Exclude<CompletionRunOutcome, 'RUNNING'> = 'COMPLETED';
+    let outcome: Exclude<CompletionCallOutcome, 'RUNNING'> = 'COMPLETED';
     try {
-      await this.#complete(runId, ids, response, options, phases);
-      return { runId, response };
+      await this.#complete(callId, ids, response, options, phases);
+      return { callId, response };
     } catch (error) {
       if (isCompletionError(error)) {
         outcome = error.code;
         throw error;
       }
       outcome = 'FAILED';
-      logger.error({ runId, err: error }, 'completion run failed unexpectedly');
+      logger.error({ callId, err: error }, 'completion run failed unexpectedly');
       throw error;
     } finally {
       const finishedAt = databaseNow();
-      logFailures(logger, runId, response);
+      logFailures(logger, callId, response);
       logger.info(
         {
-          runId,
+          callId,
           outcome,
           requested: ids.length,
           ...countsOf(response),
@@ -150,16 +157,16 @@ export class CompleteOrders {
         'completion run',
       );
       try {
-        await this.#durably(() => runs.complete(runId, { finishedAt, outcome, response }));
+        await this.#durably(() => calls.complete(callId, { finishedAt, outcome, response }));
       } catch (error) {
         // The orders' outcome stands; the run stays RUNNING in the audit, which is visible.
-        logger.error({ runId, err: error }, 'could not record the end of the completion run');
+        logger.error({ callId, err: error }, 'could not record the end of the completion run');
       }
     }
   }
 
   async #complete(
-    runId: string,
+    callId: string,
     ids: OrderId[],
     response: CompleteOrderResponse,
     options: CompleteOrdersOptions,
@@ -179,8 +186,8 @@ export class CompleteOrders {
     const found = new Set(orders.map((o) => o.id));
     response.notFoundOrderIds = ids.filter((id) => !found.has(id));
     if (orders.length === 0) {
-      logger.error({ runId, requested: ids.length }, 'none of the requested orders exists');
-      throw new NoOrdersFoundError('None of the requested orders exists', response, runId);
+      logger.error({ callId, requested: ids.length }, 'none of the requested orders exists');
+      throw new NoOrdersFoundError('None of the requested orders exists', response, callId);
     }
 
     // 2. Check requirements: every requirement, so an order reports every reason.
@@ -202,7 +209,7 @@ export class CompleteOrders {
       eligible.length === 0
         ? { toNotify: [], alreadyNotified: [], claimedElsewhere: [] }
         : await ledger.claim({
-            runId,
+            callId,
             orderIds: eligible.map((o) => o.id),
             leaseMs: this.#deps.claimLeaseMs,
           });
@@ -219,7 +226,7 @@ export class CompleteOrders {
     const notifiedIds = [...claim.alreadyNotified];
     const toNotify = new Set(claim.toNotify);
     const { failed, unrecorded } = await this.#notify(
-      runId,
+      callId,
       eligible.filter((o) => toNotify.has(o.id)),
       notifiedIds,
       options,
@@ -240,11 +247,11 @@ export class CompleteOrders {
     // which still has acknowledged orders to finish and every outcome to report.
     const released = failed.filter((r) => !r.maybeDelivered).map((r) => r.orderId);
     const held = hold ? failed.filter((r) => r.maybeDelivered).map((r) => r.orderId) : [];
-    await this.#bestEffort(runId, released, 'release the claims of orders never sent', () =>
-      ledger.release(runId, released),
+    await this.#bestEffort(callId, released, 'release the claims of orders never sent', () =>
+      ledger.release(callId, released),
     );
-    await this.#bestEffort(runId, held, 'hold orders that may have been delivered', () =>
-      ledger.hold(runId, held),
+    await this.#bestEffort(callId, held, 'hold orders that may have been delivered', () =>
+      ledger.hold(callId, held),
     );
     lap('notify');
     if (notifiedIds.length === 0) {
@@ -256,20 +263,20 @@ export class CompleteOrders {
             : 'No order could be notified';
       logger.error(
         {
-          runId,
+          callId,
           eligible: eligible.length,
           failedRequirements: response.unsuccessfulOrders.length,
           claimedElsewhere: claim.claimedElsewhere.length,
         },
         message,
       );
-      throw new NoOrdersSuccessfullyNotifiedError(message, response, runId);
+      throw new NoOrdersSuccessfullyNotifiedError(message, response, callId);
     }
 
     // 5. Finish: only what was acknowledged, ORDERS and ledger in one transaction.
     let updatedIds: OrderId[];
     try {
-      ({ updatedIds } = await this.#durably(() => ledger.finish(runId, notifiedIds)));
+      ({ updatedIds } = await this.#durably(() => ledger.finish(callId, notifiedIds)));
     } catch (error) {
       // The driver's message may quote the SQL and every id: it goes to the log only.
       const rolledBack = {
@@ -289,7 +296,7 @@ export class CompleteOrders {
       }));
       logger.error(
         {
-          runId,
+          callId,
           err: error,
           notified: notifiedIds.length,
           ...(lost.size > 0 ? { unrecorded: lost.size } : {}),
@@ -298,20 +305,20 @@ export class CompleteOrders {
       );
       if (lost.size > 0) {
         logger.error(
-          { runId, unrecorded: lost.size, exampleIds: [...lost].slice(0, 20) },
+          { callId, unrecorded: lost.size, exampleIds: [...lost].slice(0, 20) },
           'notifications acknowledged but never recorded: a call after their claims end sends them again',
         );
       }
       try {
-        await this.#durably(() => ledger.handOver(runId, notifiedIds));
+        await this.#durably(() => ledger.handOver(callId, notifiedIds));
       } catch (handOverError) {
         // Then they wait for the lease to end; still finished without a second notification.
-        logger.warn({ runId, err: handOverError }, 'could not hand over the notified orders');
+        logger.warn({ callId, err: handOverError }, 'could not hand over the notified orders');
       }
       throw new NoOrdersSuccessfullyUpdatedError(
         'The notified orders could not be updated',
         response,
-        runId,
+        callId,
       );
     }
     lap('finish');
@@ -327,18 +334,18 @@ export class CompleteOrders {
         },
       }));
     if (response.completedOrderIds.length === 0) {
-      logger.error({ runId, notified: notifiedIds.length }, 'no notified order was updated');
+      logger.error({ callId, notified: notifiedIds.length }, 'no notified order was updated');
       throw new NoOrdersSuccessfullyUpdatedError(
         'No notified order could be updated',
         response,
-        runId,
+        callId,
       );
     }
   }
 
   /** A ledger write the call can do without: retried, and only logged if it still fails. */
   async #bestEffort(
-    runId: string,
+    callId: string,
     ids: OrderId[],
     what: string,
     write: () => Promise<void>,
@@ -347,7 +354,7 @@ export class CompleteOrders {
     try {
       await this.#durably(write);
     } catch (error) {
-      this.#deps.logger.warn({ runId, err: error, orders: ids.length }, `could not ${what}`);
+      this.#deps.logger.warn({ callId, err: error, orders: ids.length }, `could not ${what}`);
     }
   }
 
@@ -383,7 +390,7 @@ export class CompleteOrders {
    * database leaves sent but unrecorded is bounded by the requests in flight, not the claim.
    */
   async #notify(
-    runId: string,
+    callId: string,
     orders: Order[],
     notifiedIds: OrderId[],
     options: CompleteOrdersOptions,
@@ -396,7 +403,7 @@ export class CompleteOrders {
       if (unrecordable.signal.aborted) return;
       unrecordable.abort();
       logger.error(
-        { runId, err: error, unwritten: acknowledgements.unwritten },
+        { callId, err: error, unwritten: acknowledgements.unwritten },
         'acknowledgements cannot be recorded: stopped sending notifications',
       );
     };
@@ -404,7 +411,7 @@ export class CompleteOrders {
       ? AbortSignal.any([unrecordable.signal, options.stopSending])
       : unrecordable.signal;
     const acknowledgements = new AcknowledgementWriter(
-      (ids) => this.#durably(() => ledger.markNotified(runId, ids), stopSending),
+      (ids) => this.#durably(() => ledger.markNotified(callId, ids), stopSending),
       { unwritten: this.#unwritten },
     );
     const settled = new Set<OrderId>();
@@ -443,7 +450,7 @@ export class CompleteOrders {
         await acknowledgements.flush();
       } catch (error) {
         logger.warn(
-          { runId, err: error, unrecorded: acknowledgements.unrecorded.length },
+          { callId, err: error, unrecorded: acknowledgements.unrecorded.length },
           'could not record acknowledged notifications; finishing them is tried next',
         );
       }
@@ -453,20 +460,20 @@ export class CompleteOrders {
 }
 
 /** One debug line per id that did not complete, so an operator can grep an order's fate. */
-function logFailures(logger: Logger, runId: string, response: CompleteOrderResponse): void {
+function logFailures(logger: Logger, callId: string, response: CompleteOrderResponse): void {
   for (const orderId of response.notFoundOrderIds) {
-    logger.debug({ runId, orderId, reason: 'not found' }, 'order not completed');
+    logger.debug({ callId, orderId, reason: 'not found' }, 'order not completed');
   }
   for (const { orderId, reasons } of response.unsuccessfulOrders) {
-    logger.debug({ runId, orderId, reasons: reasons.map((r) => r.code) }, 'order not completed');
+    logger.debug({ callId, orderId, reasons: reasons.map((r) => r.code) }, 'order not completed');
   }
   for (const { orderId, reason } of response.unsuccessfullyNotifiedOrders) {
-    logger.debug({ runId, orderId, reason }, 'order not notified');
+    logger.debug({ callId, orderId, reason }, 'order not notified');
   }
   for (const { orderId, reason } of response.unsuccessfullyUpdatedOrders) {
-    logger.debug({ runId, orderId, reason }, 'order notified but not updated');
+    logger.debug({ callId, orderId, reason }, 'order notified but not updated');
   }
   for (const { orderId } of response.claimedElsewhereOrders) {
-    logger.debug({ runId, orderId }, 'order claimed by another call');
+    logger.debug({ callId, orderId }, 'order claimed by another call');
   }
 }

@@ -12,13 +12,13 @@ export abstract class CompletionError extends Error {
   abstract readonly code: CompletionErrorCode;
   readonly response: CompleteOrderResponse;
   /** The completion run that recorded this call. */
-  readonly runId: string;
+  readonly callId: string;
 
-  constructor(message: string, response: CompleteOrderResponse, runId = '') {
+  constructor(message: string, response: CompleteOrderResponse, callId = '') {
     super(message);
     this.name = new.target.name;
     this.response = response;
-    this.runId = runId;
+    this.callId = callId;
   }
 }
 

@@ -16,9 +16,9 @@ import {
 } from '../src/index.js';
 import {
   FakeNotifier,
+  InMemoryCalls,
   InMemoryLedger,
   InMemoryOrderRepository,
-  InMemoryRuns,
   RecordingLogger,
 } from './fakes.js';
 
@@ -75,19 +75,19 @@ function setup(orders: Order[], notifier: OrderNotifier = new FakeNotifier()) {
   // One clock for this process and the (in-memory) database, unless a test skews one.
   const clock = { at: now, now: () => clock.at };
   const ledger = new InMemoryLedger(repository, clock);
-  const runs = new InMemoryRuns();
+  const runs = new InMemoryCalls();
   const logs = new RecordingLogger();
   let runNumber = 0;
   const useCase = new CompleteOrders({
     repository,
     ledger,
-    runs,
+    calls: runs,
     notifier,
     requirements,
     clock,
     databaseClock: { now: async () => clock.at },
     logger: logs,
-    newRunId: () => `run-${++runNumber}`,
+    newCallId: () => `run-${++runNumber}`,
     claimLeaseMs: leaseMs,
   });
   const execute = async (ids: number[], signal?: AbortSignal) =>
@@ -126,7 +126,7 @@ describe('CompleteOrders', () => {
   it('given one old, fully delivered order, completes it: notified once, finished, recorded', async () => {
     const { repository, ledger, runs, notifier, useCase } = setup([order(1, 7, [[10, 10]])]);
 
-    const { runId, response } = await useCase.execute([1]);
+    const { callId, response } = await useCase.execute([1]);
 
     expect(response).toEqual({
       completedOrderIds: [1],
@@ -139,9 +139,10 @@ describe('CompleteOrders', () => {
     expect(notifier.received).toEqual([1]);
     expect(repository.orders.get(1)?.state).toBe('FINISHED');
     expect(ledger.stateOf(1)).toBe('finished');
-    const run = runs.runs.get(runId);
+    const run = runs.runs.get(callId);
     expect(run).toEqual({
-      id: runId,
+      id: callId,
+      runId: null,
       startedAt: now,
       requestedCount: 1,
       end: { finishedAt: expect.any(Date), outcome: 'COMPLETED', response },
@@ -204,10 +205,10 @@ describe('CompleteOrders', () => {
     const error = await rejection(useCase.execute([98, 99]));
 
     expect(error).toBeInstanceOf(NoOrdersFoundError);
-    const { code, response, runId } = error as NoOrdersFoundError;
+    const { code, response, callId } = error as NoOrdersFoundError;
     expect(code).toBe('ORDERS.NONE_FOUND');
     expect(response.notFoundOrderIds).toEqual([98, 99]);
-    expect(runs.runs.get(runId)?.end?.outcome).toBe('ORDERS.NONE_FOUND');
+    expect(runs.runs.get(callId)?.end?.outcome).toBe('ORDERS.NONE_FOUND');
     expect(notifier.received).toEqual([]);
   });
 
@@ -292,7 +293,7 @@ describe('CompleteOrders', () => {
     // The driver's message (it may quote SQL) stays out of the response, and goes to the log.
     expect(JSON.stringify(response)).not.toContain('deadlock');
     expect(logs.withMessage('marking orders finished failed')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', err: ledger.failFinishWith, notified: 2 } },
+      { level: 'error', fields: { callId: 'run-1', err: ledger.failFinishWith, notified: 2 } },
     ]);
     expect(retryableOrderIds(response)).toEqual([1, 2]);
     expect(ledger.stateOf(1)).toBe('notified');
@@ -315,13 +316,13 @@ describe('CompleteOrders', () => {
     const retrying = new CompleteOrders({
       repository,
       ledger,
-      runs: new InMemoryRuns(),
+      calls: new InMemoryCalls(),
       notifier,
       requirements,
       clock: { now: () => now },
       databaseClock: { now: async () => now },
       logger: silentLogger,
-      newRunId: () => 'run-outage',
+      newCallId: () => 'run-outage',
       claimLeaseMs: leaseMs,
       isTransientError: (error) => (error as { transient?: boolean }).transient === true,
       ledgerWriteRetryMs: 5_000,
@@ -453,7 +454,7 @@ class ScriptedNotifier implements OrderNotifier {
 const claimedByAnotherCall = (ledger: InMemoryLedger, id: number) =>
   ledger.rows.set(id, {
     state: 'claimed',
-    runId: 'other-call',
+    callId: 'other-call',
     leaseUntil: now.getTime() + leaseMs,
   });
 
@@ -510,15 +511,16 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
       {
         level: 'info',
         fields: {
-          runId: 'run-1',
+          callId: 'run-1',
           outcome: 'COMPLETED',
           requested: 6,
-          completedCount: 1,
-          notFoundCount: 1,
-          failedRequirementsCount: 1,
-          notNotifiedCount: 1,
-          notUpdatedCount: 1,
-          claimedElsewhereCount: 1,
+          completed: 1,
+          finished_elsewhere: 1,
+          not_found: 1,
+          failed_requirements: 1,
+          not_notified: 1,
+          not_updated: 0,
+          claimed_elsewhere: 1,
           // Measured by the monotonic clock from the database time read at the start: the
           // process clock's jump (1.5 s, in beforeFinish) does not count.
           durationMs: 100,
@@ -530,27 +532,27 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
       {
         level: 'debug',
         msg: 'order not completed',
-        fields: { runId: 'run-1', orderId: 4, reason: 'not found' },
+        fields: { callId: 'run-1', orderId: 4, reason: 'not found' },
       },
       {
         level: 'debug',
         msg: 'order not completed',
-        fields: { runId: 'run-1', orderId: 2, reasons: ['ORDER.NOT_FULLY_DELIVERED'] },
+        fields: { callId: 'run-1', orderId: 2, reasons: ['ORDER.NOT_FULLY_DELIVERED'] },
       },
       {
         level: 'debug',
         msg: 'order not notified',
-        fields: { runId: 'run-1', orderId: 3, reason: serverError.reason },
+        fields: { callId: 'run-1', orderId: 3, reason: serverError.reason },
       },
       {
         level: 'debug',
         msg: 'order notified but not updated',
-        fields: { runId: 'run-1', orderId: 6, reason: notSubmitted },
+        fields: { callId: 'run-1', orderId: 6, reason: notSubmitted },
       },
       {
         level: 'debug',
         msg: 'order claimed by another call',
-        fields: { runId: 'run-1', orderId: 5 },
+        fields: { callId: 'run-1', orderId: 5 },
       },
     ]);
   });
@@ -578,7 +580,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
       }),
     ]);
     expect(logs.withMessage('none of the requested orders exists')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', requested: 0 } },
+      { level: 'error', fields: { callId: 'run-1', requested: 0 } },
     ]);
   });
 
@@ -596,7 +598,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
     expect(logs.withMessage('No order passed the requirements, so none was notified')).toEqual([
       {
         level: 'error',
-        fields: { runId: 'run-1', eligible: 0, failedRequirements: 1, claimedElsewhere: 0 },
+        fields: { callId: 'run-1', eligible: 0, failedRequirements: 1, claimedElsewhere: 0 },
       },
     ]);
   });
@@ -647,7 +649,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
       { orderId: 2, reason: expect.objectContaining({ code: 'UPDATE.NOT_SUBMITTED' }) },
     ]);
     expect(logs.withMessage('no notified order was updated')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', notified: 2 } },
+      { level: 'error', fields: { callId: 'run-1', notified: 2 } },
     ]);
   });
 
@@ -667,10 +669,10 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
     expect(ledger.stateOf(1)).toBe('notified');
     // Without isTransientError nothing is retried, and the driver's own error is what is logged.
     expect(logs.withMessage('marking orders finished failed')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', err: deadlock, notified: 1 } },
+      { level: 'error', fields: { callId: 'run-1', err: deadlock, notified: 1 } },
     ]);
     expect(logs.withMessage('could not hand over the notified orders')).toEqual([
-      { level: 'warn', fields: { runId: 'run-1', err: gone } },
+      { level: 'warn', fields: { callId: 'run-1', err: gone } },
     ]);
   });
 
@@ -717,10 +719,10 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
     expect(ledger.stateOf(2)).toBeUndefined();
     expect(
       logs.withMessage('acknowledgements cannot be recorded: stopped sending notifications'),
-    ).toEqual([{ level: 'error', fields: { runId: 'run-1', err: failure, unwritten: 1 } }]);
+    ).toEqual([{ level: 'error', fields: { callId: 'run-1', err: failure, unwritten: 1 } }]);
     expect(
       logs.withMessage('could not record acknowledged notifications; finishing them is tried next'),
-    ).toEqual([{ level: 'warn', fields: { runId: 'run-1', err: failure, unrecorded: 1 } }]);
+    ).toEqual([{ level: 'warn', fields: { callId: 'run-1', err: failure, unrecorded: 1 } }]);
   });
 
   it('waits for the acknowledgements to be written before finishing', async () => {
@@ -745,7 +747,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
 
   it('a claim only of orders already notified: finishes them without notifying again', async () => {
     const { ledger, notifier, execute } = setup([order(1, 7, [[1, 1]])]);
-    ledger.rows.set(1, { state: 'notified', runId: 'crashed-call', leaseUntil: 0 });
+    ledger.rows.set(1, { state: 'notified', callId: 'crashed-call', leaseUntil: 0 });
 
     const response = await execute([1]);
 
@@ -765,7 +767,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
 
     expect(runs.runs.get('run-1')?.end?.outcome).toBe('FAILED');
     expect(logs.withMessage('completion run failed unexpectedly')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', err: failure } },
+      { level: 'error', fields: { callId: 'run-1', err: failure } },
     ]);
     expect(logs.withMessage('completion run')[0]?.fields.outcome).toBe('FAILED');
   });
@@ -779,7 +781,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
 
     expect((await execute([1])).completedOrderIds).toEqual([1]);
     expect(logs.withMessage('could not record the end of the completion run')).toEqual([
-      { level: 'error', fields: { runId: 'run-1', err: failure } },
+      { level: 'error', fields: { callId: 'run-1', err: failure } },
     ]);
   });
 });
@@ -805,13 +807,13 @@ describe('CompleteOrders: riding out a database outage (fake clock)', () => {
     const useCase = new CompleteOrders({
       repository,
       ledger,
-      runs: new InMemoryRuns(),
+      calls: new InMemoryCalls(),
       notifier: new FakeNotifier(),
       requirements,
       clock: { now: () => now },
       databaseClock: { now: async () => now },
       logger: logs,
-      newRunId: () => 'run-outage',
+      newCallId: () => 'run-outage',
       claimLeaseMs: leaseMs,
       isTransientError: (error) => (error as { transient?: boolean }).transient === true,
       ledgerWriteRetryMs,

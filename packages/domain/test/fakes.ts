@@ -3,10 +3,10 @@ import {
   type ClaimRequest,
   type ClaimResult,
   type Clock,
+  type CompletionCallEnd,
+  type CompletionCallRepository,
+  type CompletionCallStart,
   type CompletionLedger,
-  type CompletionRunEnd,
-  type CompletionRunRepository,
-  type CompletionRunStart,
   type LedgerState,
   type Logger,
   type MarkFinishedResult,
@@ -51,7 +51,7 @@ export class InMemoryOrderRepository implements OrderRepository {
 
 export interface LedgerRow {
   state: LedgerState;
-  runId: string;
+  callId: string;
   leaseUntil: number;
 }
 
@@ -68,7 +68,7 @@ export class InMemoryLedger implements CompletionLedger {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async claim({ runId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
+  async claim({ callId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
     noEmptyList('claim', orderIds);
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + leaseMs);
@@ -76,56 +76,56 @@ export class InMemoryLedger implements CompletionLedger {
     for (const id of [...orderIds].sort((a, b) => a - b)) {
       const row = this.rows.get(id);
       if (!row) {
-        this.rows.set(id, { state: 'claimed', runId, leaseUntil: leaseUntil.getTime() });
+        this.rows.set(id, { state: 'claimed', callId, leaseUntil: leaseUntil.getTime() });
       } else if (
-        row.runId !== runId &&
+        row.callId !== callId &&
         row.state !== 'unconfirmed' &&
         row.leaseUntil <= now.getTime()
       ) {
-        row.runId = runId;
+        row.callId = callId;
         row.leaseUntil = leaseUntil.getTime();
       }
       const current = this.rows.get(id) as LedgerRow;
-      if (current.runId !== runId) result.claimedElsewhere.push(id);
+      if (current.callId !== callId) result.claimedElsewhere.push(id);
       else if (current.state === 'claimed') result.toNotify.push(id);
       else result.alreadyNotified.push(id);
     }
     return result;
   }
 
-  async markNotified(runId: string, orderIds: readonly number[]): Promise<void> {
+  async markNotified(callId: string, orderIds: readonly number[]): Promise<void> {
     noEmptyList('markNotified', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
-      if (row?.runId === runId && row.state === 'claimed') row.state = 'notified';
+      if (row?.callId === callId && row.state === 'claimed') row.state = 'notified';
     }
   }
 
-  async release(runId: string, orderIds: readonly number[]): Promise<void> {
+  async release(callId: string, orderIds: readonly number[]): Promise<void> {
     noEmptyList('release', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
-      if (row?.runId === runId && row.state === 'claimed') this.rows.delete(id);
+      if (row?.callId === callId && row.state === 'claimed') this.rows.delete(id);
     }
   }
 
-  async hold(runId: string, orderIds: readonly number[]): Promise<void> {
+  async hold(callId: string, orderIds: readonly number[]): Promise<void> {
     noEmptyList('hold', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
-      if (row?.runId === runId && row.state === 'claimed') row.state = 'unconfirmed';
+      if (row?.callId === callId && row.state === 'claimed') row.state = 'unconfirmed';
     }
   }
 
-  async handOver(runId: string, orderIds: readonly number[]): Promise<void> {
+  async handOver(callId: string, orderIds: readonly number[]): Promise<void> {
     noEmptyList('handOver', orderIds);
     for (const id of orderIds) {
       const row = this.rows.get(id);
-      if (row?.runId === runId && row.state === 'notified') row.leaseUntil = 0;
+      if (row?.callId === callId && row.state === 'notified') row.leaseUntil = 0;
     }
   }
 
-  async finish(runId: string, orderIds: readonly number[]): Promise<{ updatedIds: number[] }> {
+  async finish(callId: string, orderIds: readonly number[]): Promise<{ updatedIds: number[] }> {
     noEmptyList('finish', orderIds);
     this.beforeFinish?.();
     if (this.failFinishWith) throw this.failFinishWith;
@@ -137,7 +137,7 @@ export class InMemoryLedger implements CompletionLedger {
         updatedIds.push(id);
       }
       const row = this.rows.get(id);
-      if (row?.runId === runId) row.state = 'finished';
+      if (row?.callId === callId) row.state = 'finished';
     }
     return { updatedIds };
   }
@@ -147,20 +147,20 @@ export class InMemoryLedger implements CompletionLedger {
   }
 }
 
-export interface RecordedRun extends CompletionRunStart {
-  end?: CompletionRunEnd;
+export interface RecordedRun extends CompletionCallStart {
+  end?: CompletionCallEnd;
 }
 
-export class InMemoryRuns implements Pick<CompletionRunRepository, 'start' | 'complete'> {
+export class InMemoryCalls implements Pick<CompletionCallRepository, 'start' | 'complete'> {
   readonly runs = new Map<string, RecordedRun>();
   failStartWith: Error | null = null;
 
-  async start(run: CompletionRunStart): Promise<void> {
+  async start(run: CompletionCallStart): Promise<void> {
     if (this.failStartWith) throw this.failStartWith;
     this.runs.set(run.id, { ...run });
   }
 
-  async complete(id: string, end: CompletionRunEnd): Promise<void> {
+  async complete(id: string, end: CompletionCallEnd): Promise<void> {
     const run = this.runs.get(id);
     if (run) run.end = structuredClone(end);
   }

@@ -12,9 +12,9 @@ import {
 } from '../src/index.js';
 import {
   FakeNotifier,
+  InMemoryCalls,
   InMemoryLedger,
   InMemoryOrderRepository,
-  InMemoryRuns,
   RecordingLogger,
 } from './fakes.js';
 
@@ -42,13 +42,13 @@ function replica(
   const useCase = new CompleteOrders({
     repository,
     ledger,
-    runs: new InMemoryRuns(),
+    calls: new InMemoryCalls(),
     notifier,
     requirements: [],
     clock: { now: () => new Date(database.at.getTime() + processClockOffsetMs) },
     databaseClock: { now: async () => database.at },
     logger: logs,
-    newRunId: () => `run-${++run}`,
+    newCallId: () => `run-${++run}`,
     claimLeaseMs: leaseMs,
     ...extra,
   });
@@ -62,9 +62,9 @@ function hangAcknowledgements(ledger: InMemoryLedger): () => void {
     release = resolve;
   });
   const markNotified = ledger.markNotified.bind(ledger);
-  ledger.markNotified = async (runId, ids) => {
+  ledger.markNotified = async (callId, ids) => {
     await hanging;
-    return markNotified(runId, ids);
+    return markNotified(callId, ids);
   };
   return release;
 }
@@ -76,7 +76,7 @@ describe('a replica whose clock is off', () => {
       // Another replica claimed order 1 a second ago, in the database's clock.
       ledger.rows.set(1, {
         state: 'claimed',
-        runId: 'other-replica',
+        callId: 'other-replica',
         leaseUntil: databaseNow.getTime() + leaseMs - 1000,
       });
 
@@ -84,7 +84,7 @@ describe('a replica whose clock is off', () => {
 
       expect(response.claimedElsewhereOrders.map((o) => o.orderId)).toEqual([1]);
       expect(notifier.received).toEqual([2]);
-      expect(ledger.rows.get(1)?.runId).toBe('other-replica');
+      expect(ledger.rows.get(1)?.callId).toBe('other-replica');
     });
   }
 
@@ -92,7 +92,7 @@ describe('a replica whose clock is off', () => {
     const { ledger, notifier, useCase, database } = replica([1], -2 * 3_600_000);
     ledger.rows.set(1, {
       state: 'claimed',
-      runId: 'dead-replica',
+      callId: 'dead-replica',
       leaseUntil: databaseNow.getTime() + 1000,
     });
     database.at = new Date(databaseNow.getTime() + 1000);
@@ -147,9 +147,9 @@ describe('a database that cannot record acknowledgements', () => {
     const { ledger, notifier, useCase } = replica([1, 2, 3], 0);
     const deadline = new AbortController();
     const markNotified = ledger.markNotified.bind(ledger);
-    ledger.markNotified = async (runId, ids) => {
+    ledger.markNotified = async (callId, ids) => {
       deadline.abort();
-      return markNotified(runId, ids);
+      return markNotified(callId, ids);
     };
 
     const { response } = await useCase.execute([1, 2, 3], { stopSending: deadline.signal });
@@ -189,6 +189,6 @@ describe('a database that cannot record acknowledgements', () => {
       logs.withMessage(
         'notifications acknowledged but never recorded: a call after their claims end sends them again',
       ),
-    ).toEqual([{ level: 'error', fields: { runId: 'run-1', unrecorded: 1, exampleIds: [1] } }]);
+    ).toEqual([{ level: 'error', fields: { callId: 'run-1', unrecorded: 1, exampleIds: [1] } }]);
   });
 });

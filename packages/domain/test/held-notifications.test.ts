@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CompleteOrders, type Order, silentLogger } from '../src/index.js';
-import { FakeNotifier, InMemoryLedger, InMemoryOrderRepository, InMemoryRuns } from './fakes.js';
+import { FakeNotifier, InMemoryCalls, InMemoryLedger, InMemoryOrderRepository } from './fakes.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const leaseMs = 60_000;
@@ -28,13 +28,13 @@ function setup(holdUnconfirmed: boolean) {
   const useCase = new CompleteOrders({
     repository,
     ledger,
-    runs: new InMemoryRuns(),
+    calls: new InMemoryCalls(),
     notifier,
     requirements: [],
     clock,
     databaseClock: { now: async () => clock.at },
     logger: silentLogger,
-    newRunId: () => `run-${++run}`,
+    newCallId: () => `run-${++run}`,
     claimLeaseMs: leaseMs,
     holdUnconfirmed,
   });

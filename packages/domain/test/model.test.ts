@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type CompleteOrderResponse,
   completeOrderResponseSchema,
-  completionRunCountsSchema,
-  completionRunOutcomeSchema,
-  completionRunSchema,
-  completionRunSummarySchema,
+  completionCallCountsSchema,
+  completionCallOutcomeSchema,
+  completionCallSchema,
+  completionCallSummarySchema,
   countsOf,
   emptyCompleteOrderResponse,
   MAX_ORDER_ID,
@@ -186,7 +186,7 @@ describe('completeOrderResponseSchema', () => {
 
 describe('completion runs', () => {
   it('has these outcomes', () => {
-    expect(completionRunOutcomeSchema.options).toEqual([
+    expect(completionCallOutcomeSchema.options).toEqual([
       'RUNNING',
       'COMPLETED',
       'ORDERS.NONE_FOUND',
@@ -196,19 +196,21 @@ describe('completion runs', () => {
     ]);
   });
 
-  it('counts each list of a response', () => {
+  it('counts each outcome of a response, an order finished by another call apart', () => {
     expect(countsOf(fullResponse)).toEqual({
-      completedCount: 1,
-      notFoundCount: 1,
-      failedRequirementsCount: 1,
-      notNotifiedCount: 1,
-      notUpdatedCount: 2,
-      claimedElsewhereCount: 1,
+      completed: 1,
+      finished_elsewhere: 1,
+      not_found: 1,
+      failed_requirements: 1,
+      not_notified: 1,
+      not_updated: 1,
+      claimed_elsewhere: 1,
     });
-    expect(completionRunCountsSchema.parse(countsOf(fullResponse))).toEqual(countsOf(fullResponse));
+    expect(completionCallCountsSchema.parse(countsOf(fullResponse))).toEqual(
+      countsOf(fullResponse),
+    );
     expect(
-      completionRunCountsSchema.safeParse({ ...countsOf(fullResponse), completedCount: -1 })
-        .success,
+      completionCallCountsSchema.safeParse({ ...countsOf(fullResponse), completed: -1 }).success,
     ).toBe(false);
   });
 
@@ -220,13 +222,14 @@ describe('completion runs', () => {
       requestedCount: 7,
       outcome: 'RUNNING',
       failedCount: 0,
-      ...countsOf(emptyCompleteOrderResponse()),
+      counts: countsOf(emptyCompleteOrderResponse()),
+      runId: null,
     };
-    expect(completionRunSummarySchema.parse(summary)).toEqual(summary);
-    expect(completionRunSummarySchema.safeParse({ ...summary, id: '' }).success).toBe(false);
+    expect(completionCallSummarySchema.parse(summary)).toEqual(summary);
+    expect(completionCallSummarySchema.safeParse({ ...summary, id: '' }).success).toBe(false);
     const run = { ...summary, response: fullResponse };
-    expect(completionRunSchema.parse(run)).toEqual(run);
-    expect(completionRunSchema.safeParse(summary).success).toBe(false);
+    expect(completionCallSchema.parse(run)).toEqual(run);
+    expect(completionCallSchema.safeParse(summary).success).toBe(false);
   });
 });
 
@@ -240,8 +243,8 @@ describe('completion errors', () => {
     const error = new ErrorClass('nothing completed', response, 'run-9');
     expect(error).toMatchObject({ code, name: ErrorClass.name, message: 'nothing completed' });
     expect(error.response).toBe(response);
-    expect(error.runId).toBe('run-9');
-    expect(new ErrorClass('m', response).runId).toBe('');
+    expect(error.callId).toBe('run-9');
+    expect(new ErrorClass('m', response).callId).toBe('');
   });
 
   it('a retryable call failure says so to callers that only see its fields', () => {

@@ -63,13 +63,13 @@ describe('the packed @ocs/domain', () => {
           release: async () => {},
           finish: async (_run, ids) => ({ updatedIds: [...ids] }),
         },
-        runs: { start: async () => {}, complete: async () => {} },
+        calls: { start: async () => {}, complete: async () => {} },
         notifier: { notifyCompleted: async (os) => os.map((o) => ({ orderId: o.id, ok: true, attempts: 1 })) },
         requirements: [],
         clock: { now: () => new Date() },
         databaseClock: { now: async () => new Date() },
         logger: silentLogger,
-        newRunId: () => 'run-1',
+        newCallId: () => 'run-1',
         claimLeaseMs: 60000,
       });
       const { response } = await useCase.execute([1, 2]);

@@ -85,7 +85,7 @@ export function CompletionResult({
   error,
 }: {
   title: string;
-  data?: (CompletionResponse & { runId: string }) | undefined;
+  data?: (CompletionResponse & { callId: string }) | undefined;
   error?: unknown;
 }) {
   if (data) {
@@ -94,7 +94,7 @@ export function CompletionResult({
         <p className="notice-title">
           {title}: {data.completedOrderIds.length} finished,{' '}
           {responseRows(data).length - data.completedOrderIds.length} not.{' '}
-          <Link to={`/runs/${data.runId}`}>See the run</Link>
+          <Link to={`/calls/${data.callId}`}>See the call</Link>
         </p>
         <OutcomeTable caption="Outcome per order" rows={responseRows(data)} />
       </div>
@@ -110,10 +110,10 @@ export function CompletionResult({
         </p>
         <p>
           {described.detail}
-          {completion?.runId ? (
+          {completion?.callId ? (
             <>
               {' '}
-              <Link to={`/runs/${completion.runId}`}>See the run</Link>
+              <Link to={`/calls/${completion.callId}`}>See the call</Link>
             </>
           ) : null}
         </p>

@@ -39,9 +39,9 @@ const columns = [
     header: 'Lease ended',
     cell: (info) => formatDateTime(info.getValue()),
   }),
-  column.accessor('runId', {
+  column.accessor('callId', {
     header: 'Run',
-    cell: (info) => <Link to={`/runs/${info.getValue()}`}>{info.getValue()}</Link>,
+    cell: (info) => <Link to={`/calls/${info.getValue()}`}>{info.getValue()}</Link>,
   }),
   column.accessor('claims', { header: 'Claims' }),
 ];

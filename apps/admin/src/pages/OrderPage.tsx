@@ -57,7 +57,7 @@ export function OrderPage() {
             <dt>Finished by run</dt>
             <dd>
               {detail.data.finishedBy ? (
-                <Link to={`/runs/${detail.data.finishedBy}`}>{detail.data.finishedBy}</Link>
+                <Link to={`/calls/${detail.data.finishedBy}`}>{detail.data.finishedBy}</Link>
               ) : (
                 '—'
               )}
@@ -113,7 +113,7 @@ export function OrderPage() {
               <dd>{ledgerStateText[detail.data.ledger.state]}</dd>
               <dt>Run</dt>
               <dd>
-                <Link to={`/runs/${detail.data.ledger.runId}`}>{detail.data.ledger.runId}</Link>
+                <Link to={`/calls/${detail.data.ledger.callId}`}>{detail.data.ledger.callId}</Link>
               </dd>
               <dt>Claimed</dt>
               <dd>
@@ -156,9 +156,9 @@ export function OrderPage() {
                 </thead>
                 <tbody>
                   {detail.data.history.map((entry) => (
-                    <tr key={entry.runId}>
+                    <tr key={entry.callId}>
                       <td>
-                        <Link to={`/runs/${entry.runId}`}>{entry.runId.slice(0, 13)}…</Link>
+                        <Link to={`/calls/${entry.callId}`}>{entry.callId.slice(0, 13)}…</Link>
                       </td>
                       <td>{formatDateTime(entry.startedAt)}</td>
                       <td>{entry.outcome}</td>

@@ -38,7 +38,7 @@ const errorBody = {
 
 export function openApiDocument(options: { maxIdsPerCall: number }): JsonSchema {
   const completeInput = completeInputSchema(options.maxIdsPerCall);
-  const completeResult = schemaOf(completeOrderResponseSchema.extend({ runId: z.string() }));
+  const completeResult = schemaOf(completeOrderResponseSchema.extend({ callId: z.string() }));
   const trpcError = {
     type: 'object',
     required: ['error'],

@@ -40,15 +40,15 @@ export function postOrdersHandler(deps: {
       return c.json({ error: message, details: z.flattenError(parsed.error) }, 400);
     }
     try {
-      const { runId, response } = await deps.completion.complete(parsed.data.orderIds);
-      return c.json({ runId, ...response }, 200);
+      const { callId, response } = await deps.completion.complete(parsed.data.orderIds);
+      return c.json({ callId, ...response }, 200);
     } catch (error) {
       if (error instanceof RetryableCallError) {
         return c.json({ error: error.message, retryable: true }, error.status);
       }
       if (!isCompletionError(error)) throw error;
       return c.json(
-        { error: error.message, code: error.code, runId: error.runId, ...error.response },
+        { error: error.message, code: error.code, callId: error.callId, ...error.response },
         400,
       );
     }

@@ -47,7 +47,7 @@ export const adminOrdersRouter = {
         /** Runs that recorded a failure for this order, newest first. */
         history: history.map((h) => ({ ...h, startedAt: h.startedAt.toISOString() })),
         /** The run that finished it, from the ledger. */
-        finishedBy: ledger?.state === 'finished' ? ledger.runId : null,
+        finishedBy: ledger?.state === 'finished' ? ledger.callId : null,
       };
     }),
 } satisfies TRPCRouterRecord;

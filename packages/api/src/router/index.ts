@@ -1,9 +1,10 @@
 /** The tRPC router. Clients import `AppRouter` as a type only. */
 import { TRPCError } from '@trpc/server';
 import { publicProcedure, router } from '../trpc.js';
+import { adminCallsRouter } from './admin-calls.js';
 import { adminOrdersRouter } from './admin-orders.js';
-import { adminRunsRouter } from './admin-runs.js';
 import { sessionRouter } from './admin-session.js';
+import { callsRouter } from './calls.js';
 import { claimsRouter } from './claims.js';
 import { ordersRouter } from './orders.js';
 import { runsRouter } from './runs.js';
@@ -11,7 +12,8 @@ import { schedulerRouter } from './scheduler.js';
 
 export const appRouter = router({
   orders: router({ ...ordersRouter, ...adminOrdersRouter }),
-  runs: router({ ...runsRouter, ...adminRunsRouter }),
+  calls: router({ ...callsRouter, ...adminCallsRouter }),
+  runs: router(runsRouter),
   claims: router(claimsRouter),
   session: router(sessionRouter),
   scheduler: router(schedulerRouter),

@@ -44,7 +44,7 @@ describe('orders.complete', () => {
     const result = await createCaller(ctx).orders.complete({ orderIds: [1, 2, 2] });
     expect(ctx.completedCalls).toEqual([[1, 2]]);
     expect(result).toEqual({
-      runId: 'run-1',
+      callId: 'run-1',
       ...emptyCompleteOrderResponse(),
       completedOrderIds: [1, 2],
     });
@@ -100,7 +100,7 @@ describe('orders.complete', () => {
     expect(shapeOf(error).data.completion).toEqual({
       code: 'ORDERS.NONE_FOUND',
       response,
-      runId: 'run-7',
+      callId: 'run-7',
     });
 
     const notified = fakeContext('scheduler', {

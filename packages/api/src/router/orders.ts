@@ -16,6 +16,8 @@ export function completeInputSchema(maxIdsPerCall: number) {
       .min(1, 'orderIds must contain at least one id')
       .max(maxIdsPerCall, `orderIds may contain at most ${maxIdsPerCall} ids per call`)
       .transform((ids) => [...new Set(ids)]),
+    /** The scheduler run this call belongs to (recorded with the call). */
+    runId: z.string().min(1).max(64).optional(),
   });
 }
 
@@ -45,8 +47,10 @@ export const ordersRouter = {
     .input(completeInput)
     .mutation(async ({ ctx, input }) => {
       try {
-        const { runId, response } = await ctx.completion.complete(input.orderIds);
-        return { runId, ...response };
+        const { callId, response } = await ctx.completion.complete(input.orderIds, {
+          runId: input.runId ?? null,
+        });
+        return { callId, ...response };
       } catch (error) {
         // Nothing completed is the caller's business, not a server fault: 400 with the
         // response in error.data.completion (see errorFormatter).

@@ -1,9 +1,9 @@
+import { schedulerLockName, schedulerReportSchema } from '@ocs/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authorizedProcedure } from '../trpc.js';
 
-/** The one lease every scheduler competes for, so two never work the same run. */
-export const schedulerLockName = 'scheduler';
+export { schedulerLockName };
 
 const holderSchema = z.string().min(1).max(128);
 
@@ -28,6 +28,20 @@ export const schedulerRouter = {
   heldClaims: authorizedProcedure('scheduler', 'admin').query(({ ctx }) =>
     ctx.ledgerQueries.heldClaims(),
   ),
+
+  /**
+   * A scheduler says it is alive (with its cron expression and next run); the answer names the
+   * oldest run requested from the admin app, for it to carry out when it is idle.
+   */
+  heartbeat: authorizedProcedure('scheduler')
+    .input(schedulerReportSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.runs.heartbeat(input);
+      const requested = await ctx.runs.nextRequested();
+      return {
+        requestedRun: requested ? { id: requested.id, triggeredBy: requested.triggeredBy } : null,
+      };
+    }),
 
   releaseLock: authorizedProcedure('scheduler')
     .input(z.object({ holder: holderSchema }))

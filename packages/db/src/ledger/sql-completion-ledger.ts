@@ -21,13 +21,13 @@ import { idList, type SqlExecutor } from './sql-executor.js';
 interface LedgerRow {
   order_id: number;
   state: string;
-  run_id: string;
+  call_id: string;
 }
 
 /** A run id as an SQL string literal; run ids are generated (UUIDs), so anything else is a bug. */
-function runIdLiteral(runId: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(runId)) throw new TypeError(`not a run id: ${runId}`);
-  return `'${runId}'`;
+function runIdLiteral(callId: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(callId)) throw new TypeError(`not a run id: ${callId}`);
+  return `'${callId}'`;
 }
 
 /** The ledger, always addressed by its primary key (order id). */
@@ -43,7 +43,7 @@ export class SqlCompletionLedger implements CompletionLedger {
     this.#chunkSize = chunkSize;
   }
 
-  async claim({ runId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
+  async claim({ callId, orderIds, leaseMs }: ClaimRequest): Promise<ClaimResult> {
     if (!Number.isInteger(leaseMs) || leaseMs < 1) throw new TypeError(`not a lease: ${leaseMs}`);
     const result: ClaimResult = { toNotify: [], alreadyNotified: [], claimedElsewhere: [] };
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
@@ -55,20 +55,20 @@ export class SqlCompletionLedger implements CompletionLedger {
         const untilMs = nowMs + leaseMs;
         // Inlined: ids are checked integers and the run id is checked below, so a thousand
         // rows cost one string, not five thousand bound parameters.
-        const tail = `,'claimed',${runIdLiteral(runId)},${untilMs},${nowMs},1)`;
+        const tail = `,'claimed',${runIdLiteral(callId)},${untilMs},${nowMs},1)`;
         const values = sql.raw(part.map((id) => `(${id}${tail}`).join(','));
         const inserted = await db.run(
-          sql`${db.insertIgnore} completion_ledger (order_id, state, run_id, lease_until, claimed_at, claims) VALUES ${values}`,
+          sql`${db.insertIgnore} completion_ledger (order_id, state, call_id, lease_until, claimed_at, claims) VALUES ${values}`,
         );
         // Every row new: all of them are this call's claims, nothing to take over or read.
         if (inserted === part.length) return null;
         await db.run(sql`UPDATE ${ledger(db)}
-          SET run_id = ${runId}, lease_until = ${db.nowMs} + ${leaseMs}, claimed_at = ${db.nowMs},
+          SET call_id = ${callId}, lease_until = ${db.nowMs} + ${leaseMs}, claimed_at = ${db.nowMs},
             claims = claims + 1
-          WHERE order_id IN (${inList}) AND run_id <> ${runId} AND state <> 'unconfirmed'
+          WHERE order_id IN (${inList}) AND call_id <> ${callId} AND state <> 'unconfirmed'
             AND (lease_until <= ${db.nowMs} OR state = 'finished')`);
         return db.all<LedgerRow>(
-          sql`SELECT order_id, state, run_id FROM ${ledger(db)} WHERE order_id IN (${inList})`,
+          sql`SELECT order_id, state, call_id FROM ${ledger(db)} WHERE order_id IN (${inList})`,
         );
       });
       if (rows === null) {
@@ -79,7 +79,7 @@ export class SqlCompletionLedger implements CompletionLedger {
       for (const row of rows) {
         const orderId = Number(row.order_id);
         read.add(orderId);
-        if (row.run_id !== runId) result.claimedElsewhere.push(orderId);
+        if (row.call_id !== callId) result.claimedElsewhere.push(orderId);
         else if (row.state === 'claimed') result.toNotify.push(orderId);
         else result.alreadyNotified.push(orderId);
       }
@@ -90,38 +90,38 @@ export class SqlCompletionLedger implements CompletionLedger {
     return result;
   }
 
-  async markNotified(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+  async markNotified(callId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
         db.run(sql`UPDATE ${ledger(db)} SET state = 'notified', notified_at = ${db.nowMs}
-          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+          WHERE order_id IN (${idList(part)}) AND call_id = ${callId} AND state = 'claimed'`),
       );
     }
   }
 
-  async release(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+  async release(callId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
         db.run(sql`${db.deleteByKey('completion_ledger')}
-          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+          WHERE order_id IN (${idList(part)}) AND call_id = ${callId} AND state = 'claimed'`),
       );
     }
   }
 
-  async hold(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+  async hold(callId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
         db.run(sql`UPDATE ${ledger(db)} SET state = 'unconfirmed'
-          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'claimed'`),
+          WHERE order_id IN (${idList(part)}) AND call_id = ${callId} AND state = 'claimed'`),
       );
     }
   }
 
-  async handOver(runId: string, orderIds: readonly OrderId[]): Promise<void> {
+  async handOver(callId: string, orderIds: readonly OrderId[]): Promise<void> {
     for (const part of chunk(sortedUniqueIds(orderIds), this.#chunkSize)) {
       await this.#db.write((db) =>
         db.run(sql`UPDATE ${ledger(db)} SET lease_until = 0
-          WHERE order_id IN (${idList(part)}) AND run_id = ${runId} AND state = 'notified'`),
+          WHERE order_id IN (${idList(part)}) AND call_id = ${callId} AND state = 'notified'`),
       );
     }
   }
@@ -132,7 +132,7 @@ export class SqlCompletionLedger implements CompletionLedger {
    * RETURNING, so the locked SUBMITTED ids are the updated ids. The state is deliberately not
    * in the locking query: filtering there takes gap locks, which deadlock overlapping calls.
    */
-  async finish(runId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }> {
+  async finish(callId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }> {
     const ids = sortedUniqueIds(orderIds);
     if (ids.length === 0) return { updatedIds: [] };
     const { submitted, finished } = await this.#stateIds();
@@ -151,7 +151,7 @@ export class SqlCompletionLedger implements CompletionLedger {
           updatedIds.push(...toFinish);
         }
         await db.run(sql`UPDATE ${ledger(db)} SET state = 'finished', finished_at = ${db.nowMs}
-          WHERE order_id IN (${idList(part)}) AND run_id = ${runId}`);
+          WHERE order_id IN (${idList(part)}) AND call_id = ${callId}`);
       }
       return { updatedIds };
     });

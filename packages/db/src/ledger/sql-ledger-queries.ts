@@ -2,12 +2,12 @@
  * Operators' queries over the completion ledger and the run records, on either dialect (the
  * statements are plain SQL both accept, through the same `SqlExecutor` as the ledger).
  *
- * Times: ledger columns are epoch milliseconds on both dialects; `completion_runs.started_at`
+ * Times: ledger columns are epoch milliseconds on both dialects; `completion_calls.started_at`
  * is a DATETIME(3) in UTC on MySQL and epoch milliseconds on SQLite, so it is read as text
  * (MySQL) or a number (SQLite) and turned into a Date here, never through a driver's time zone.
  */
 import type {
-  CompletionRunOutcome,
+  CompletionCallOutcome,
   HeldClaims,
   LedgerEntry,
   LedgerQueries,
@@ -23,7 +23,7 @@ import type { SqlExecutor } from './sql-executor.js';
 interface LedgerRow {
   order_id: number;
   state: string;
-  run_id: string;
+  call_id: string;
   lease_until: number | string;
   claimed_at: number | string;
   notified_at: number | string | null;
@@ -34,7 +34,7 @@ interface LedgerRow {
 const ledgerColumnNames = [
   'order_id',
   'state',
-  'run_id',
+  'call_id',
   'lease_until',
   'claimed_at',
   'notified_at',
@@ -61,7 +61,7 @@ function toEntry(row: LedgerRow): LedgerEntry {
   return {
     orderId: Number(row.order_id),
     state: row.state as LedgerState,
-    runId: row.run_id,
+    callId: row.call_id,
     claimedAt: millis(row.claimed_at),
     leaseUntil: millis(row.lease_until),
     notifiedAt: row.notified_at === null ? null : millis(row.notified_at),
@@ -98,20 +98,20 @@ export class SqlLedgerQueries implements LedgerQueries {
 
   async orderHistory(orderId: OrderId, limit: number): Promise<OrderRunOutcome[]> {
     const rows = await this.#db.all<{
-      run_id: string;
+      call_id: string;
       started_at: unknown;
-      run_outcome: string;
+      call_outcome: string;
       outcome: string;
       reason: string | null;
-    }>(sql`SELECT o.run_id AS run_id, ${this.#startedAt} AS started_at, r.outcome AS run_outcome,
+    }>(sql`SELECT o.call_id AS call_id, ${this.#startedAt} AS started_at, r.outcome AS call_outcome,
         o.outcome AS outcome, o.reason AS reason
-      FROM completion_run_orders o JOIN completion_runs r ON r.id = o.run_id
+      FROM completion_call_orders o JOIN completion_calls r ON r.id = o.call_id
       WHERE o.order_id = ${orderId}
-      ORDER BY o.run_id DESC LIMIT ${Math.trunc(limit)}`);
+      ORDER BY o.call_id DESC LIMIT ${Math.trunc(limit)}`);
     return rows.map((row) => ({
-      runId: row.run_id,
+      callId: row.call_id,
       startedAt: storedRunTime(row.started_at),
-      runOutcome: row.run_outcome as CompletionRunOutcome,
+      runOutcome: row.call_outcome as CompletionCallOutcome,
       outcome: row.outcome,
       reason: parseReason(row.reason),
     }));
@@ -176,7 +176,7 @@ export class SqlLedgerQueries implements LedgerQueries {
     });
   }
 
-  async runsPerDay(since: Date): Promise<RunsPerDay[]> {
+  async callsPerDay(since: Date): Promise<RunsPerDay[]> {
     // Runs are few (one per scheduler batch): read the recent ones and group in code, which
     // keeps the day boundary in UTC on both dialects. Ids are time-ordered (UUIDv7).
     const rows = await this.#db.all<{
@@ -185,7 +185,7 @@ export class SqlLedgerQueries implements LedgerQueries {
       failed_count: number | string;
     }>(sql`SELECT ${this.#startedAt} AS started_at, r.completed_count AS completed_count,
         r.failed_count AS failed_count
-      FROM completion_runs r ORDER BY r.id DESC LIMIT 100000`);
+      FROM completion_calls r ORDER BY r.id DESC LIMIT 100000`);
     const days = new Map<string, RunsPerDay>();
     for (const row of rows) {
       const startedAt = storedRunTime(row.started_at);

@@ -14,7 +14,7 @@ import * as schema from '../schema/mysql-schema.js';
 import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { deadlineConnection, pingWithin, withDeadlines } from './deadline-pool.js';
 import { withMigrationLock } from './migration-lock.js';
-import { MySqlCompletionRunRepository } from './mysql-completion-run-repository.js';
+import { MySqlCompletionCallRepository } from './mysql-completion-call-repository.js';
 import { MySqlNodes, type NodeHealth } from './mysql-nodes.js';
 import { type MySqlDatabase, MySqlOrderRepository } from './mysql-order-repository.js';
 
@@ -66,7 +66,7 @@ export interface MySqlConnection {
   nodes: MySqlNodes;
   db: MySqlDatabase;
   orders: MySqlOrderRepository;
-  runs: MySqlCompletionRunRepository;
+  calls: MySqlCompletionCallRepository;
   ledger: SqlCompletionLedger;
   leases: SqlLeaseRepository;
   executor: SqlExecutor;
@@ -156,7 +156,7 @@ export function connectMySql(url: string, options: MySqlConnectionOptions = {}):
     nodes,
     db,
     orders,
-    runs: new MySqlCompletionRunRepository(db),
+    calls: new MySqlCompletionCallRepository(db),
     ledger: new SqlCompletionLedger(executor, orders.chunkSize),
     leases: new SqlLeaseRepository(executor),
     executor,

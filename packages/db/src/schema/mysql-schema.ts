@@ -2,6 +2,7 @@
  * The MySQL/MariaDB schema: the original system's four tables, column for column, plus the
  * tables this service adds. Pure declarations: importing this opens no connection.
  */
+import type { CallOutcome } from '@ocs/domain';
 import { relations } from 'drizzle-orm';
 import {
   bigint,
@@ -65,53 +66,65 @@ export const orderLinesRelations = relations(orderLines, ({ one }) => ({
 /**
  * One completion call, written when it starts (outcome RUNNING, no finished_at) and completed
  * when it ends. `response` is only set by runs recorded before the ledger (0002); newer runs
- * keep counts here and one completion_run_orders row per failed id.
+ * keep counts here and one completion_call_orders row per failed id.
  */
-export const completionRuns = mysqlTable('completion_runs', {
-  id: varchar('id', { length: 64 }).primaryKey(),
-  startedAt: datetime('started_at', { mode: 'date', fsp: 3 }).notNull(),
-  finishedAt: datetime('finished_at', { mode: 'date', fsp: 3 }),
-  requestedCount: int('requested_count').notNull(),
-  outcome: varchar('outcome', { length: 32 }).notNull(),
-  completedCount: int('completed_count').notNull(),
-  failedCount: int('failed_count').notNull(),
-  notFoundCount: int('not_found_count').notNull().default(0),
-  failedRequirementsCount: int('failed_requirements_count').notNull().default(0),
-  notNotifiedCount: int('not_notified_count').notNull().default(0),
-  notUpdatedCount: int('not_updated_count').notNull().default(0),
-  claimedElsewhereCount: int('claimed_elsewhere_count').notNull().default(0),
-  response: longtext('response'),
-});
+export const completionCalls = mysqlTable(
+  'completion_calls',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    /** The scheduler run the call belongs to; null for calls made outside a run. */
+    runId: varchar('run_id', { length: 64 }),
+    startedAt: datetime('started_at', { mode: 'date', fsp: 3 }).notNull(),
+    finishedAt: datetime('finished_at', { mode: 'date', fsp: 3 }),
+    requestedCount: int('requested_count').notNull(),
+    outcome: varchar('outcome', { length: 32 }).notNull(),
+    failedCount: int('failed_count').notNull(),
+    // One count per call outcome of @ocs/domain's table, named `<outcome>_count`.
+    ...({
+      completed: int('completed_count').notNull(),
+      finished_elsewhere: int('finished_elsewhere_count').notNull().default(0),
+      not_found: int('not_found_count').notNull().default(0),
+      failed_requirements: int('failed_requirements_count').notNull().default(0),
+      not_notified: int('not_notified_count').notNull().default(0),
+      not_updated: int('not_updated_count').notNull().default(0),
+      claimed_elsewhere: int('claimed_elsewhere_count').notNull().default(0),
+    } satisfies Record<CallOutcome, unknown>),
+    response: longtext('response'),
+  },
+  (table) => [index('completion_calls_run_id_idx').on(table.runId)],
+);
 
 /**
  * What happened to each requested order in a run, queryable by order. No foreign key to
  * ORDERS: not-found ids are recorded too.
  */
-export const completionRunOrders = mysqlTable(
-  'completion_run_orders',
+export const completionCallOrders = mysqlTable(
+  'completion_call_orders',
   {
-    runId: varchar('run_id', { length: 64 })
+    callId: varchar('call_id', { length: 64 })
       .notNull()
-      .references(() => completionRuns.id),
+      .references(() => completionCalls.id),
     orderId: int('order_id').notNull(),
     outcome: varchar('outcome', { length: 32 }).notNull(),
     /** JSON text of the reason(s); null for completed and not-found orders. */
     reason: longtext('reason'),
+    /** What failures are grouped by (see `classifyResponse`), e.g. `ORDER.TOO_RECENT`. */
+    reasonCode: varchar('reason_code', { length: 128 }),
   },
   (table) => [
-    primaryKey({ columns: [table.runId, table.orderId] }),
-    index('completion_run_orders_order_id_idx').on(table.orderId),
+    primaryKey({ columns: [table.callId, table.orderId] }),
+    index('completion_call_orders_order_id_idx').on(table.orderId),
   ],
 );
 
-export const completionRunsRelations = relations(completionRuns, ({ many }) => ({
-  orders: many(completionRunOrders),
+export const completionCallsRelations = relations(completionCalls, ({ many }) => ({
+  orders: many(completionCallOrders),
 }));
 
-export const completionRunOrdersRelations = relations(completionRunOrders, ({ one }) => ({
-  run: one(completionRuns, {
-    fields: [completionRunOrders.runId],
-    references: [completionRuns.id],
+export const completionCallOrdersRelations = relations(completionCallOrders, ({ one }) => ({
+  run: one(completionCalls, {
+    fields: [completionCallOrders.callId],
+    references: [completionCalls.id],
   }),
 }));
 
@@ -125,7 +138,7 @@ export const completionLedger = mysqlTable(
   {
     orderId: int('order_id').primaryKey(),
     state: varchar('state', { length: 16 }).notNull(),
-    runId: varchar('run_id', { length: 64 }).notNull(),
+    callId: varchar('call_id', { length: 64 }).notNull(),
     leaseUntil: bigint('lease_until', { mode: 'number' }).notNull(),
     claimedAt: bigint('claimed_at', { mode: 'number' }).notNull(),
     notifiedAt: bigint('notified_at', { mode: 'number' }),
@@ -137,7 +150,7 @@ export const completionLedger = mysqlTable(
     // For a run's finished orders (admin). No index on state: every order changes state
     // twice, and each change rewrote its entry (23% of the database's CPU at 100k orders).
     // Stale claims are found by joining ORDERS' SUBMITTED rows instead (SqlLedgerQueries).
-    index('completion_ledger_run_id_idx').on(table.runId),
+    index('completion_ledger_call_id_idx').on(table.callId),
   ],
 );
 
@@ -153,4 +166,51 @@ export const leases = mysqlTable('leases', {
 export const serviceSettings = mysqlTable('service_settings', {
   name: varchar('name', { length: 64 }).primaryKey(),
   value: varchar('value', { length: 255 }).notNull(),
+});
+
+/**
+ * Scheduler runs: what one scheduler does under its lock (cron, `run-once`, or requested from
+ * the admin app), with its progress and counts by outcome as it goes. Times are epoch
+ * milliseconds in the database's clock.
+ */
+export const schedulerRuns = mysqlTable(
+  'scheduler_runs',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    /** `cron`, `run-once`, `admin` (requested from the admin app) or `retry`. */
+    triggeredBy: varchar('triggered_by', { length: 16 }).notNull(),
+    /** `requested`, `running`, `finished`, `finished_with_orders_left`, `failed`, `abandoned`. */
+    status: varchar('status', { length: 32 }).notNull(),
+    requestedAt: bigint('requested_at', { mode: 'number' }).notNull(),
+    startedAt: bigint('started_at', { mode: 'number' }),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+    /** The scheduler instance that held the lock. */
+    holder: varchar('holder', { length: 128 }),
+    /** A retry: the run whose failures it retries, and the group (null: every retryable one). */
+    retryOf: varchar('retry_of', { length: 64 }),
+    retryOutcome: varchar('retry_outcome', { length: 32 }),
+    retryReason: varchar('retry_reason', { length: 128 }),
+    /** Orders the run expects to handle, counted when it starts. */
+    expectedCount: int('expected_count'),
+    pendingCount: int('pending_count').notNull().default(0),
+    settledCount: int('settled_count').notNull().default(0),
+    /** JSON: ids by outcome (the table of @ocs/domain), requirement failures by code. */
+    counts: longtext('counts'),
+    detail: longtext('detail'),
+    error: varchar('error', { length: 1000 }),
+  },
+  (table) => [index('scheduler_runs_status_idx').on(table.status)],
+);
+
+/** Each scheduler reports itself here: its heartbeat, schedule and next run. */
+export const schedulerInstances = mysqlTable('scheduler_instances', {
+  instance: varchar('instance', { length: 128 }).primaryKey(),
+  mode: varchar('mode', { length: 16 }).notNull(),
+  cron: varchar('cron', { length: 128 }),
+  timezone: varchar('timezone', { length: 64 }),
+  nextRunAt: bigint('next_run_at', { mode: 'number' }),
+  heartbeatAt: bigint('heartbeat_at', { mode: 'number' }).notNull(),
+  heartbeatEveryMs: int('heartbeat_every_ms').notNull(),
+  startedAt: bigint('started_at', { mode: 'number' }).notNull(),
 });

@@ -14,7 +14,7 @@ import { type SqlExecutor, sqliteExecutor } from '../ledger/sql-executor.js';
 import { SqlLeaseRepository } from '../ledger/sql-leases.js';
 import * as schema from '../schema/sqlite-schema.js';
 import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
-import { SqliteCompletionRunRepository } from './sqlite-completion-run-repository.js';
+import { SqliteCompletionCallRepository } from './sqlite-completion-call-repository.js';
 import { type SqliteDatabase, SqliteOrderRepository } from './sqlite-order-repository.js';
 import { type WriteLock, writeLockFor } from './write-lock.js';
 
@@ -47,7 +47,7 @@ export interface SqliteConnection {
   client: Client;
   db: SqliteDatabase;
   orders: SqliteOrderRepository;
-  runs: SqliteCompletionRunRepository;
+  calls: SqliteCompletionCallRepository;
   ledger: SqlCompletionLedger;
   leases: SqlLeaseRepository;
   executor: SqlExecutor;
@@ -84,7 +84,7 @@ export function connectSqlite(
     client,
     db,
     orders,
-    runs: new SqliteCompletionRunRepository(db, writeLock),
+    calls: new SqliteCompletionCallRepository(db, writeLock),
     ledger: new SqlCompletionLedger(executor, orders.chunkSize),
     leases: new SqlLeaseRepository(executor),
     executor,

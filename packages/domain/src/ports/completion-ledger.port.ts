@@ -17,7 +17,7 @@ import type { OrderId } from '../order.js';
 export type LedgerState = 'claimed' | 'unconfirmed' | 'notified' | 'finished';
 
 export interface ClaimRequest {
-  runId: string;
+  callId: string;
   /** Unique ids of orders that passed every requirement. */
   orderIds: readonly OrderId[];
   /** How long the claims last, counted in the database's clock from the claiming statement. */
@@ -36,25 +36,25 @@ export interface ClaimResult {
 export interface CompletionLedger {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Records acknowledged notifications of this call's claims (one statement per chunk). */
-  markNotified(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  markNotified(callId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * Gives up this call's claims of orders that certainly were not delivered, so the next call
    * may notify them at once. Acknowledged orders are never released.
    */
-  release(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  release(callId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * Holds this call's claims of orders whose request may have been delivered without an
    * answer, for an operator to decide: no call takes them over when the lease ends.
    */
-  hold(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  hold(callId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * Ends this call's lease on acknowledged orders it could not finish, so the next call
    * finishes them at once (without notifying) instead of waiting for the lease.
    */
-  handOver(runId: string, orderIds: readonly OrderId[]): Promise<void>;
+  handOver(callId: string, orderIds: readonly OrderId[]): Promise<void>;
   /**
    * In one transaction: sets the SUBMITTED ones among these acknowledged orders to FINISHED
    * and their ledger rows to `finished`. Returns the ids whose ORDERS row this call changed.
    */
-  finish(runId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }>;
+  finish(callId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }>;
 }

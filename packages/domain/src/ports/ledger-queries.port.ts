@@ -1,4 +1,4 @@
-import type { CompletionRunOutcome } from '../completion-run.js';
+import type { CompletionCallOutcome } from '../completion-call.js';
 import type { OrderId } from '../order.js';
 import type { LedgerState } from './completion-ledger.port.js';
 
@@ -7,7 +7,7 @@ export interface LedgerEntry {
   orderId: OrderId;
   state: LedgerState;
   /** The run that holds (or last held) the claim; for `finished`, the run that finished it. */
-  runId: string;
+  callId: string;
   claimedAt: Date;
   leaseUntil: Date;
   notifiedAt: Date | null;
@@ -16,11 +16,11 @@ export interface LedgerEntry {
   claims: number;
 }
 
-/** One run that recorded an outcome for an order (a failure row in completion_run_orders). */
+/** One run that recorded an outcome for an order (a failure row in completion_call_orders). */
 export interface OrderRunOutcome {
-  runId: string;
+  callId: string;
   startedAt: Date;
-  runOutcome: CompletionRunOutcome;
+  runOutcome: CompletionCallOutcome;
   /** The per-order outcome, e.g. `NOT_NOTIFIED`, `FAILED_REQUIREMENTS`. */
   outcome: string;
   /** The stored reason(s), parsed from JSON; null when none was stored. */
@@ -73,5 +73,5 @@ export interface LedgerQueries {
   /** Releases one stale claim (see `ReleaseOutcome`); a live claim is never touched. */
   releaseStaleClaim(orderId: OrderId): Promise<ReleaseOutcome>;
   /** Days (UTC) with at least one run started at or after `since`, oldest first. */
-  runsPerDay(since: Date): Promise<RunsPerDay[]>;
+  callsPerDay(since: Date): Promise<RunsPerDay[]>;
 }

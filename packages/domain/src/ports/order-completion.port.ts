@@ -1,16 +1,24 @@
 import type { CompleteOrderResponse } from '../complete-order-response.js';
 import type { OrderId } from '../order.js';
 
-/** One completion call, recorded as a run: what the API hands a caller. */
+/** One completion call, recorded: what the API hands a caller. */
 export interface OrderCompletionResult {
-  runId: string;
+  callId: string;
   response: CompleteOrderResponse;
 }
 
+export interface OrderCompletionOptions {
+  /** The scheduler run the call belongs to, recorded with the call. */
+  runId?: string | null;
+}
+
 /**
- * Completes a batch of orders and records the call as a run. Resolves with the response, or
- * rejects with the use case's `CompletionError` (after recording it).
+ * Completes a batch of orders and records the call. Resolves with the response, or rejects
+ * with the use case's `CompletionError` (after recording it).
  */
 export interface OrderCompletion {
-  complete(orderIds: readonly OrderId[]): Promise<OrderCompletionResult>;
+  complete(
+    orderIds: readonly OrderId[],
+    options?: OrderCompletionOptions,
+  ): Promise<OrderCompletionResult>;
 }

@@ -5,13 +5,13 @@ import { CompletionResult, OutcomeTable, responseRows } from '../components/Comp
 import { ErrorMessage } from '../components/ErrorMessage';
 import { formatDateTime, formatDuration } from '../dates';
 import { useTRPC } from '../trpc';
-import { outcomeText } from './RunsPage';
+import { outcomeText } from './CallsPage';
 
-export function RunPage() {
+export function CallPage() {
   const { id = '' } = useParams();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const run = useQuery(trpc.runs.detail.queryOptions({ id }));
+  const run = useQuery(trpc.calls.detail.queryOptions({ id }));
   const retry = useMutation(
     trpc.orders.complete.mutationOptions({
       onSettled: () => queryClient.invalidateQueries(),
@@ -25,10 +25,10 @@ export function RunPage() {
   return (
     <>
       <p className="breadcrumb">
-        <Link to="/runs">Runs</Link> › Run
+        <Link to="/calls">Calls</Link> › Call
       </p>
-      <h1 tabIndex={-1}>Run {id}</h1>
-      {run.isError ? <ErrorMessage error={run.error} context="Run" /> : null}
+      <h1 tabIndex={-1}>Call {id}</h1>
+      {run.isError ? <ErrorMessage error={run.error} context="Call" /> : null}
       {run.isPending ? <p role="status">Loading the run…</p> : null}
       {run.data ? (
         <>
@@ -48,7 +48,7 @@ export function RunPage() {
             <dt>Requested</dt>
             <dd>{run.data.requestedCount}</dd>
             <dt>Completed</dt>
-            <dd>{run.data.completedCount}</dd>
+            <dd>{run.data.counts.completed}</dd>
             <dt>Failed</dt>
             <dd>{run.data.failedCount}</dd>
           </dl>
@@ -93,7 +93,7 @@ export function RunPage() {
           ) : (
             <OutcomeTable caption="Failed orders and their reasons" rows={failures} />
           )}
-          {run.data.completedCount > 0 ? (
+          {run.data.counts.completed > 0 ? (
             <>
               <h2>Completed orders</h2>
               <p>

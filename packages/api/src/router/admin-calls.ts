@@ -1,8 +1,8 @@
 /**
- * The admin app's run views: history with unfinished runs marked, runs per day for the chart,
- * and one run with its retryable ids. Dates travel as ISO strings (no transformer yet).
+ * The admin app's views of completion calls: history with unfinished calls marked, calls per
+ * day for the chart, and one call with its retryable ids. Dates travel as ISO strings.
  */
-import { type CompletionRunSummary, retryableOrderIds } from '@ocs/domain';
+import { type CompletionCallSummary, retryableOrderIds } from '@ocs/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authorizedProcedure } from '../trpc.js';
@@ -12,7 +12,7 @@ import { authorizedProcedure } from '../trpc.js';
  * held has ended, so its process died (a crashed replica) or was cut off. Runs are timed in
  * the database's clock and `now` is the database's, so a skewed replica judges this right.
  */
-function runJson(run: CompletionRunSummary, now: Date, claimLeaseMs: number) {
+function runJson(run: CompletionCallSummary, now: Date, claimLeaseMs: number) {
   const startedAt = new Date(run.startedAt);
   const finishedAt = run.finishedAt === null ? null : new Date(run.finishedAt);
   return {
@@ -24,16 +24,22 @@ function runJson(run: CompletionRunSummary, now: Date, claimLeaseMs: number) {
   };
 }
 
-export const adminRunsRouter = {
+export const adminCallsRouter = {
   history: authorizedProcedure('admin')
     .input(
       z.object({
         cursor: z.string().nullish(),
         limit: z.number().int().min(1).max(200).default(20),
+        /** Only the calls of this scheduler run. */
+        runId: z.string().min(1).max(64).optional(),
       }),
     )
     .query(async ({ ctx, input }) => {
-      const page = await ctx.runs.list({ before: input.cursor ?? undefined, limit: input.limit });
+      const page = await ctx.calls.list({
+        before: input.cursor ?? undefined,
+        limit: input.limit,
+        runId: input.runId,
+      });
       const now = await ctx.databaseClock.now();
       return {
         runs: page.runs.map((run) => runJson(run, now, ctx.claimLeaseMs)),
@@ -46,13 +52,13 @@ export const adminRunsRouter = {
     .query(async ({ ctx, input }) => {
       const now = await ctx.databaseClock.now();
       const since = new Date(now.getTime() - input.days * 86_400_000);
-      return ctx.ledgerQueries.runsPerDay(since);
+      return ctx.ledgerQueries.callsPerDay(since);
     }),
 
   detail: authorizedProcedure('admin')
     .input(z.object({ id: z.string().min(1).max(64) }))
     .query(async ({ ctx, input }) => {
-      const run = await ctx.runs.findById(input.id);
+      const run = await ctx.calls.findById(input.id);
       if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `Run ${input.id} not found` });
       const { response, ...summary } = run;
       return {

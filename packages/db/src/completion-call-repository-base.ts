@@ -1,48 +1,39 @@
 /**
- * The CompletionRunRepository flow both adapters share: a run row written when the call
+ * The CompletionCallRepository flow both adapters share: a run row written when the call
  * starts and completed when it ends (counts, plus one row per id that failed), keyset paging
  * and the mapping back to domain runs. Completed ids are not copied per run: the ledger says
  * which run finished each order. Each adapter supplies only its queries.
  */
 import {
-  type CompletionRun,
-  type CompletionRunEnd,
-  type CompletionRunPage,
-  type CompletionRunRepository,
-  type CompletionRunStart,
+  type CompletionCall,
+  type CompletionCallCounts,
+  type CompletionCallEnd,
+  type CompletionCallPage,
+  type CompletionCallRepository,
+  type CompletionCallStart,
   countsOf,
 } from '@ocs/domain';
 import { chunk, rowsPerInsert } from './chunks.js';
 import {
+  type CallOrderRow,
   legacyResponse,
-  type RunOrderRow,
-  type StoredRunSummary,
+  type StoredCallSummary,
+  toCallSummary,
   toFailureRows,
   toResponse,
-  toRunSummary,
 } from './mapping.js';
 import { keysetPage } from './paging.js';
 
-export type RunEndRow = Pick<
-  StoredRunSummary,
-  | 'finishedAt'
-  | 'outcome'
-  | 'failedCount'
-  | 'completedCount'
-  | 'notFoundCount'
-  | 'failedRequirementsCount'
-  | 'notNotifiedCount'
-  | 'notUpdatedCount'
-  | 'claimedElsewhereCount'
->;
+export type RunEndRow = Pick<StoredCallSummary, 'finishedAt' | 'outcome' | 'failedCount'> &
+  CompletionCallCounts;
 
-/** A run as it starts: outcome RUNNING, nothing counted yet. */
+/** A call as it starts: outcome RUNNING, nothing counted yet. */
 export type RunStartRow = Pick<
-  StoredRunSummary,
-  'id' | 'startedAt' | 'requestedCount' | 'outcome' | 'completedCount' | 'failedCount'
+  StoredCallSummary,
+  'id' | 'runId' | 'startedAt' | 'requestedCount' | 'outcome' | 'completed' | 'failedCount'
 >;
 
-export abstract class CompletionRunRepositoryBase implements CompletionRunRepository {
+export abstract class CompletionCallRepositoryBase implements CompletionCallRepository {
   readonly #outcomeRowsPerInsert: number;
 
   /** `maxPlaceholders`: the dialect's limit per statement, which sizes the multi-row inserts. */
@@ -56,32 +47,34 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
   protected abstract updateRun(
     id: string,
     end: RunEndRow,
-    failureChunks: RunOrderRow[][],
+    failureChunks: CallOrderRow[][],
   ): Promise<void>;
   protected abstract selectRun(
     id: string,
-  ): Promise<(StoredRunSummary & { response: string | null }) | undefined>;
-  protected abstract selectFailures(id: string): Promise<Omit<RunOrderRow, 'runId'>[]>;
+  ): Promise<(StoredCallSummary & { response: string | null }) | undefined>;
+  protected abstract selectFailures(id: string): Promise<Omit<CallOrderRow, 'callId'>[]>;
   /** Ids the ledger records as finished by this run. */
   protected abstract selectFinishedIds(id: string): Promise<number[]>;
   /** Run rows without `response`, newest first (descending id), before `before`, at most `limit`. */
   protected abstract selectSummaries(
     before: string | undefined,
     limit: number,
-  ): Promise<StoredRunSummary[]>;
+    runId?: string,
+  ): Promise<StoredCallSummary[]>;
 
-  async start(run: CompletionRunStart): Promise<void> {
+  async start(run: CompletionCallStart): Promise<void> {
     await this.insertRun({
       id: run.id,
+      runId: run.runId ?? null,
       startedAt: run.startedAt,
       requestedCount: run.requestedCount,
       outcome: 'RUNNING',
-      completedCount: 0,
+      completed: 0,
       failedCount: 0,
     });
   }
 
-  async complete(id: string, { finishedAt, outcome, response }: CompletionRunEnd): Promise<void> {
+  async complete(id: string, { finishedAt, outcome, response }: CompletionCallEnd): Promise<void> {
     const failures = toFailureRows(id, response);
     const counts = countsOf(response);
     await this.updateRun(
@@ -91,12 +84,12 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
     );
   }
 
-  async findById(id: string): Promise<CompletionRun | null> {
+  async findById(id: string): Promise<CompletionCall | null> {
     const row = await this.selectRun(id);
     if (!row) return null;
     const { response, ...summary } = row;
     return {
-      ...toRunSummary(summary),
+      ...toCallSummary(summary),
       response:
         response !== null
           ? legacyResponse(response)
@@ -104,9 +97,13 @@ export abstract class CompletionRunRepositoryBase implements CompletionRunReposi
     };
   }
 
-  async list(query: { before?: string | undefined; limit: number }): Promise<CompletionRunPage> {
-    const rows = await this.selectSummaries(query.before, query.limit + 1);
+  async list(query: {
+    before?: string | undefined;
+    limit: number;
+    runId?: string | undefined;
+  }): Promise<CompletionCallPage> {
+    const rows = await this.selectSummaries(query.before, query.limit + 1, query.runId);
     const page = keysetPage(rows, query.limit, (row) => row.id);
-    return { runs: page.rows.map(toRunSummary), nextCursor: page.nextCursor };
+    return { runs: page.rows.map(toCallSummary), nextCursor: page.nextCursor };
   }
 }

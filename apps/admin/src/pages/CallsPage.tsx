@@ -1,4 +1,4 @@
-/** Runs: completions and failures per day, and the history, newest first (unfinished marked). */
+/** Calls: completions and failures per day, and every completion call, newest first (unfinished marked). */
 import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -13,13 +13,14 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { callOutcomes, outcomeLabel } from '@ocs/domain';
 import type { Outputs } from '../api-types';
 import { DataTable } from '../components/DataTable';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { formatDateTime, formatDuration } from '../dates';
 import { useTRPC } from '../trpc';
 
-type RunRow = Outputs['runs']['history']['runs'][number];
+type RunRow = Outputs['calls']['history']['runs'][number];
 
 export function outcomeText(run: Pick<RunRow, 'outcome' | 'unfinished'>): string {
   if (run.unfinished) return 'Unfinished (its process is gone)';
@@ -28,16 +29,9 @@ export function outcomeText(run: Pick<RunRow, 'outcome' | 'unfinished'>): string
 }
 
 function failedByReason(run: RunRow): string {
-  const parts = [
-    [run.notFoundCount, 'not found'],
-    [run.failedRequirementsCount, 'requirements'],
-    [run.notNotifiedCount, 'not notified'],
-    [run.notUpdatedCount, 'not updated'],
-    [run.claimedElsewhereCount, 'claimed elsewhere'],
-  ] as const;
-  const text = parts
-    .filter(([n]) => n > 0)
-    .map(([n, label]) => `${n} ${label}`)
+  const text = callOutcomes
+    .filter((o) => o !== 'completed' && run.counts[o] > 0)
+    .map((o) => `${run.counts[o]} ${outcomeLabel(o).toLowerCase()}`)
     .join(', ');
   return text || '—';
 }
@@ -47,7 +41,7 @@ const columns = [
   column.accessor('startedAt', {
     header: 'Started',
     cell: (info) => (
-      <Link to={`/runs/${info.row.original.id}`}>{formatDateTime(info.getValue())}</Link>
+      <Link to={`/calls/${info.row.original.id}`}>{formatDateTime(info.getValue())}</Link>
     ),
   }),
   column.accessor((run) => outcomeText(run), {
@@ -60,7 +54,7 @@ const columns = [
     ),
   }),
   column.accessor('requestedCount', { header: 'Requested' }),
-  column.accessor('completedCount', { header: 'Completed' }),
+  column.accessor((run) => run.counts.completed, { id: 'completed', header: 'Completed' }),
   column.accessor('failedCount', { header: 'Failed' }),
   column.accessor((run) => failedByReason(run), { id: 'reasons', header: 'Failed by reason' }),
   column.accessor('durationMs', {
@@ -71,19 +65,19 @@ const columns = [
 
 function RunsChart() {
   const trpc = useTRPC();
-  const perDay = useQuery(trpc.runs.perDay.queryOptions({ days: 30 }));
-  if (perDay.isError) return <ErrorMessage error={perDay.error} context="Runs per day" />;
+  const perDay = useQuery(trpc.calls.perDay.queryOptions({ days: 30 }));
+  if (perDay.isError) return <ErrorMessage error={perDay.error} context="Calls per day" />;
   if (perDay.isPending) return <p role="status">Loading the chart…</p>;
   const total = perDay.data.reduce(
     (sum, d) => ({ completed: sum.completed + d.completed, failed: sum.failed + d.failed }),
     { completed: 0, failed: 0 },
   );
-  const summary = `Completions and failures per day over the last 30 days: ${total.completed} orders completed and ${total.failed} failed in ${perDay.data.length} day(s) with runs.`;
+  const summary = `Completions and failures per day over the last 30 days: ${total.completed} orders completed and ${total.failed} failed in ${perDay.data.length} day(s) with calls.`;
   return (
     <figure className="chart">
       <figcaption>{summary}</figcaption>
       {perDay.data.length === 0 ? (
-        <p>No runs in the last 30 days.</p>
+        <p>No calls in the last 30 days.</p>
       ) : (
         <div className="chart-box" role="img" aria-label={summary}>
           <ResponsiveContainer width="100%" height={240}>
@@ -103,26 +97,26 @@ function RunsChart() {
   );
 }
 
-export function RunsPage() {
+export function CallsPage() {
   const trpc = useTRPC();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const history = useQuery(
-    trpc.runs.history.queryOptions({ limit: 20, cursor: cursors.at(-1) ?? null }),
+    trpc.calls.history.queryOptions({ limit: 20, cursor: cursors.at(-1) ?? null }),
   );
   return (
     <>
-      <h1 tabIndex={-1}>Runs</h1>
+      <h1 tabIndex={-1}>Calls</h1>
       <RunsChart />
       <h2>History</h2>
-      {history.isError ? <ErrorMessage error={history.error} context="Runs" /> : null}
-      {history.isPending ? <p role="status">Loading runs…</p> : null}
+      {history.isError ? <ErrorMessage error={history.error} context="Calls" /> : null}
+      {history.isPending ? <p role="status">Loading calls…</p> : null}
       {history.data ? (
         <DataTable
-          caption={`Runs, newest first, page ${cursors.length}`}
+          caption={`Calls, newest first, page ${cursors.length}`}
           data={history.data.runs}
           columns={columns}
           getRowId={(run) => run.id}
-          empty="No runs yet."
+          empty="No calls yet."
         />
       ) : null}
       <nav className="pager" aria-label="Run pages">
@@ -132,7 +126,7 @@ export function RunsPage() {
           disabled={cursors.length <= 1}
           onClick={() => setCursors((c) => c.slice(0, -1))}
         >
-          Newer runs
+          Newer calls
         </button>
         <button
           type="button"
@@ -143,7 +137,7 @@ export function RunsPage() {
             if (next) setCursors((c) => [...c, next]);
           }}
         >
-          Older runs
+          Older calls
         </button>
       </nav>
     </>
