@@ -4,8 +4,11 @@ import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { CallPage } from './pages/CallPage';
 import { CallsPage } from './pages/CallsPage';
 import { ClaimsPage } from './pages/ClaimsPage';
+import { FailuresPage } from './pages/FailuresPage';
 import { OrderPage } from './pages/OrderPage';
 import { OrdersPage } from './pages/OrdersPage';
+import { RunPage } from './pages/RunPage';
+import { RunsPage } from './pages/RunsPage';
 import { SignInPage } from './pages/SignInPage';
 import { useSession } from './session';
 import { useTRPC } from './trpc';
@@ -81,10 +84,18 @@ export function App() {
         <nav aria-label="Main">
           <ul>
             <li>
+              <NavLink to="/" end>
+                Runs
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/failures">Failures</NavLink>
+            </li>
+            <li>
               <NavLink to="/orders">Orders</NavLink>
             </li>
             <li>
-              <NavLink to="/runs">Runs</NavLink>
+              <NavLink to="/calls">Calls</NavLink>
             </li>
             <li>
               <NavLink to="/claims">Claims</NavLink>
@@ -98,11 +109,14 @@ export function App() {
       <ServerStatus />
       <main id="content">
         <Routes>
-          <Route path="/" element={<Navigate to="/orders" replace />} />
+          <Route path="/" element={<RunsPage />} />
+          <Route path="/runs" element={<Navigate to="/" replace />} />
+          <Route path="/runs/:id" element={<RunPage />} />
+          <Route path="/failures" element={<FailuresPage />} />
           <Route path="/orders" element={<OrdersPage />} />
           <Route path="/orders/:id" element={<OrderPage />} />
-          <Route path="/runs" element={<CallsPage />} />
-          <Route path="/runs/:id" element={<CallPage />} />
+          <Route path="/calls" element={<CallsPage />} />
+          <Route path="/calls/:id" element={<CallPage />} />
           <Route path="/claims" element={<ClaimsPage />} />
           <Route
             path="*"

@@ -3,7 +3,13 @@
  * server code reaches the bundle. superjson, as the server speaks it: dates stay dates.
  */
 import type { AppRouter } from '@ocs/api';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+} from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
 
@@ -15,13 +21,23 @@ export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 export function createClient(token: () => string | null) {
   return createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: '/trpc',
-        transformer: superjson,
-        headers: () => {
-          const value = token();
-          return value ? { authorization: `Bearer ${value}` } : {};
-        },
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // The live views over SSE. EventSource sends no headers: the token goes as tRPC's
+        // connectionParams, which the server reads when there is no Authorization header.
+        true: httpSubscriptionLink({
+          url: '/trpc',
+          transformer: superjson,
+          connectionParams: () => ({ token: token() ?? '' }),
+        }),
+        false: httpLink({
+          url: '/trpc',
+          transformer: superjson,
+          headers: () => {
+            const value = token();
+            return value ? { authorization: `Bearer ${value}` } : {};
+          },
+        }),
       }),
     ],
   });

@@ -98,6 +98,9 @@ describe.skipIf(skipReason !== null)(
       expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['ocs-admin-token']);
       expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
       visited.set('orders', '/orders');
+      // The runs (home, live over SSE) and the failures across runs are scanned too.
+      visited.set('runs', '/');
+      visited.set('failures', '/failures');
       await screenshot(page, 'orders');
       await page.close();
     });
@@ -149,17 +152,17 @@ describe.skipIf(skipReason !== null)(
         .poll(() => states.allInnerTexts(), { timeout: 10_000 })
         .toEqual(['SUBMITTED', 'FINISHED', 'FINISHED', 'SUBMITTED', 'SUBMITTED']);
 
-      await page.getByRole('link', { name: 'See the run' }).click();
-      await page.getByRole('heading', { name: /^Run / }).waitFor();
+      await page.getByRole('link', { name: 'See the call' }).click();
+      await page.getByRole('heading', { name: /^Call / }).waitFor();
       const runPath = new URL(page.url()).pathname;
-      visited.set('run-detail', runPath.replace(/^\/admin/, ''));
+      visited.set('call-detail', runPath.replace(/^\/admin/, ''));
 
       await page
         .getByRole('navigation', { name: 'Main' })
-        .getByRole('link', { name: 'Runs' })
+        .getByRole('link', { name: 'Calls' })
         .click();
-      await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
-      const history = page.getByRole('table', { name: /^Runs, newest first/ });
+      await page.getByRole('heading', { name: 'Calls', level: 1 }).waitFor();
+      const history = page.getByRole('table', { name: /^Calls, newest first/ });
       await history.locator('tbody tr').first().waitFor();
       const first = await history.locator('tbody tr').first().locator('td').allInnerTexts();
       // Started, Outcome, Requested, Completed, Failed, Failed by reason, Duration
@@ -171,7 +174,7 @@ describe.skipIf(skipReason !== null)(
       expect(await page.getByRole('figure').innerText()).toContain(
         '2 orders completed and 3 failed',
       );
-      visited.set('runs', '/runs');
+      visited.set('calls', '/calls');
       await screenshot(page, 'runs');
 
       await page.goto(`${stack.serverUrl}/admin/orders/1`);
@@ -183,7 +186,7 @@ describe.skipIf(skipReason !== null)(
       expect(verdicts[1]).toContain('ORDER.NOT_FULLY_DELIVERED');
       expect(verdicts[2]).toContain('order-age: passes');
       expect(
-        await page.getByRole('table', { name: /Runs that did not complete it/ }).innerText(),
+        await page.getByRole('table', { name: /Calls that did not complete it/ }).innerText(),
       ).toContain('requirements-failed');
       visited.set('order-detail', '/orders/1');
       await screenshot(page, 'order-detail');
@@ -211,8 +214,8 @@ describe.skipIf(skipReason !== null)(
         for (const id of ids) expect(result[id]?.outcome).toBe('Not notified');
         await screenshot(page, 'notifier-down');
 
-        await alert.getByRole('link', { name: 'See the run' }).click();
-        await page.getByRole('heading', { name: /^Run / }).waitFor();
+        await alert.getByRole('link', { name: 'See the call' }).click();
+        await page.getByRole('heading', { name: /^Call / }).waitFor();
         const failed = await outcomes(page, 'Failed orders and their reasons');
         expect(Object.keys(failed).map(Number)).toEqual(ids);
         for (const id of ids) expect(failed[id]?.outcome).toBe('Not notified');
@@ -277,9 +280,9 @@ describe.skipIf(skipReason !== null)(
 
       await page
         .getByRole('navigation', { name: 'Main' })
-        .getByRole('link', { name: 'Runs' })
+        .getByRole('link', { name: 'Calls' })
         .click();
-      const history = page.getByRole('table', { name: /^Runs, newest first/ });
+      const history = page.getByRole('table', { name: /^Calls, newest first/ });
       await history.locator('tbody tr').first().waitFor();
       expect(await history.innerText()).toContain('Unfinished (its process is gone)');
       await page.close();
@@ -304,7 +307,8 @@ describe.skipIf(skipReason !== null)(
           if (name === 'sign-in') continue;
           await page.goto(`${stack.serverUrl}/admin${path}`);
           await page.getByRole('heading', { level: 1 }).waitFor();
-          await page.waitForLoadState('networkidle');
+          // The home page keeps its SSE subscription open: the network is never idle there.
+          if (name !== 'runs') await page.waitForLoadState('networkidle');
           await page
             .locator('[role="status"]', { hasText: /^Loading/ })
             .waitFor({ state: 'detached' });
@@ -321,10 +325,12 @@ describe.skipIf(skipReason !== null)(
         await page.getByRole('button', { name: 'Sign out' }).click();
       }
       expect([...visited.keys()].sort()).toEqual([
+        'call-detail',
+        'calls',
         'claims',
+        'failures',
         'order-detail',
         'orders',
-        'run-detail',
         'runs',
         'sign-in',
       ]);

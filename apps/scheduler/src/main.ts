@@ -104,19 +104,20 @@ function reportFailure(error: unknown): number {
 
 if (mode === 'run-once') {
   try {
-    const summary = await scheduler.runNow();
+    const summary = await scheduler.runNow({ triggeredBy: 'run-once' });
     process.exit(exitCodeOf(summary));
   } catch (error) {
     process.exit(reportFailure(error));
   }
 } else {
   scheduler.start(config.cron, config.timezone);
+  scheduler.startHeartbeat(client, config.heartbeatMs);
   if (config.runOnStart) {
     // Started beside the server (e.g. `pnpm start`): give it time to come up first.
     waitForServer(client, 60_000)
       .then((up) => {
         if (!up) logger.warn({ url: config.serverUrl }, 'server not up after 60 s; trying anyway');
-        return scheduler.runNow();
+        return scheduler.runNow({ triggeredBy: 'cron' });
       })
       .catch(reportFailure);
   }

@@ -523,7 +523,7 @@ for (const { kind, skip } of suites) {
       );
       try {
         const res = await fetch(
-          `${stack.serverUrl}/trpc/runs.list?input=${encodeURIComponent('{"json":{}}')}`,
+          `${stack.serverUrl}/trpc/calls.list?input=${encodeURIComponent('{"json":{}}')}`,
           {
             headers: { authorization: `Bearer ${adminToken}` },
           },

@@ -1,4 +1,6 @@
 /** Calls: completions and failures per day, and every completion call, newest first (unfinished marked). */
+
+import { callOutcomes, outcomeLabel } from '@ocs/domain';
 import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -13,7 +15,6 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { callOutcomes, outcomeLabel } from '@ocs/domain';
 import type { Outputs } from '../api-types';
 import { DataTable } from '../components/DataTable';
 import { ErrorMessage } from '../components/ErrorMessage';

@@ -143,9 +143,9 @@ export function OrderPage() {
           {detail.data.history.length === 0 ? (
             <p>No run recorded a failure for this order.</p>
           ) : (
-            <ScrollRegion label="Runs that did not complete it">
+            <ScrollRegion label="Calls that did not complete it">
               <table>
-                <caption>Runs that did not complete it, newest first</caption>
+                <caption>Calls that did not complete it, newest first</caption>
                 <thead>
                   <tr>
                     <th scope="col">Run</th>

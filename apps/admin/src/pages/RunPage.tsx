@@ -1,0 +1,197 @@
+/**
+ * One run: its figures, its failures grouped by reason with a retry per group (and of the
+ * whole run), its retries and its calls. A retry is a run of its own that a scheduler carries
+ * out; this page only requests it.
+ */
+import { outcomeLabel } from '@ocs/domain';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
+import { ScrollRegion } from '../components/ScrollRegion';
+import { formatDateTime } from '../dates';
+import { useTRPC } from '../trpc';
+
+export function RunPage() {
+  const { id = '' } = useParams();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const detail = useQuery({
+    ...trpc.runs.detail.queryOptions({ id }),
+    // A running run (or a retry waiting for a scheduler) moves: read it again every second.
+    refetchInterval: (query) => {
+      const run = query.state.data?.run;
+      return run && (run.status === 'running' || run.status === 'requested') ? 1000 : false;
+    },
+  });
+  const retry = useMutation(
+    trpc.runs.retry.mutationOptions({
+      onSuccess: () =>
+        queryClient.invalidateQueries({ queryKey: trpc.runs.detail.queryKey({ id }) }),
+    }),
+  );
+  const data = detail.data;
+  const retryable = data?.failures.filter((g) => g.retryable && g.stillPending > 0) ?? [];
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/">Runs</Link> › Run
+      </p>
+      <h1 tabIndex={-1}>Run {id}</h1>
+      {detail.isError ? <ErrorMessage error={detail.error} context="Run" /> : null}
+      {detail.isPending ? <p role="status">Loading the run…</p> : null}
+      {data ? (
+        <>
+          <dl className="facts">
+            <dt>Status</dt>
+            <dd data-testid="run-status">
+              <RunStatus run={data.run} />
+            </dd>
+            <dt>Trigger</dt>
+            <dd>{data.run.triggeredBy}</dd>
+            {data.run.retryOf ? (
+              <>
+                <dt>Retry of</dt>
+                <dd>
+                  <Link to={`/runs/${data.run.retryOf}`}>{data.run.retryOf}</Link>
+                  {data.run.retryOutcome ? ` (${outcomeLabel(data.run.retryOutcome)}` : ''}
+                  {data.run.retryReason ? `, ${data.run.retryReason}` : ''}
+                  {data.run.retryOutcome ? ')' : ''}
+                </dd>
+              </>
+            ) : null}
+            <dt>Scheduler</dt>
+            <dd>{data.run.holder ?? '—'}</dd>
+            <dt>Started</dt>
+            <dd>{formatDateTime(data.run.startedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatDateTime(data.run.finishedAt)}</dd>
+          </dl>
+          {data.run.status === 'abandoned' ? (
+            <p className="notice notice-warn">
+              Its scheduler stopped (killed or lost) while it ran: its lock's lease ended. The next
+              run takes over what it left.
+            </p>
+          ) : null}
+          {data.run.error ? <p className="notice notice-error">{data.run.error}</p> : null}
+          {data.run.notes.map((note) => (
+            <p key={note} className="hint">
+              {note}
+            </p>
+          ))}
+          <RunProgress run={data.run} now={new Date()} />
+          <OutcomeCounts run={data.run} caption="Orders by outcome" />
+
+          <h2>Failures by reason</h2>
+          {data.failures.length === 0 ? (
+            <p>No failures.</p>
+          ) : (
+            <ScrollRegion label="Failures the run ended with, by reason">
+              <table>
+                <caption>Failures the run ended with, by reason</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Orders</th>
+                    <th scope="col">Still pending</th>
+                    <th scope="col">First seen</th>
+                    <th scope="col">Last seen</th>
+                    <th scope="col">Examples</th>
+                    <th scope="col">Action</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.failures.map((g) => (
+                    <tr key={`${g.outcome}/${g.reasonCode}`} data-group={g.outcome}>
+                      <th scope="row">{outcomeLabel(g.outcome)}</th>
+                      <td>
+                        <code>{g.reasonCode ?? '—'}</code>
+                      </td>
+                      <td data-testid="group-count">{g.count}</td>
+                      <td>{g.stillPending}</td>
+                      <td>{formatDateTime(g.firstSeen)}</td>
+                      <td>{formatDateTime(g.lastSeen)}</td>
+                      <td>
+                        {g.exampleIds.map((orderId, i) => (
+                          <span key={orderId}>
+                            {i > 0 ? ', ' : ''}
+                            <Link to={`/orders/${orderId}`}>{orderId}</Link>
+                          </span>
+                        ))}
+                      </td>
+                      <td>
+                        {g.retryable && g.stillPending > 0 ? (
+                          <button
+                            type="button"
+                            disabled={retry.isPending}
+                            onClick={() =>
+                              retry.mutate({
+                                runId: id,
+                                outcome: g.outcome,
+                                reasonCode: g.reasonCode,
+                              })
+                            }
+                          >
+                            Retry {g.stillPending}
+                          </button>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollRegion>
+          )}
+          <div className="actions">
+            <button
+              type="button"
+              disabled={retryable.length === 0 || retry.isPending}
+              onClick={() => retry.mutate({ runId: id })}
+            >
+              Retry every retryable failure of this run
+            </button>
+            {retry.isError ? <ErrorMessage error={retry.error} context="Retry" /> : null}
+            {retry.data ? (
+              <p role="status">
+                Retry requested as{' '}
+                <Link to={`/runs/${retry.data.run.id}`}>run {retry.data.run.id}</Link>
+                {retry.data.schedulerAlive
+                  ? '; a scheduler will carry it out.'
+                  : '; it waits: no scheduler is alive.'}
+              </p>
+            ) : null}
+          </div>
+
+          <h2>Retries of this run</h2>
+          {data.retries.length === 0 ? (
+            <p>None.</p>
+          ) : (
+            <ul>
+              {data.retries.map((r) => (
+                <li key={r.id}>
+                  <Link to={`/runs/${r.id}`}>Run {r.id}</Link> <RunStatus run={r} /> ·{' '}
+                  {r.counts.completed} completed
+                </li>
+              ))}
+            </ul>
+          )}
+
+          <h2>Calls</h2>
+          <ul>
+            {data.calls.map((c) => (
+              <li key={c.id}>
+                <Link to={`/calls/${c.id}`}>{formatDateTime(c.startedAt)}</Link>: {c.requestedCount}{' '}
+                requested, {c.counts.completed} completed ({c.outcome})
+              </li>
+            ))}
+          </ul>
+          {data.moreCalls ? <p className="hint">Only the first 50 calls are listed.</p> : null}
+        </>
+      ) : null}
+    </>
+  );
+}
