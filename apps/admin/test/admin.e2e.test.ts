@@ -166,7 +166,7 @@ describe.skipIf(skipReason !== null)(
       await history.locator('tbody tr').first().waitFor();
       const first = await history.locator('tbody tr').first().locator('td').allInnerTexts();
       // Started, Outcome, Requested, Completed, Failed, Failed by reason, Duration
-      expect(first.slice(1, 6)).toEqual(['COMPLETED', '5', '2', '3', '3 requirements']);
+      expect(first.slice(1, 6)).toEqual(['COMPLETED', '5', '2', '3', '3 requirements not met']);
       expect(await history.locator('tbody tr').first().getByRole('link').getAttribute('href')).toBe(
         runPath,
       );
@@ -187,7 +187,7 @@ describe.skipIf(skipReason !== null)(
       expect(verdicts[2]).toContain('order-age: passes');
       expect(
         await page.getByRole('table', { name: /Calls that did not complete it/ }).innerText(),
-      ).toContain('requirements-failed');
+      ).toContain('Requirements not met');
       visited.set('order-detail', '/orders/1');
       await screenshot(page, 'order-detail');
       await page.close();

@@ -1,4 +1,5 @@
 /** One order: lines, each requirement's verdict, its ledger row and its run history. */
+import { outcomeLabel } from '@ocs/domain';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -161,7 +162,7 @@ export function OrderPage() {
                         <Link to={`/calls/${entry.callId}`}>{entry.callId.slice(0, 13)}…</Link>
                       </td>
                       <td>{formatDateTime(entry.startedAt)}</td>
-                      <td>{entry.outcome}</td>
+                      <td>{outcomeLabel(entry.outcome)}</td>
                       <td>{reasonText(entry.reason)}</td>
                     </tr>
                   ))}
