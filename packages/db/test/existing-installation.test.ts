@@ -106,12 +106,14 @@ describe.skipIf(!server.available)('migrating an existing installation (MariaDB)
         'ORDER_STATES',
         'PRODUCTS',
         '__drizzle_migrations',
-        'completion_ledger',
         'completion_call_orders',
         'completion_calls',
+        'completion_ledger',
         'leases',
         // The guard of the migrations themselves (one migrator at a time).
         'ocs_migration_lock',
+        'scheduler_instances',
+        'scheduler_runs',
         'service_settings',
       ]);
       const [orderColumns] = await raw.query(

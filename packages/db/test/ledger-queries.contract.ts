@@ -69,7 +69,7 @@ export function describeLedgerQueriesContract(
           callId: 'run-a',
           startedAt: t0,
           runOutcome: 'COMPLETED',
-          outcome: 'notification-failed',
+          outcome: 'not_notified',
           reason: { kind: 'http-status', message: '503', attempts: 2 },
         },
       ]);

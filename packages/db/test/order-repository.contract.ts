@@ -298,7 +298,11 @@ export function describeRepositoryContract(
         await db.calls.start({ id, startedAt: at(minute, 123), requestedCount: 6 });
       }
       const running = await db.calls.findById('run-03');
-      expect(running).toMatchObject({ outcome: 'RUNNING', finishedAt: null, completedCount: 0 });
+      expect(running).toMatchObject({
+        outcome: 'RUNNING',
+        finishedAt: null,
+        counts: { completed: 0 },
+      });
 
       await db.calls.complete('run-01', {
         finishedAt: at(1, 456),
@@ -314,17 +318,21 @@ export function describeRepositoryContract(
       const run1 = await db.calls.findById('run-01');
       expect(run1).toEqual({
         id: 'run-01',
+        runId: null,
         startedAt: at(1, 123),
         finishedAt: at(1, 456),
         requestedCount: 6,
         outcome: 'COMPLETED',
         failedCount: 5,
-        completedCount: 2,
-        notFoundCount: 1,
-        failedRequirementsCount: 1,
-        notNotifiedCount: 1,
-        notUpdatedCount: 1,
-        claimedElsewhereCount: 1,
+        counts: {
+          completed: 2,
+          finished_elsewhere: 0,
+          not_found: 1,
+          failed_requirements: 1,
+          not_notified: 1,
+          not_updated: 1,
+          claimed_elsewhere: 1,
+        },
         response: response([1, 2]),
       });
       expect((await db.calls.findById('run-02'))?.response.completedOrderIds).toEqual(completedOf2);
@@ -332,11 +340,11 @@ export function describeRepositoryContract(
 
       // Only failures get a row per order: a million-order run stays small.
       expect(await target.runOrderOutcomes('run-01')).toEqual([
-        { orderId: 4, outcome: 'requirements-failed' },
-        { orderId: 5, outcome: 'notification-failed' },
-        { orderId: 6, outcome: 'update-failed' },
-        { orderId: 7, outcome: 'claimed-elsewhere' },
-        { orderId: missingId, outcome: 'not-found' },
+        { orderId: 4, outcome: 'failed_requirements' },
+        { orderId: 5, outcome: 'not_notified' },
+        { orderId: 6, outcome: 'not_updated' },
+        { orderId: 7, outcome: 'claimed_elsewhere' },
+        { orderId: missingId, outcome: 'not_found' },
       ]);
       expect(await target.runOrderOutcomes('run-02')).toHaveLength(5);
 
