@@ -77,7 +77,7 @@ describe('every outcome is counted under its key', () => {
     // The stored run.
     const [stored] = server.runs;
     expect(stored?.id).toBe(summary.runId);
-    expect((stored?.end?.counts as Record<string, number>)[outcome]).toBe(1);
+    expect((stored?.end?.counts as Record<string, number> | undefined)?.[outcome]).toBe(1);
     // The printed summary names it by its label.
     expect(formatSummary(summary)).toMatch(new RegExp(`${outcomeLabel(outcome)}:\\s+1\\b`, 'i'));
   });

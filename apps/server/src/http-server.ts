@@ -156,7 +156,9 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
  * Subscriptions over SSE (EventSource) cannot send headers: the admin app passes its token as
  * tRPC's `connectionParams` instead (`{ token }`). The query string is never logged.
  */
-function bearerOf(params: Record<string, string | undefined> | null | undefined): string | undefined {
+function bearerOf(
+  params: Record<string, string | undefined> | null | undefined,
+): string | undefined {
   const token = params?.token;
   return typeof token === 'string' && token.length > 0 ? `Bearer ${token}` : undefined;
 }
