@@ -2,6 +2,7 @@ import { createClient } from '@libsql/client';
 import { createEmbeddedTestDatabase } from '../src/testing/index.js';
 import { describeLedgerQueriesContract } from './ledger-queries.contract.js';
 import { describeRepositoryContract } from './order-repository.contract.js';
+import { describeSchedulerRunsContract } from './scheduler-runs.contract.js';
 
 describeRepositoryContract('embedded (libsql)', false, async () => {
   const database = await createEmbeddedTestDatabase();
@@ -36,3 +37,4 @@ describeRepositoryContract('embedded (libsql)', false, async () => {
 });
 
 describeLedgerQueriesContract('embedded (libsql)', false, createEmbeddedTestDatabase);
+describeSchedulerRunsContract('embedded (libsql)', false, createEmbeddedTestDatabase);

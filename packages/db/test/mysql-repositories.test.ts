@@ -2,6 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import { checkMySqlTestServer, createMySqlTestDatabase } from '../src/testing/index.js';
 import { describeLedgerQueriesContract } from './ledger-queries.contract.js';
 import { describeRepositoryContract } from './order-repository.contract.js';
+import { describeSchedulerRunsContract } from './scheduler-runs.contract.js';
 
 const server = await checkMySqlTestServer();
 
@@ -38,3 +39,4 @@ describeRepositoryContract('MariaDB/MySQL', !server.available, async () => {
 });
 
 describeLedgerQueriesContract('MariaDB/MySQL', !server.available, createMySqlTestDatabase);
+describeSchedulerRunsContract('MariaDB/MySQL', !server.available, createMySqlTestDatabase);

@@ -154,7 +154,7 @@ export class CompleteOrders {
           durationMs: finishedAt.getTime() - startedAt.getTime(),
           phasesMs: phases,
         },
-        'completion run',
+        'completion call',
       );
       try {
         await this.#durably(() => calls.complete(callId, { finishedAt, outcome, response }));

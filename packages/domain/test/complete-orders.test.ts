@@ -507,7 +507,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
       message: 'The order was no longer SUBMITTED: another call finished it',
     };
     expect(response.unsuccessfullyUpdatedOrders).toEqual([{ orderId: 6, reason: notSubmitted }]);
-    expect(logs.withMessage('completion run')).toEqual([
+    expect(logs.withMessage('completion call')).toEqual([
       {
         level: 'info',
         fields: {
@@ -769,7 +769,7 @@ describe('CompleteOrders: what the response, the run and the log say', () => {
     expect(logs.withMessage('completion run failed unexpectedly')).toEqual([
       { level: 'error', fields: { callId: 'run-1', err: failure } },
     ]);
-    expect(logs.withMessage('completion run')[0]?.fields.outcome).toBe('FAILED');
+    expect(logs.withMessage('completion call')[0]?.fields.outcome).toBe('FAILED');
   });
 
   it('when the end of the run cannot be recorded, the response stands and the failure is logged', async () => {

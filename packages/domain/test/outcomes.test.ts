@@ -1,60 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type CallOutcome,
-  type CompleteOrderResponse,
   callOutcomes,
   classifyResponse,
   countOutcomes,
-  emptyCompleteOrderResponse,
   isRetryable,
   outcomeLabel,
   outcomes,
   outcomeTable,
 } from '../src/index.js';
-
-/** A response with one id of the given call outcome (id 1). */
-export function responseWith(outcome: CallOutcome): CompleteOrderResponse {
-  const r = emptyCompleteOrderResponse();
-  switch (outcome) {
-    case 'completed':
-      r.completedOrderIds.push(1);
-      break;
-    case 'finished_elsewhere':
-      r.unsuccessfullyUpdatedOrders.push({
-        orderId: 1,
-        reason: { code: 'UPDATE.NOT_SUBMITTED', message: 'finished by another call' },
-      });
-      break;
-    case 'not_found':
-      r.notFoundOrderIds.push(1);
-      break;
-    case 'failed_requirements':
-      r.unsuccessfulOrders.push({
-        orderId: 1,
-        reasons: [{ requirement: 'order-age', code: 'ORDER.TOO_RECENT', message: 'too recent' }],
-      });
-      break;
-    case 'not_notified':
-      r.unsuccessfullyNotifiedOrders.push({
-        orderId: 1,
-        reason: { kind: 'http-status', status: 503, message: '503', attempts: 3 },
-      });
-      break;
-    case 'not_updated':
-      r.unsuccessfullyUpdatedOrders.push({
-        orderId: 1,
-        reason: { code: 'UPDATE.FAILED', message: 'rolled back' },
-      });
-      break;
-    case 'claimed_elsewhere':
-      r.claimedElsewhereOrders.push({
-        orderId: 1,
-        reason: { code: 'CLAIM.CLAIMED_ELSEWHERE', message: 'held' },
-      });
-      break;
-  }
-  return r;
-}
+import { responseWith } from '../src/testing/index.js';
 
 describe('the outcome table', () => {
   it('names every outcome once, with a label, and the response field where one list holds it', () => {
