@@ -15,6 +15,7 @@ import {
   type Browser,
   chromiumPath,
   launchBrowser,
+  readmePicture,
   screenshot,
   seriousViolations,
 } from './browser';
@@ -142,7 +143,7 @@ describe.skipIf(skipReason !== null)(
       expect(result[4]?.reason).toContain('less than 6 months');
       expect(result[5]?.reason).toContain('Order 5 is not fully delivered');
       expect(result[5]?.reason).toContain('less than 6 months');
-      await screenshot(page, 'orders-completed');
+      await readmePicture(page, 'orders-completed');
 
       // The list refreshed: 2 and 3 are FINISHED now.
       const states = page
@@ -225,7 +226,7 @@ describe.skipIf(skipReason !== null)(
         await page.getByRole('button', { name: 'Retry the 3 retryable failed orders' }).click();
         const retried = await outcomes(page);
         for (const id of ids) expect(retried[id]?.outcome).toBe('Finished');
-        await screenshot(page, 'run-detail');
+        await readmePicture(page, 'call-detail');
         await page.close();
       } finally {
         await stack.setNotifierFaults({});

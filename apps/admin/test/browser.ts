@@ -1,6 +1,7 @@
 /**
  * Debian's Chromium driven by playwright-core, a fresh profile per run; axe-core injected into
- * the page (its Playwright wrapper needs Node 22); screenshots under test/screenshots/.
+ * the page (its Playwright wrapper needs Node 22); screenshots under test/screenshots/ (ignored),
+ * the README's pictures under docs/screenshots/ only when asked.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +44,20 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/**
+ * The README's pictures, under docs/screenshots/: written only by `pnpm screenshots`
+ * (OCS_README_PICTURES=1), so a test run leaves the tree as it was.
+ */
+export const readmePictureDir = resolve(import.meta.dirname, '../../../docs/screenshots');
+
+export async function readmePicture(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  if (process.env.OCS_README_PICTURES !== '1') return;
+  mkdirSync(readmePictureDir, { recursive: true });
+  await page.screenshot({ path: join(readmePictureDir, `${name}.png`), fullPage: true });
+}
+
+/** A picture of the page for whoever reads a failed run: test/screenshots/ (not committed). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });

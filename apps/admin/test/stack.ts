@@ -19,10 +19,14 @@ export interface AppProcess {
 }
 
 /** `node --conditions=development --import tsx src/main.ts` in apps/<app>, as the server's own e2e tests start it. */
-export function startApp(app: 'server' | 'notifier', env: Record<string, string>): AppProcess {
+export function startApp(
+  app: 'server' | 'notifier' | 'scheduler',
+  env: Record<string, string>,
+  args: string[] = [],
+): AppProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'src/main.ts'],
+    ['--conditions=development', '--import', 'tsx', 'src/main.ts', ...args],
     {
       cwd: resolve(repoRoot, 'apps', app),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -87,12 +91,22 @@ export interface Stack {
   serverUrl: string;
   /** Starts the server again on the same port (after `server.stop()`). */
   restartServer(): Promise<void>;
+  /**
+   * The scheduler as a daemon (no run of its own until asked: its cron is once a year), on a
+   * short heartbeat and lock lease so the tests see it alive, and abandoned, within seconds.
+   */
+  startScheduler(env?: Record<string, string>): Promise<AppProcess>;
   /** PUT /control/faults on the notifier app (left-out fields go back to defaults). */
   setNotifierFaults(faults: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Server settings on top of the defaults below, e.g. `NOTIFIER_PROTOCOL`. */
+  serverEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const testDb = await createMySqlTestDatabase();
   const notifier = startApp('notifier', { PORT: '0', LOG_LEVEL: 'info' });
   const [, notifierUrl = ''] = await notifier.waitFor(
@@ -111,6 +125,7 @@ export async function startStack(): Promise<Stack> {
     NOTIFIER_MAX_DELAY_MS: '50',
     NOTIFIER_ATTEMPT_TIMEOUT_MS: '2000',
     NOTIFIER_BREAKER_THRESHOLD: '100000',
+    ...options.serverEnv,
   });
   const listening = /"url":"(http:\/\/[^"]+)".*"server listening"/;
   const server = startApp('server', serverEnv('0'));
@@ -126,6 +141,25 @@ export async function startStack(): Promise<Stack> {
     async restartServer() {
       stack.server = startApp('server', serverEnv(new URL(serverUrl).port));
       await stack.server.waitFor(listening);
+    },
+    async startScheduler(env = {}) {
+      const scheduler = startApp('scheduler', {
+        SERVER_URL: serverUrl,
+        SCHEDULER_TOKEN: schedulerToken,
+        CRON: '0 3 1 1 *',
+        SCHEDULER_HEARTBEAT_MS: '300',
+        SCHEDULER_LOCK_TTL_MS: '3000',
+        PAGE_SIZE: '5000',
+        BATCH_SIZE: '1000',
+        BATCH_CONCURRENCY: '2',
+        RETRY_ATTEMPTS: '1',
+        RETRY_INITIAL_DELAY_MS: '100',
+        RETRY_MAX_DELAY_MS: '200',
+        LOG_LEVEL: 'info',
+        ...env,
+      });
+      await scheduler.waitFor(/"msg":"scheduled"/);
+      return scheduler;
     },
     async setNotifierFaults(faults) {
       const response = await fetch(`${notifierUrl}/control/faults`, {
