@@ -104,6 +104,7 @@ function reportFailure(error: unknown): number {
 
 if (mode === 'run-once') {
   try {
+    scheduler.startHeartbeat(client, config.heartbeatMs, 'run-once');
     const summary = await scheduler.runNow({ triggeredBy: 'run-once' });
     process.exit(exitCodeOf(summary));
   } catch (error) {

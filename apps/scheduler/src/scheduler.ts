@@ -49,14 +49,17 @@ export class Scheduler {
     this.logger.info({ cron: expression, next: this.#cron.nextRun()?.toISOString() }, 'scheduled');
   }
 
-  /** Reports every `everyMs` and carries out the runs requested meanwhile, one at a time. */
-  startHeartbeat(client: ServerClient, everyMs: number) {
+  /**
+   * Reports every `everyMs`. A daemon carries out the runs requested meanwhile, one at a time;
+   * `run-once` only says it is alive while its run lasts.
+   */
+  startHeartbeat(client: ServerClient, everyMs: number, mode: 'daemon' | 'run-once' = 'daemon') {
     const beat = async () => {
       try {
         const { requestedRun } = await client.scheduler.heartbeat.mutate(
           {
             instance: this.job.instance,
-            mode: 'daemon',
+            mode,
             cron: this.#cron?.getPattern() ?? null,
             timezone: this.#timezone ?? null,
             nextRunAt: this.#cron?.nextRun() ?? null,
@@ -66,7 +69,7 @@ export class Scheduler {
         );
         if (this.#heartbeatFailed) this.logger.info('heartbeat answered again');
         this.#heartbeatFailed = false;
-        if (requestedRun && !this.#running) {
+        if (mode === 'daemon' && requestedRun && !this.#running) {
           this.logger.info(
             { requestedRunId: requestedRun.id, triggeredBy: requestedRun.triggeredBy },
             'carrying out a run requested from the admin app',
@@ -83,6 +86,7 @@ export class Scheduler {
     };
     void beat();
     this.#heartbeat = setInterval(() => void beat(), everyMs);
+    this.#heartbeat.unref();
   }
 
   async stop() {

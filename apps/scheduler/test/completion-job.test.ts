@@ -179,6 +179,19 @@ describe('CompletionJob', () => {
     const summary = await job().run();
 
     expect(summary).toEqual({
+      runId: 'run-1',
+      counts: {
+        completed: 2,
+        finished_elsewhere: 2,
+        not_found: 0,
+        failed_requirements: 3,
+        not_notified: 1,
+        not_updated: 2,
+        claimed_elsewhere: 1,
+        request_failed: 0,
+        unreachable: 0,
+        not_tried: 0,
+      },
       pending: 11,
       completed: 2,
       notFound: 0,
@@ -346,12 +359,12 @@ describe('CompletionJob', () => {
 
     await job({ retryAttempts: 1, retryInitialDelayMs: 5, retryMaxDelayMs: 5 }, { logger }).run();
 
-    expect(lines.filter((l) => Number(l.level) >= 30)).toEqual([
+    expect(lines.filter((l) => Number(l.level) >= 30 && l.msg !== 'run started')).toEqual([
       {
         level: 40,
         msg: 'completion request failed; the ids are retried',
         ids: 2,
-        kind: 'requestFailed',
+        kind: 'request_failed',
       },
       { level: 30, msg: 'retrying ids', ids: 2, delayMs: expect.any(Number) },
     ]);
@@ -363,13 +376,13 @@ describe('CompletionJob', () => {
     server.addOrders([1]);
     server.addOrders([2], 'notNotified');
     server.addOrders([3], 'notUpdated');
-    const { logger, lines } = capturedLog('orderId');
+    const { logger, lines } = capturedLog('orderId', 'outcome');
 
     await job({}, { logger }).run();
 
     expect(lines.filter((l) => l.level === 20)).toEqual([
-      { level: 20, msg: 'order not notified', orderId: 2 },
-      { level: 20, msg: 'order not updated by this run', orderId: 3 },
+      { level: 20, msg: 'order not completed by this call', orderId: 2, outcome: 'not_notified' },
+      { level: 20, msg: 'order not completed by this call', orderId: 3, outcome: 'not_updated' },
     ]);
   });
 
@@ -676,7 +689,7 @@ describe('CompletionJob', () => {
       });
       expect(lines.some((l) => /could not be renewed for \d+ ms/.test(String(l.msg)))).toBe(true);
       const undone = lines.find((l) => String(l.msg).startsWith('ids left undone by this run'));
-      expect(undone?.undoneIds).toEqual({ notTried: [2, 3] });
+      expect(undone?.undoneIds).toEqual({ not_tried: [2, 3] });
     });
 
     it('a lock lost before a retry round ends the run: the retry round sends nothing', async () => {

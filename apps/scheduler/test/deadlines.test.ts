@@ -136,9 +136,9 @@ describe('a server that never answers a completion call', () => {
     // Every undone id is named, by why.
     const undone = lines.find((l) => String(l.msg).startsWith('ids left undone by this run'));
     const ids = undone?.undoneIds as Record<string, number[]>;
-    expect(ids.requestFailed).toHaveLength(20);
-    expect(ids.notTried).toHaveLength(30);
-    expect([...(ids.requestFailed ?? []), ...(ids.notTried ?? [])].sort((a, b) => a - b)).toEqual(
+    expect(ids.request_failed).toHaveLength(20);
+    expect(ids.not_tried).toHaveLength(30);
+    expect([...(ids.request_failed ?? []), ...(ids.not_tried ?? [])].sort((a, b) => a - b)).toEqual(
       range(1, 50),
     );
   });
@@ -234,9 +234,9 @@ describe('scheduler run-once against a server that never answers', () => {
     const code = await new Promise<number | null>((done) => child.once('exit', done));
 
     expect(code).toBe(5);
-    expect(stdout).toContain('left undone:           30');
-    expect(stdout).toContain('request failed:      10');
-    expect(stdout).toContain('not tried:           20');
+    expect(stdout).toContain('left undone:                30');
+    expect(stdout).toContain('request failed:           10');
+    expect(stdout).toContain('not tried:                20');
     expect(stdout).toContain('stopped by the run deadline (RUN_DEADLINE_MS)');
     expect(stderr).toMatch(
       /still waiting for http:\/\/127\.0\.0\.1:\d+ to answer orders\.complete/,

@@ -168,7 +168,8 @@ export function classifyResponse(response: CompleteOrderResponse): ClassifiedOrd
       reasonCode: reason.code,
     });
   }
-  for (const { orderId, reason } of response.claimedElsewhereOrders) {
+  // `?? []`: a server from before the list existed leaves it out of the answer.
+  for (const { orderId, reason } of response.claimedElsewhereOrders ?? []) {
     out.push({ orderId, outcome: 'claimed_elsewhere', reason, reasonCode: reason.code });
   }
   return out;

@@ -64,7 +64,15 @@ export const runsRouter = {
   live: authorizedProcedure('admin').subscription(async function* ({ ctx, signal }) {
     let last = '';
     while (!signal?.aborted) {
-      const view = await overview(ctx);
+      let view: Awaited<ReturnType<typeof overview>> | null = null;
+      try {
+        view = await overview(ctx);
+      } catch {
+        // The database blipped: the stream stays open and tries again (the page's health
+        // banner says when the server is not ready).
+        await sleep(1000, signal);
+        continue;
+      }
       const key = JSON.stringify({ ...view, now: undefined });
       if (key !== last) {
         last = key;
