@@ -255,7 +255,7 @@ describe.skipIf(skipReason !== null)(
       await backdate(stack.testDb.url, 'completion_ledger', 2 * 3_600_000);
 
       const page = await signedIn('/claims');
-      const claims = page.getByRole('table', { name: /^Claims of runs no longer alive/ });
+      const claims = page.getByRole('table', { name: /^Claims of calls no longer alive/ });
       await claims.locator('tbody tr').first().waitFor();
       const cells = await claims.locator('tbody tr').first().locator('td').allInnerTexts();
       // select, Order, State, Age, Lease ended, Run, Claims

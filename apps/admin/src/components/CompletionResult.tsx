@@ -76,7 +76,7 @@ export function OutcomeTable({ caption, rows }: { caption: string; rows: Row[] }
 }
 
 /**
- * What a completion call answered: a 200 with its run, or a 400 whose body still lists every
+ * What a completion call answered: a 200 with its call record, or a 400 whose body still lists every
  * id's outcome (nothing completed), or an error in words.
  */
 export function CompletionResult({

@@ -54,8 +54,8 @@ export function CallPage() {
           </dl>
           {run.data.unfinished ? (
             <p className="notice notice-warn">
-              This run never finished: its process stopped (a crashed or killed replica). Its claims
-              have expired, so the next call takes its orders over.
+              This call never finished: its process stopped (a crashed or killed replica). Its
+              claims have expired, so the next call takes its orders over.
             </p>
           ) : null}
 

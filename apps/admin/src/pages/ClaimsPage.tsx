@@ -1,4 +1,4 @@
-/** Claims left by runs that are no longer alive: their age, and releasing them. */
+/** Claims left by calls that are no longer alive: their age, and releasing them. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, type RowSelectionState } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -67,7 +67,7 @@ export function ClaimsPage() {
     <>
       <h1 tabIndex={-1}>Claims</h1>
       <p>
-        Orders claimed by a run that is no longer alive (its lease ended before it finished). A{' '}
+        Orders claimed by a call that is no longer alive (its lease ended before it finished). A{' '}
         <em>claimed</em> order may or may not have been notified; the next call notifies it again
         (with the v1 protocol under the same idempotency key, so the service drops a repeat). A{' '}
         <em>notified</em> order is finished by the next call without notifying. Release them to let
@@ -106,7 +106,7 @@ export function ClaimsPage() {
       {stale.isPending ? <p role="status">Loading claims…</p> : null}
       {stale.data ? (
         <DataTable
-          caption={`Claims of runs no longer alive (checked ${formatDateTime(stale.data.checkedAt)})`}
+          caption={`Claims of calls no longer alive (checked ${formatDateTime(stale.data.checkedAt)})`}
           data={stale.data.claims}
           columns={columns}
           getRowId={(claim) => String(claim.orderId)}

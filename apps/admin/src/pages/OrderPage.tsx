@@ -1,4 +1,4 @@
-/** One order: lines, each requirement's verdict, its ledger row and its run history. */
+/** One order: lines, each requirement's verdict, its ledger row and its call history. */
 import { outcomeLabel } from '@ocs/domain';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -55,7 +55,7 @@ export function OrderPage() {
             <dd>{detail.data.order.state}</dd>
             <dt>Ordered</dt>
             <dd>{formatDateTime(detail.data.order.orderDate)}</dd>
-            <dt>Finished by run</dt>
+            <dt>Finished by call</dt>
             <dd>
               {detail.data.finishedBy ? (
                 <Link to={`/calls/${detail.data.finishedBy}`}>{detail.data.finishedBy}</Link>
@@ -142,7 +142,7 @@ export function OrderPage() {
 
           <h2>History</h2>
           {detail.data.history.length === 0 ? (
-            <p>No run recorded a failure for this order.</p>
+            <p>No call recorded a failure for this order.</p>
           ) : (
             <ScrollRegion label="Calls that did not complete it">
               <table>
