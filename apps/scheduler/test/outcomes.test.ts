@@ -31,7 +31,7 @@ function job(url = server.url, runDeadlineMs?: number) {
     createServerClient(url, schedulerToken),
     {
       pageSize: 100,
-      batchSize: 10,
+      batchSize: 1,
       batchConcurrency: 1,
       retryAttempts: 0,
       retryInitialDelayMs: 1,
@@ -60,20 +60,26 @@ const setups: Record<Outcome, (() => void) | null> = {
     server.addOrders([1], 'complete');
     server.failCompletes = ['INTERNAL_SERVER_ERROR'];
   },
-  // Needs a server that refuses connections for the batch but not the lock: left to the
-  // process tests (apps/scheduler/test/deadlines.test.ts counts it in the summary).
+  // A server that refuses the batch's connection cannot record the run either: the summary
+  // counts it (apps/scheduler/test/deadlines.test.ts and completion-job.test.ts).
   unreachable: null,
-  // Needs a deadline between the page and the batch: counted in deadlines.test.ts.
-  not_tried: null,
+  // The run's deadline passes while order 1's batch hangs: order 2 is never sent.
+  not_tried: () => {
+    server.addOrders([1, 2], 'complete');
+    server.gate = new Promise(() => {});
+  },
 };
 
 describe('every outcome is counted under its key', () => {
   it.each(outcomes.filter((o) => setups[o] !== null))('%s', async (outcome) => {
     setups[outcome]?.();
-    const summary = await job().run({ triggeredBy: 'run-once' });
-    // The summary.
+    const deadline = outcome === 'not_tried' ? 500 : undefined;
+    const summary = await job(server.url, deadline).run({ triggeredBy: 'run-once' });
+    // The summary: that outcome alone (the hung batch of `not_tried` is a request failed).
     expect(summary.counts[outcome]).toBe(1);
-    expect(Object.values(summary.counts).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(Object.values(summary.counts).reduce((a, b) => a + b, 0)).toBe(
+      outcome === 'not_tried' ? 2 : 1,
+    );
     // The stored run.
     const [stored] = server.runs;
     expect(stored?.id).toBe(summary.runId);
