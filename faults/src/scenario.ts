@@ -273,9 +273,16 @@ export async function untilFraction(
     ctx.notes.push(
       `scheduler exited ${code} before ${fraction * 100}% were requested; run-once again`,
     );
+    // Exit 4: the lock of a scheduler that died with the server (it could not release it) is
+    // still held; the next daily run comes after its TTL, as in `settle`.
+    if (code === 4) {
+      await sleep(Number(install.options.schedulerEnv?.SCHEDULER_LOCK_TTL_MS ?? 5000) + 500);
+    }
     current = install.startScheduler(0);
   }
-  throw new Error(`the kill point at ${fraction * 100}% was never reached`);
+  throw new Error(
+    `the kill point at ${fraction * 100}% was never reached (scheduler exits: ${install.schedulerExitCodes.join(', ')})`,
+  );
 }
 
 export async function schedulerEnded(
