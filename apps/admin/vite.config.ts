@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -9,6 +10,13 @@ export default defineConfig({
   // The server serves the app under /admin/ (its client routes never shadow an API path).
   base: '/admin/',
   plugins: [react()],
+  // The outcome table and run statuses come from @ocs/domain's source (its dist is built for
+  // publishing only), so `vite build` works on a fresh clone without building it first.
+  resolve: {
+    alias: {
+      '@ocs/domain': fileURLToPath(new URL('../../packages/domain/src/index.ts', import.meta.url)),
+    },
+  },
   server: {
     port: 5173,
     proxy: { '/trpc': { target: apiUrl, changeOrigin: true } },
