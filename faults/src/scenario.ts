@@ -273,11 +273,15 @@ export async function untilFraction(
     ctx.notes.push(
       `scheduler exited ${code} before ${fraction * 100}% were requested; run-once again`,
     );
-    // Exit 4: the lock of a scheduler that died with the server (it could not release it) is
-    // still held; the next daily run comes after its TTL, as in `settle`.
-    if (code === 4) {
-      await sleep(Number(install.options.schedulerEnv?.SCHEDULER_LOCK_TTL_MS ?? 5000) + 500);
-    }
+    // What stopped it (the lock of a scheduler that died with the server, claims of calls the
+    // kill cut) lasts until its lease ends; the next daily run comes after both, as in
+    // `settle`. Restarting at once would only meet them again.
+    await sleep(
+      Math.max(
+        Number(install.serverEnv.CLAIM_LEASE_MS ?? 7000),
+        Number(install.options.schedulerEnv?.SCHEDULER_LOCK_TTL_MS ?? 5000),
+      ) + 500,
+    );
     current = install.startScheduler(0);
   }
   throw new Error(

@@ -401,20 +401,25 @@ export class CompletionJob {
       });
     }, this.#renewEveryMs);
     renew.unref();
+    // Recording the run's end and releasing the lock go together, within one short wait: a
+    // partitioned server must not hold the run's exit for each in turn.
+    let ending: Promise<void> = Promise.resolve();
     try {
       await this.#beginRun(trigger);
       let summary: RunSummary;
       try {
         summary = await this.#run(started);
       } catch (error) {
-        await this.#endRun('failed', error instanceof Error ? error.message : String(error));
+        // The server keeps 1,000 characters of it.
+        const message = error instanceof Error ? error.message : String(error);
+        ending = this.#endRun('failed', message.slice(0, 1000));
         throw error;
       }
-      await this.#endRun(statusOf(summary), null, notesOf(summary));
+      ending = this.#endRun(statusOf(summary), null, notesOf(summary));
       return summary;
     } finally {
       clearInterval(renew);
-      await this.call(() =>
+      const release = this.call(() =>
         // Short: the lease ends by itself, and a run past its deadline must not wait long.
         this.client.scheduler.releaseLock.mutate(
           { holder: this.#holder },
@@ -423,6 +428,7 @@ export class CompletionJob {
       ).catch((error: unknown) =>
         this.logger.warn({ err: error }, 'could not release the lock; it ends with its lease'),
       );
+      await Promise.all([ending, release]);
     }
   }
 
@@ -439,7 +445,9 @@ export class CompletionJob {
             triggeredBy: trigger.triggeredBy,
             requestedRunId: trigger.requestedRunId ?? null,
           },
-          { signal: AbortSignal.any([this.#deadline, AbortSignal.timeout(30_000)]) },
+          // As short as the release: a server that does not answer leaves the run unrecorded,
+          // not waiting.
+          { signal: AbortSignal.any([this.#deadline, AbortSignal.timeout(releaseTimeoutMs)]) },
         ),
       );
       this.#runId = run.id;
@@ -492,7 +500,8 @@ export class CompletionJob {
     notes: string[] = [],
   ) {
     if (!this.#runId) return;
-    await this.#reporting;
+    // Not waiting for a report in flight: one that arrives after the end changes nothing (the
+    // server takes reports of running runs only).
     const tally = this.#tally ?? new Tally();
     const progress = tally.progress();
     try {

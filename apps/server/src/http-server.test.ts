@@ -153,6 +153,20 @@ describe('tRPC over HTTP', () => {
     ]);
   });
 
+  it('a token in connectionParams (the URL) is taken for subscriptions only, never for a query', async () => {
+    const input = encodeURIComponent(JSON.stringify({ json: { limit: 10 } }));
+    const params = encodeURIComponent(JSON.stringify({ token }));
+    const res = await fetch(
+      `${url}/trpc/orders.pendingCompletion?input=${input}&connectionParams=${params}`,
+    );
+    expect(res.status).toBe(401);
+    // The same query with the header is answered.
+    const ok = await fetch(`${url}/trpc/orders.pendingCompletion?input=${input}`, {
+      headers: auth,
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it('refuses a batch above MAX_BATCH_SIZE', async () => {
     const paths = Array.from({ length: 4 }, () => 'health').join(',');
     const res = await fetch(`${url}/trpc/${paths}?batch=1&input=%7B%7D`);

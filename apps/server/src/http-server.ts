@@ -129,7 +129,10 @@ export function createHttpServer(deps: HttpServerDependencies): Server {
         ...deps.context,
         limits,
         principal: authenticator.authenticate(
-          c.req.header('authorization') ?? bearerOf(opts.info.connectionParams),
+          c.req.header('authorization') ??
+            // Only a subscription may authenticate by connectionParams (it travels in the
+            // URL); every other procedure needs the header.
+            (opts.info.type === 'subscription' ? bearerOf(opts.info.connectionParams) : undefined),
         ),
       }),
       onError: ({ error, path }) => {

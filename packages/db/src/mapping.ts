@@ -105,6 +105,28 @@ export function toFailureRows(callId: string, response: CompleteOrderResponse): 
   return [...rows.values()];
 }
 
+/**
+ * A failure row's outcome as a key of the outcome table. Rows written before the keys (before
+ * migration 0004/0005) keep their old names; they are read through this, never rewritten (a
+ * large installation would rewrite millions of rows in one statement).
+ */
+export function storedOutcome(outcome: string, reason: string | null): string {
+  switch (outcome) {
+    case 'not-found':
+      return 'not_found';
+    case 'requirements-failed':
+      return 'failed_requirements';
+    case 'notification-failed':
+      return 'not_notified';
+    case 'update-failed':
+      return reason?.includes('UPDATE.NOT_SUBMITTED') ? 'finished_elsewhere' : 'not_updated';
+    case 'claimed-elsewhere':
+      return 'claimed_elsewhere';
+    default:
+      return outcome;
+  }
+}
+
 /** The response again, from the failure rows and the ids the ledger says this call finished. */
 export function toResponse(
   completedIds: readonly number[],
@@ -120,7 +142,7 @@ export function toResponse(
   };
   for (const { orderId, outcome, reason } of [...failures].sort((a, b) => a.orderId - b.orderId)) {
     const parsed: unknown = reason === null ? null : JSON.parse(reason);
-    switch (outcome) {
+    switch (storedOutcome(outcome, reason)) {
       case 'not_found':
         response.notFoundOrderIds.push(orderId);
         break;

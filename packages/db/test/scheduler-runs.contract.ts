@@ -110,6 +110,30 @@ export function describeSchedulerRunsContract(
       ]);
     });
 
+    it("a holder's own run whose end was never recorded is over when it begins the next", async () => {
+      await db.leases.acquire(schedulerLockName, 'holder-g', 60_000);
+      const lost = await db.schedulerRuns.begin({ holder: 'holder-g', triggeredBy: 'cron' });
+      const next = await db.schedulerRuns.begin({ holder: 'holder-g', triggeredBy: 'cron' });
+      expect((await db.schedulerRuns.findById(lost?.id ?? ''))?.status).toBe('abandoned');
+      expect((await db.schedulerRuns.findById(next?.id ?? ''))?.status).toBe('running');
+      await db.schedulerRuns.end(next?.id ?? '', 'holder-g', {
+        ...progress(0, 0),
+        status: 'finished',
+      });
+      await db.leases.release(schedulerLockName, 'holder-g');
+    });
+
+    it('a requested run can be cancelled until a scheduler takes it', async () => {
+      const requested = await db.schedulerRuns.request({ triggeredBy: 'admin' });
+      expect(await db.schedulerRuns.cancel(requested.id)).toBe(true);
+      expect(await db.schedulerRuns.findById(requested.id)).toMatchObject({
+        status: 'failed',
+        error: 'Cancelled by an operator before a scheduler took it',
+      });
+      expect(await db.schedulerRuns.cancel(requested.id)).toBe(false);
+      expect(await db.schedulerRuns.nextRequested()).toBeNull();
+    });
+
     it('a requested run waits until a scheduler takes it, once', async () => {
       const requested = await db.schedulerRuns.request({ triggeredBy: 'admin' });
       expect(requested.status).toBe('requested');
@@ -251,10 +275,12 @@ export function describeSchedulerRunsContract(
         requestedRunId: retry.id,
       });
       expect(begun).toMatchObject({ retryOf: runId, retryOutcome: 'not_notified', expected: 2 });
+      expect((await db.schedulerRuns.retriesOf(runId)).map((r) => r.id)).toEqual([retry.id]);
       await db.leases.release(schedulerLockName, 'holder-f');
 
       // Across runs: the same groups, with how many runs had them.
       const since = await db.schedulerRuns.failureGroupsSince(new Date(Date.now() - 3_600_000));
+      // Orders, not rows: a was not notified once, b and c once each; two are still pending.
       expect(since.find((g) => g.outcome === 'not_notified')).toMatchObject({
         count: 3,
         runs: 1,

@@ -5,6 +5,7 @@
  */
 import { outcomeLabel } from '@ocs/domain';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
@@ -18,18 +19,29 @@ export function RunPage() {
   const queryClient = useQueryClient();
   const detail = useQuery({
     ...trpc.runs.detail.queryOptions({ id }),
-    // A running run (or a retry waiting for a scheduler) moves: read it again every second.
+    // A run that moves (running, waiting for a scheduler, or with a retry that does) is read
+    // again every second.
     refetchInterval: (query) => {
-      const run = query.state.data?.run;
-      return run && (run.status === 'running' || run.status === 'requested') ? 1000 : false;
+      const data = query.state.data;
+      const moving = (status: string) => status === 'running' || status === 'requested';
+      return data && (moving(data.run.status) || data.retries.some((r) => moving(r.status)))
+        ? 1000
+        : false;
     },
   });
-  const retry = useMutation(
-    trpc.runs.retry.mutationOptions({
-      onSuccess: () =>
-        queryClient.invalidateQueries({ queryKey: trpc.runs.detail.queryKey({ id }) }),
-    }),
-  );
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.runs.detail.queryKey({ id }) });
+  const retry = useMutation(trpc.runs.retry.mutationOptions({ onSuccess: refresh }));
+  const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh }));
+  // Another run's page (the router keeps this component): forget what was done on the last one.
+  const { reset: resetRetry } = retry;
+  const { reset: resetCancel } = cancel;
+  useEffect(() => {
+    if (id) {
+      resetRetry();
+      resetCancel();
+    }
+  }, [id, resetRetry, resetCancel]);
   const data = detail.data;
   const retryable = data?.failures.filter((g) => g.retryable && g.stillPending > 0) ?? [];
 
@@ -74,6 +86,22 @@ export function RunPage() {
               run takes over what it left.
             </p>
           ) : null}
+          {data.run.status === 'requested' ? (
+            <div className="actions">
+              <p className="notice notice-warn" role="status">
+                Waiting for a scheduler: the next scheduler daemon that reports takes it.
+              </p>
+              <button
+                type="button"
+                className="secondary"
+                disabled={cancel.isPending}
+                onClick={() => cancel.mutate({ id })}
+              >
+                Cancel this run
+              </button>
+              {cancel.isError ? <ErrorMessage error={cancel.error} context="Cancel" /> : null}
+            </div>
+          ) : null}
           {data.run.error ? <p className="notice notice-error">{data.run.error}</p> : null}
           {data.run.notes.map((note) => (
             <p key={note} className="hint">
@@ -82,6 +110,20 @@ export function RunPage() {
           ))}
           <RunProgress run={data.run} now={new Date()} />
           <OutcomeCounts run={data.run} caption="Orders by outcome" />
+
+          {data.run.counts.not_tried +
+            data.run.counts.request_failed +
+            data.run.counts.unreachable >
+          0 ? (
+            <p className="hint">
+              {data.run.counts.not_tried +
+                data.run.counts.request_failed +
+                data.run.counts.unreachable}{' '}
+              orders were left by the run itself (not tried, request failed or server unreachable):
+              no call recorded a failure for them, so they are not in a group below. They are still
+              pending: the next run takes them ("Run now" on the Runs page).
+            </p>
+          ) : null}
 
           <h2>Failures by reason</h2>
           {data.failures.length === 0 ? (
@@ -189,7 +231,7 @@ export function RunPage() {
               </li>
             ))}
           </ul>
-          {data.moreCalls ? <p className="hint">Only the first 50 calls are listed.</p> : null}
+          {data.moreCalls ? <p className="hint">Only the newest 50 calls are listed.</p> : null}
         </>
       ) : null}
     </>

@@ -17,14 +17,15 @@ type Overview = Outputs['runs']['overview'];
 
 function Schedulers({ view }: { view: Overview }) {
   const alive = view.schedulers.filter((s) => s.alive);
-  if (alive.length === 0) {
+  if (!view.schedulerAlive) {
     return (
       <p className="notice notice-warn" role="status">
-        No scheduler is alive
+        No scheduler daemon is alive
         {view.schedulers[0]
           ? ` (last heartbeat ${formatDateTime(view.schedulers[0].heartbeatAt)})`
           : ''}
         : requested runs wait until one starts.
+        {alive.length > 0 ? ` (${alive.length} run-once scheduler(s) running.)` : ''}
       </p>
     );
   }
@@ -87,7 +88,14 @@ export function RunsPage() {
               {view.waiting.length > 0 ? (
                 <p className="hint" role="status">
                   {view.waiting.length} requested run(s) waiting for a scheduler
-                  {view.schedulerAlive ? '' : ' (none is alive)'}.
+                  {view.schedulerAlive ? '' : ' (no scheduler daemon is alive to take it)'}:{' '}
+                  {view.waiting.map((r, i) => (
+                    <span key={r.id}>
+                      {i > 0 ? ', ' : ''}
+                      <Link to={`/runs/${r.id}`}>run {r.id}</Link>
+                    </span>
+                  ))}
+                  .
                 </p>
               ) : null}
               {request.isError ? <ErrorMessage error={request.error} context="Run now" /> : null}

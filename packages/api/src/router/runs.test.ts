@@ -45,6 +45,8 @@ function runs(retryable: number[]): SchedulerRunRepository & { requests: unknown
     findById: async (id) => (id === 'run-1' ? run() : null),
     list: async () => ({ runs: [run()], nextCursor: null }),
     nextRequested: async () => null,
+    retriesOf: async () => [],
+    cancel: async (id) => id === 'run-2',
     heartbeat: async () => {},
     instances: async () => [],
     failureGroups: async () => [],
@@ -106,6 +108,13 @@ describe('runs', () => {
     expect(await asScheduler.runs.begin({ holder: 'h', triggeredBy: 'cron' })).toMatchObject({
       status: 'running',
     });
+  });
+
+  it('only a run still waiting for a scheduler can be cancelled', async () => {
+    const caller = createCaller(fakeContext('admin', { runs: runs([1]) }));
+    const error = await caller.runs.cancel({ id: 'run-1' }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('CONFLICT');
+    expect((error as TRPCError).message).toMatch(/not waiting for a scheduler/);
   });
 
   it('a requested run gone meanwhile is a CONFLICT for the scheduler', async () => {

@@ -29,7 +29,8 @@ async function overview(ctx: Pick<Context, 'runs' | 'databaseClock'>) {
     waiting: page.runs.filter((r) => r.status === 'requested'),
     recent: page.runs,
     schedulers,
-    schedulerAlive: schedulers.some((s) => s.alive),
+    /** A daemon is alive: requested runs will be carried out. */
+    schedulerAlive: daemonAlive(schedulers),
   };
 }
 
@@ -39,18 +40,22 @@ async function runOrThrow(ctx: Pick<Context, 'runs'>, id: string): Promise<Sched
   return run;
 }
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind either way. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Only a daemon carries out requested runs (`run-once` reports itself but takes none). */
+function daemonAlive(schedulers: { alive: boolean; mode: string }[]): boolean {
+  return schedulers.some((s) => s.alive && s.mode === 'daemon');
 }
 
 export const runsRouter = {
@@ -98,17 +103,18 @@ export const runsRouter = {
     .input(z.object({ id: runIdSchema }))
     .query(async ({ ctx, input }) => {
       const run = await runOrThrow(ctx, input.id);
-      const [failures, calls, recent] = await Promise.all([
+      const [failures, calls, retries] = await Promise.all([
         ctx.runs.failureGroups(run.id),
         ctx.calls.list({ runId: run.id, limit: 50 }),
-        ctx.runs.list({ limit: 200 }),
+        ctx.runs.retriesOf(run.id),
       ]);
       return {
         run,
         failures,
+        /** The newest 50 calls of the run. */
         calls: calls.runs,
         moreCalls: calls.nextCursor !== null,
-        retries: recent.runs.filter((r) => r.retryOf === run.id),
+        retries,
       };
     }),
 
@@ -123,8 +129,21 @@ export const runsRouter = {
   /** A run now, carried out by the next scheduler that reports (under its lock). */
   request: authorizedProcedure('admin').mutation(async ({ ctx }) => {
     const run = await ctx.runs.request({ triggeredBy: 'admin' });
-    return { run, schedulerAlive: (await ctx.runs.instances()).some((s) => s.alive) };
+    return { run, schedulerAlive: daemonAlive(await ctx.runs.instances()) };
   }),
+
+  /** A requested run no scheduler has taken yet is cancelled (it ends as failed, saying so). */
+  cancel: authorizedProcedure('admin')
+    .input(z.object({ id: runIdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await ctx.runs.cancel(input.id))) {
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: `Run ${input.id} is not waiting for a scheduler (already taken, or unknown)`,
+        });
+      }
+      return runOrThrow(ctx, input.id);
+    }),
 
   /**
    * A retry of a run's retryable failures (all, or one outcome, or one reason of it): a run of
@@ -157,7 +176,7 @@ export const runsRouter = {
         retryOutcome: input.outcome ?? null,
         retryReason: input.reasonCode ?? null,
       });
-      return { run, schedulerAlive: (await ctx.runs.instances()).some((s) => s.alive) };
+      return { run, schedulerAlive: daemonAlive(await ctx.runs.instances()) };
     }),
 
   /** The scheduler, holding the lock, starts a run (a requested one, or its own). */

@@ -33,20 +33,4 @@ CREATE INDEX `scheduler_runs_status_idx` ON `scheduler_runs` (`status`);--> stat
 ALTER TABLE `completion_call_orders` ADD `reason_code` text(128);--> statement-breakpoint
 ALTER TABLE `completion_calls` ADD `run_id` text(64);--> statement-breakpoint
 ALTER TABLE `completion_calls` ADD `finished_elsewhere_count` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX `completion_calls_run_id_idx` ON `completion_calls` (`run_id`);--> statement-breakpoint
--- Added by hand: rows stored under the old outcome names take the keys of @ocs/domain's
--- outcome table, and failures get the reason code they are grouped by.
-UPDATE `completion_call_orders` SET `outcome` = CASE `outcome`
-  WHEN 'not-found' THEN 'not_found'
-  WHEN 'requirements-failed' THEN 'failed_requirements'
-  WHEN 'notification-failed' THEN 'not_notified'
-  WHEN 'update-failed' THEN CASE WHEN `reason` LIKE '%UPDATE.NOT_SUBMITTED%' THEN 'finished_elsewhere' ELSE 'not_updated' END
-  WHEN 'claimed-elsewhere' THEN 'claimed_elsewhere'
-  ELSE `outcome` END;
---> statement-breakpoint
-UPDATE `completion_call_orders` SET `reason_code` = CASE
-  WHEN `outcome` = 'not_found' THEN 'NOT_FOUND'
-  WHEN `outcome` = 'failed_requirements' THEN (json_extract(`reason`, '$[0].code'))
-  WHEN `outcome` = 'not_notified' THEN 'NOTIFY.' || UPPER(REPLACE((json_extract(`reason`, '$.kind')), '-', '_'))
-  ELSE (json_extract(`reason`, '$.code')) END
-WHERE `reason_code` IS NULL;
+CREATE INDEX `completion_calls_run_id_idx` ON `completion_calls` (`run_id`);

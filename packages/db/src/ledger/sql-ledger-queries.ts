@@ -18,6 +18,7 @@ import type {
   RunsPerDay,
 } from '@ocs/domain';
 import { type SQL, sql } from 'drizzle-orm';
+import { storedOutcome } from '../mapping.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 interface LedgerRow {
@@ -112,7 +113,7 @@ export class SqlLedgerQueries implements LedgerQueries {
       callId: row.call_id,
       startedAt: storedRunTime(row.started_at),
       runOutcome: row.call_outcome as CompletionCallOutcome,
-      outcome: row.outcome,
+      outcome: storedOutcome(row.outcome, row.reason),
       reason: parseReason(row.reason),
     }));
   }

@@ -152,10 +152,11 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
     requestedRunId?: string | null;
   }): Promise<SchedulerRun | null> {
     return this.#db.transaction(async (db) => {
-      // The caller holds the lock: any run still running under another holder has lost it.
+      // The caller holds the lock and runs one run at a time: any run still `running` (under
+      // another holder, or its own earlier one whose end could not be recorded) is over.
       await db.run(sql`UPDATE scheduler_runs SET status = 'abandoned',
           finished_at = updated_at
-        WHERE status = 'running' AND (holder IS NULL OR holder <> ${input.holder})`);
+        WHERE status = 'running'`);
       let id: string;
       if (input.requestedRunId) {
         id = input.requestedRunId;
@@ -219,6 +220,24 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
     );
     const page = rows.slice(0, limit).map(toRun);
     return { runs: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  async retriesOf(runId: string): Promise<SchedulerRun[]> {
+    const rows = await this.#db.all<RunRow>(
+      sql`SELECT ${statusColumns(this.#db)} FROM scheduler_runs r
+        WHERE r.retry_of = ${runId} ORDER BY r.id DESC LIMIT 100`,
+    );
+    return rows.map(toRun);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const changed = await this.#db.write((db) =>
+      db.run(sql`UPDATE scheduler_runs SET status = 'failed',
+          error = 'Cancelled by an operator before a scheduler took it',
+          finished_at = ${db.nowMs}, updated_at = ${db.nowMs}
+        WHERE id = ${id} AND status = 'requested'`),
+    );
+    return changed > 0;
   }
 
   async nextRequested(): Promise<SchedulerRun | null> {
@@ -287,21 +306,24 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
   }
 
   async #groups(failures: SQL): Promise<FailureGroup[]> {
+    // Orders, not rows: across runs (and retry rounds) one order fails more than once.
     const rows = await this.#db.all<FailureRow>(sql`SELECT f.outcome AS outcome,
-        f.reason_code AS reason_code, COUNT(*) AS count,
-        SUM(CASE WHEN s.OrderState = 'SUBMITTED' THEN 1 ELSE 0 END) AS still_pending,
+        f.reason_code AS reason_code, COUNT(DISTINCT f.order_id) AS count,
+        COUNT(DISTINCT CASE WHEN s.OrderState = 'SUBMITTED' THEN f.order_id END) AS still_pending,
         MIN(f.started_at) AS first_seen, MAX(f.started_at) AS last_seen,
         COUNT(DISTINCT f.run_id) AS runs
       FROM (${failures}) f
         LEFT JOIN ORDERS ord ON ord.Id = f.order_id
         LEFT JOIN ORDER_STATES s ON s.Id = ord.OrderStateId
       GROUP BY f.outcome, f.reason_code
-      ORDER BY COUNT(*) DESC, f.outcome, f.reason_code`);
+      ORDER BY COUNT(DISTINCT f.order_id) DESC, f.outcome, f.reason_code`);
     const groups: FailureGroup[] = [];
     for (const row of rows) {
       const outcome = outcomeSchema.safeParse(row.outcome);
       if (!outcome.success) continue;
-      const examples = await this.#db.all<{ order_id: Num }>(sql`SELECT f.order_id AS order_id
+      const examples = await this.#db.all<{
+        order_id: Num;
+      }>(sql`SELECT DISTINCT f.order_id AS order_id
         FROM (${failures}) f
         WHERE f.outcome = ${row.outcome} AND ${
           row.reason_code === null

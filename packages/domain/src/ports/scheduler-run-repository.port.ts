@@ -30,7 +30,8 @@ export interface SchedulerRunRepository {
   request(request: RunRequest): Promise<SchedulerRun>;
   /**
    * The holder of the lock starts a run: the requested one (if still requested) or a new one.
-   * Runs still `running` under other holders are marked abandoned. Null: the request was gone.
+   * Runs still `running` are marked abandoned (one run at a time holds the lock). Null: the
+   * request was gone.
    */
   begin(input: {
     holder: string;
@@ -43,6 +44,10 @@ export interface SchedulerRunRepository {
   findById(id: string): Promise<SchedulerRun | null>;
   /** Newest first. */
   list(query: { before?: string | undefined; limit: number }): Promise<SchedulerRunPage>;
+  /** The retries requested of a run, newest first. */
+  retriesOf(runId: string): Promise<SchedulerRun[]>;
+  /** A requested run no scheduler has taken yet ends as failed (cancelled); false otherwise. */
+  cancel(id: string): Promise<boolean>;
   /** The oldest run waiting for a scheduler. */
   nextRequested(): Promise<SchedulerRun | null>;
   heartbeat(report: SchedulerReport): Promise<void>;
