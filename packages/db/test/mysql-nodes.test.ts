@@ -202,19 +202,46 @@ describe.skipIf(!server.available)('migrations started by many replicas at once'
     }
   });
 
-  it('a migrator that died holding the lock blocks the next only until its lease ends', async () => {
+  it('a migrator that died holding the lock blocks no replica when nothing is left to migrate', async () => {
     const connection = await createConnection({ uri: database.url });
     try {
+      // A lease far longer than the test's timeout: waiting for it would fail the test.
       await connection.query(
-        `UPDATE ${migrationLockTable} SET holder = 'dead-replica', lease_until = NOW(3) + INTERVAL 1 SECOND WHERE id = 1`,
+        `UPDATE ${migrationLockTable} SET holder = 'dead-replica', lease_until = NOW(3) + INTERVAL 10 MINUTE WHERE id = 1`,
       );
       const db = openDatabase({ url: database.url });
+      try {
+        await db.migrate();
+      } finally {
+        await db.close();
+      }
+      const [rows] = await connection.query<RowDataPacket[]>(
+        `SELECT holder FROM ${migrationLockTable}`,
+      );
+      expect(rows).toEqual([{ holder: 'dead-replica' }]);
+    } finally {
+      await connection.end();
+    }
+  });
+
+  it('with migrations to apply, a dead migrator blocks the next only until its lease ends', async () => {
+    const fresh = await createMySqlTestDatabase();
+    const connection = await createConnection({ uri: fresh.url });
+    try {
+      await connection.query(`CREATE TABLE ${migrationLockTable} (
+          id TINYINT NOT NULL PRIMARY KEY, holder VARCHAR(64) NOT NULL, lease_until DATETIME(3) NOT NULL
+        ) ENGINE=InnoDB`);
+      await connection.query(
+        `INSERT INTO ${migrationLockTable} VALUES (1, 'dead-replica', NOW(3) + INTERVAL 1 SECOND)`,
+      );
+      const db = openDatabase({ url: fresh.url });
       try {
         const started = performance.now();
         await db.migrate();
         const ms = performance.now() - started;
         expect(ms).toBeGreaterThanOrEqual(700);
         expect(ms).toBeLessThan(10_000);
+        expect(await db.orders.list({ limit: 1 })).toEqual({ orders: [], nextCursor: null });
       } finally {
         await db.close();
       }
@@ -224,6 +251,7 @@ describe.skipIf(!server.available)('migrations started by many replicas at once'
       expect(rows).toEqual([{ holder: '' }]);
     } finally {
       await connection.end();
+      await fresh.drop();
     }
   });
 });

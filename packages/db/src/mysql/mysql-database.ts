@@ -1,5 +1,7 @@
 /** Opens a mysql2 pool and wires the MySQL adapters, migrations and seed writer onto it. */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { count, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
@@ -19,6 +21,25 @@ import { MySqlNodes, type NodeHealth } from './mysql-nodes.js';
 import { type MySqlDatabase, MySqlOrderRepository } from './mysql-order-repository.js';
 
 export const mysqlMigrationsFolder = fileURLToPath(new URL('../../drizzle/mysql', import.meta.url));
+
+/**
+ * Whether the database has every migration of the journal already (drizzle applies those
+ * newer than its last `created_at`). Then no lock is needed: a replica restarting beside one
+ * that died holding the migration lock starts at once instead of waiting out its lease.
+ */
+async function migrationsUpToDate(connection: Pick<Connection, 'query'>): Promise<boolean> {
+  const journal = JSON.parse(
+    readFileSync(join(mysqlMigrationsFolder, 'meta/_journal.json'), 'utf8'),
+  ) as { entries: { when: number }[] };
+  const newest = Math.max(...journal.entries.map((entry) => entry.when));
+  try {
+    const [rows] = await connection.query('SELECT MAX(created_at) AS at FROM __drizzle_migrations');
+    const at = (rows as { at: number | string | null }[])[0]?.at;
+    return at !== null && at !== undefined && Number(at) >= newest;
+  } catch {
+    return false; // no migrations table yet: a first install
+  }
+}
 
 export interface MySqlConnectionOptions extends OrderRepositoryOptions {
   /** Pool size. Default 10. */
@@ -170,6 +191,7 @@ export function connectMySql(url: string, options: MySqlConnectionOptions = {}):
       );
       try {
         const bounded = deadlineConnection(connection, migrationTimeoutMs);
+        if (await migrationsUpToDate(bounded)) return;
         await withMigrationLock(bounded, async () => {
           const migrator = drizzle(bounded, { schema, mode: 'default' });
           await migrate(migrator, { migrationsFolder: mysqlMigrationsFolder });
