@@ -12,7 +12,7 @@ import {
 } from '@ocs/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OcsDatabase, openDatabase, seedGeneratedOrders } from '../src/client.js';
-import type { TestDatabase } from '../src/testing/index.js';
+import { backdate, type TestDatabase } from '../src/testing/index.js';
 
 const progress = (settled: number, completed: number): RunProgress => ({
   expected: null,
@@ -177,7 +177,8 @@ export function describeSchedulerRunsContract(
         nextRunAt: null,
         heartbeatEveryMs: 100,
       });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // A second passes in the database's clock: past three of sched-2's 100 ms intervals.
+      await backdate(testDb.url, 'scheduler_instances', 1000);
       const instances = await db.schedulerRuns.instances();
       expect(instances.find((i) => i.instance === 'sched-1')).toMatchObject({
         alive: true,

@@ -9,6 +9,7 @@ import { createConnection } from 'mysql2/promise';
 const timeColumns = {
   completion_ledger: ['lease_until', 'claimed_at', 'notified_at', 'finished_at'],
   leases: ['lease_until', 'acquired_at'],
+  scheduler_instances: ['heartbeat_at', 'started_at'],
 } as const;
 
 /** Moves every time of `table` back by `ms` (a handed-over lease, 0, stays ended). */
