@@ -5,36 +5,21 @@
  * The tests run in order and share one stack (each builds on what the previous one did).
  */
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators (innerText waits and reads the rendered text), not DOM nodes
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { seedGeneratedOrders } from '@ocs/db/client';
-import { backdate, checkMySqlTestServer } from '@ocs/db/testing';
+import { backdate } from '@ocs/db/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Browser,
-  chromiumPath,
+  browserSuiteSkipReason,
   launchBrowser,
   readmePicture,
   screenshot,
   seriousViolations,
 } from './browser';
-import { adminToken, repoRoot, type Stack, schedulerToken, startStack } from './stack';
+import { adminToken, type Stack, schedulerToken, startStack } from './stack';
 
-const mysql = await checkMySqlTestServer();
-const built = existsSync(resolve(repoRoot, 'apps/admin/dist/index.html'));
-const hasChromium = existsSync(chromiumPath);
-const skipReason = !mysql.available
-  ? `MariaDB not reachable (${mysql.skipReason ?? 'no answer'})`
-  : !built
-    ? 'apps/admin/dist is missing: run `vite build` first (the test script does)'
-    : !hasChromium
-      ? `no Chromium at ${chromiumPath} (apt-get install -y chromium)`
-      : null;
-if (skipReason) {
-  if (process.env.CI === 'true') throw new Error(`admin browser tests cannot run: ${skipReason}`);
-  console.warn(`skipping the admin browser tests: ${skipReason}`);
-}
+const skipReason = await browserSuiteSkipReason('the admin browser tests');
 
 describe.skipIf(skipReason !== null)(
   'admin app in Chromium (real server, MariaDB, notifier)',

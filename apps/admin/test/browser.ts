@@ -3,10 +3,11 @@
  * the page (its Playwright wrapper needs Node 22); screenshots under test/screenshots/ (ignored),
  * the README's pictures under docs/screenshots/ only when asked.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkMySqlTestServer } from '@ocs/db/testing';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -92,4 +93,25 @@ export async function seriousViolations(page: Page): Promise<string[]> {
       (v) =>
         `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
     );
+}
+
+/**
+ * Why a browser suite cannot run here (MariaDB, the built app or Chromium missing), or null.
+ * In CI that is an error, never a silent skip.
+ */
+export async function browserSuiteSkipReason(suite: string): Promise<string | null> {
+  const mysql = await checkMySqlTestServer();
+  const built = existsSync(resolve(import.meta.dirname, '../dist/index.html'));
+  const reason = !mysql.available
+    ? `MariaDB not reachable (${mysql.skipReason ?? 'no answer'})`
+    : !built
+      ? 'apps/admin/dist is missing: run `vite build` first (the test script does)'
+      : !existsSync(chromiumPath)
+        ? `no Chromium at ${chromiumPath} (apt-get install -y chromium)`
+        : null;
+  if (reason) {
+    if (process.env.CI === 'true') throw new Error(`${suite} cannot run: ${reason}`);
+    console.warn(`skipping ${suite}: ${reason}`);
+  }
+  return reason;
 }

@@ -6,30 +6,13 @@
  * the next run finishing what it left. The tests share one stack and run in order.
  */
 // biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators (innerText waits and reads the rendered text), not DOM nodes
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { seedGeneratedOrders } from '@ocs/db/client';
-import { checkMySqlTestServer } from '@ocs/db/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, chromiumPath, launchBrowser, readmePicture } from './browser';
-import { type AppProcess, adminToken, repoRoot, type Stack, startStack } from './stack';
+import { type Browser, browserSuiteSkipReason, launchBrowser, readmePicture } from './browser';
+import { type AppProcess, adminToken, type Stack, startStack } from './stack';
 
-const mysql = await checkMySqlTestServer();
-const built = existsSync(resolve(repoRoot, 'apps/admin/dist/index.html'));
-const hasChromium = existsSync(chromiumPath);
-const skipReason = !mysql.available
-  ? `MariaDB not reachable (${mysql.skipReason ?? 'no answer'})`
-  : !built
-    ? 'apps/admin/dist is missing: run `vite build` first (the test script does)'
-    : !hasChromium
-      ? `no Chromium at ${chromiumPath} (apt-get install -y chromium)`
-      : null;
-if (skipReason) {
-  if (process.env.CI === 'true')
-    throw new Error(`admin runs browser tests cannot run: ${skipReason}`);
-  console.warn(`skipping the admin runs browser tests: ${skipReason}`);
-}
+const skipReason = await browserSuiteSkipReason('the admin runs browser tests');
 
 describe.skipIf(skipReason !== null)(
   'scheduler runs in the admin app (Chromium, real processes)',

@@ -8,8 +8,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { FailureGroups } from '../components/FailureGroups';
 import { OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
-import { ScrollRegion } from '../components/ScrollRegion';
 import { formatDateTime } from '../dates';
 import { useTRPC } from '../trpc';
 
@@ -129,64 +129,25 @@ export function RunPage() {
           {data.failures.length === 0 ? (
             <p>No failures.</p>
           ) : (
-            <ScrollRegion label="Failures the run ended with, by reason">
-              <table>
-                <caption>Failures the run ended with, by reason</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Orders</th>
-                    <th scope="col">Still pending</th>
-                    <th scope="col">First seen</th>
-                    <th scope="col">Last seen</th>
-                    <th scope="col">Examples</th>
-                    <th scope="col">Action</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.failures.map((g) => (
-                    <tr key={`${g.outcome}/${g.reasonCode}`} data-group={g.outcome}>
-                      <th scope="row">{outcomeLabel(g.outcome)}</th>
-                      <td>
-                        <code>{g.reasonCode ?? '—'}</code>
-                      </td>
-                      <td data-testid="group-count">{g.count}</td>
-                      <td>{g.stillPending}</td>
-                      <td>{formatDateTime(g.firstSeen)}</td>
-                      <td>{formatDateTime(g.lastSeen)}</td>
-                      <td>
-                        {g.exampleIds.map((orderId, i) => (
-                          <span key={orderId}>
-                            {i > 0 ? ', ' : ''}
-                            <Link to={`/orders/${orderId}`}>{orderId}</Link>
-                          </span>
-                        ))}
-                      </td>
-                      <td>
-                        {g.retryable && g.stillPending > 0 ? (
-                          <button
-                            type="button"
-                            disabled={retry.isPending}
-                            onClick={() =>
-                              retry.mutate({
-                                runId: id,
-                                outcome: g.outcome,
-                                reasonCode: g.reasonCode,
-                              })
-                            }
-                          >
-                            Retry {g.stillPending}
-                          </button>
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollRegion>
+            <FailureGroups
+              caption="Failures the run ended with, by reason"
+              groups={data.failures}
+              action={(g) =>
+                g.retryable && g.stillPending > 0 ? (
+                  <button
+                    type="button"
+                    disabled={retry.isPending}
+                    onClick={() =>
+                      retry.mutate({ runId: id, outcome: g.outcome, reasonCode: g.reasonCode })
+                    }
+                  >
+                    Retry {g.stillPending}
+                  </button>
+                ) : (
+                  '—'
+                )
+              }
+            />
           )}
           <div className="actions">
             <button
