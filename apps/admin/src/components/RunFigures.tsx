@@ -1,5 +1,12 @@
 /** A run's progress and its counts by outcome, labelled from @ocs/domain's outcome table. */
-import { outcomeLabel, outcomes, runStatusTable } from '@ocs/domain';
+import {
+  type Outcome,
+  outcomeLabel,
+  outcomes,
+  outcomeTable,
+  retryableOutcomes,
+  runStatusTable,
+} from '@ocs/domain';
 import type { Outputs } from '../api-types';
 import { ScrollRegion } from './ScrollRegion';
 
@@ -75,5 +82,21 @@ export function OutcomeCounts({ run, caption }: { run: Run; caption: string }) {
         </tbody>
       </table>
     </ScrollRegion>
+  );
+}
+
+const sumOf = (run: Pick<Run, 'counts'>, keys: readonly Outcome[]) =>
+  keys.reduce((n, key) => n + run.counts[key], 0);
+
+/** Orders a later run may still complete: the retryable outcomes of the table. */
+export function leftBy(run: Pick<Run, 'counts'>): number {
+  return sumOf(run, retryableOutcomes);
+}
+
+/** Orders the run left without a call recording them (the table's run-scope outcomes). */
+export function leftByTheRunItself(run: Pick<Run, 'counts'>): number {
+  return sumOf(
+    run,
+    outcomes.filter((o) => outcomeTable[o].scope === 'run'),
   );
 }

@@ -9,7 +9,12 @@ import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { FailureGroups } from '../components/FailureGroups';
-import { OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
+import {
+  leftByTheRunItself,
+  OutcomeCounts,
+  RunProgress,
+  RunStatus,
+} from '../components/RunFigures';
 import { formatDateTime } from '../dates';
 import { useTRPC } from '../trpc';
 
@@ -111,17 +116,12 @@ export function RunPage() {
           <RunProgress run={data.run} now={new Date()} />
           <OutcomeCounts run={data.run} caption="Orders by outcome" />
 
-          {data.run.counts.not_tried +
-            data.run.counts.request_failed +
-            data.run.counts.unreachable >
-          0 ? (
+          {leftByTheRunItself(data.run) > 0 ? (
             <p className="hint">
-              {data.run.counts.not_tried +
-                data.run.counts.request_failed +
-                data.run.counts.unreachable}{' '}
-              orders were left by the run itself (not tried, request failed or server unreachable):
-              no call recorded a failure for them, so they are not in a group below. They are still
-              pending: the next run takes them ("Run now" on the Runs page).
+              {leftByTheRunItself(data.run)} orders were left by the run itself (not tried, request
+              failed or server unreachable): no call recorded a failure for them, so they are not in
+              a group below. They are still pending: the next run takes them ("Run now" on the Runs
+              page).
             </p>
           ) : null}
 

@@ -8,7 +8,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { Link } from 'react-router';
 import type { Outputs } from '../api-types';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
+import { leftBy, OutcomeCounts, RunProgress, RunStatus } from '../components/RunFigures';
 import { ScrollRegion } from '../components/ScrollRegion';
 import { formatDateTime } from '../dates';
 import { useTRPC } from '../trpc';
@@ -133,14 +133,7 @@ export function RunsPage() {
                       </td>
                       <td>{formatDateTime(run.finishedAt)}</td>
                       <td>{run.counts.completed}</td>
-                      <td>
-                        {run.counts.not_notified +
-                          run.counts.not_updated +
-                          run.counts.claimed_elsewhere +
-                          run.counts.request_failed +
-                          run.counts.unreachable +
-                          run.counts.not_tried}
-                      </td>
+                      <td>{leftBy(run)}</td>
                     </tr>
                   ))}
                 </tbody>
