@@ -17,18 +17,10 @@ const intro = `# Configuration
 
 <!-- Generated from apps/*/src/config.ts by pnpm env:generate; edit the schemas, not this file. -->
 
-All three apps read configuration the same way (\`@ocs/config\`): one zod schema per app
-(\`apps/*/src/config.ts\`) whose entries carry their environment variable, description and
-default (\`.meta({ env, description })\`), and for the server an optional JSON settings file
-under the environment (\`SETTINGS_FILE=appsettings.json\`, keyed by the config path column).
-A bad value stops start-up with one message naming every bad key
-(\`Invalid server configuration: PORT (port): …\`), never echoing a value. Each app's
-\`.env.example\` and the tables below are generated from the schemas by \`pnpm env:generate\`
-(a test fails when they are stale); start an app with one by
-\`node --env-file=.env dist/main.js\`.
-
-To add a variable, add its entry with \`.meta({ env: 'NAME', description: '…' })\` to the app's
-schema and run \`pnpm env:generate\`.
+Every variable each app reads, its config path (the key in the server's \`SETTINGS_FILE\`) and
+its default. How the apps read them, and what a bad value does:
+[operations.md](operations.md#configuration). To add a variable, give the app's schema one
+entry with \`.meta({ env: 'NAME', description: '…' })\` and run \`pnpm env:generate\`.
 `;
 
 const sections = Object.entries(apps).map(
