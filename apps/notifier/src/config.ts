@@ -1,18 +1,32 @@
 /** The notifier's configuration: environment variables, validated once at start-up. */
-import { type AppConfigSource, loadConfig as loadAppConfig } from '@ocs/config';
+import { type AppConfigSource, int, loadConfig as loadAppConfig, logLevel } from '@ocs/config';
 import { z } from 'zod';
 import type { FaultsInput } from './faults.js';
 
-const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
-
+/** Every variable the notifier reads, each with its env name, description and default. */
 export const configSchema = z.object({
-  port: z.coerce.number().int().min(0).max(65_535).default(5002),
-  host: z.string().min(1).default('127.0.0.1'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  authHeader: z.string().min(1).optional(),
+  port: int(0)
+    .max(65_535)
+    .default(5002)
+    .meta({ env: 'PORT', description: 'Port to listen on (0 = any free port)' }),
+  host: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .meta({ env: 'HOST', description: 'Interface to listen on' }),
+  logLevel: logLevel
+    .default('info')
+    .meta({ env: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' }),
+  authHeader: z.string().min(1).optional().meta({
+    env: 'AUTH_HEADER',
+    description: 'When set, notification requests must send this Authorization header',
+  }),
   faults: z
     .object({
-      failureRate: z.coerce.number().min(0).max(1).default(0),
+      failureRate: z.coerce.number().min(0).max(1).default(0).meta({
+        env: 'FAULT_FAILURE_RATE',
+        description: 'Chance (0..1) that a notification fails',
+      }),
       failingOrderIds: z
         .union([
           z.array(z.number()),
@@ -26,16 +40,34 @@ export const configSchema = z.object({
                 .filter((id) => id > 0),
             ),
         ])
-        .default([]),
-      failFirstAttempts: intFromEnv(0),
-      failStatus: z.coerce.number().int().min(400).max(599).default(500),
-      retryAfterSeconds: z.coerce.number().int().nonnegative().optional(),
-      latencyMs: intFromEnv(0),
-      jitterMs: intFromEnv(0),
+        .default([])
+        .meta({
+          env: 'FAULT_FAILING_ORDER_IDS',
+          description: 'Order ids that always fail, comma-separated',
+        }),
+      failFirstAttempts: int(0).default(0).meta({
+        env: 'FAULT_FAIL_FIRST_ATTEMPTS',
+        description: "Each order's first N requests fail",
+      }),
+      failStatus: int(400)
+        .max(599)
+        .default(500)
+        .meta({ env: 'FAULT_FAIL_STATUS', description: 'HTTP status of an injected failure' }),
+      retryAfterSeconds: int(0).optional().meta({
+        env: 'FAULT_RETRY_AFTER_SECONDS',
+        description: 'Retry-After sent with injected failures',
+      }),
+      latencyMs: int(0)
+        .default(0)
+        .meta({ env: 'FAULT_LATENCY_MS', description: 'Added to every notification request' }),
+      jitterMs: int(0)
+        .default(0)
+        .meta({ env: 'FAULT_JITTER_MS', description: 'Plus a random 0..N ms' }),
       down: z
         .enum(['refuse', '503', 'false'])
         .default('false')
-        .transform((value) => (value === 'refuse' || value === '503' ? value : false)),
+        .transform((value) => (value === 'refuse' || value === '503' ? value : false))
+        .meta({ env: 'FAULT_DOWN', description: 'refuse (drop connections), 503, or false' }),
     })
     // What the fault controller takes (it parses with faultsSchema once more).
     .transform((faults): FaultsInput => faults),
@@ -45,42 +77,9 @@ export type NotifierConfig = z.output<typeof configSchema>;
 
 export { ConfigError } from '@ocs/config';
 
-/** Environment variable → path in the config. */
-export const envKeys = {
-  PORT: 'port',
-  HOST: 'host',
-  LOG_LEVEL: 'logLevel',
-  AUTH_HEADER: 'authHeader',
-  FAULT_FAILURE_RATE: 'faults.failureRate',
-  FAULT_FAILING_ORDER_IDS: 'faults.failingOrderIds',
-  FAULT_FAIL_FIRST_ATTEMPTS: 'faults.failFirstAttempts',
-  FAULT_FAIL_STATUS: 'faults.failStatus',
-  FAULT_RETRY_AFTER_SECONDS: 'faults.retryAfterSeconds',
-  FAULT_LATENCY_MS: 'faults.latencyMs',
-  FAULT_JITTER_MS: 'faults.jitterMs',
-  FAULT_DOWN: 'faults.down',
-} as const;
-
-export const envDescriptions: Record<keyof typeof envKeys, string> = {
-  PORT: 'Port to listen on (0 = any free port)',
-  HOST: 'Interface to listen on',
-  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
-  AUTH_HEADER: 'When set, notification requests must send this Authorization header',
-  FAULT_FAILURE_RATE: 'Chance (0..1) that a notification fails',
-  FAULT_FAILING_ORDER_IDS: 'Order ids that always fail, comma-separated',
-  FAULT_FAIL_FIRST_ATTEMPTS: "Each order's first N requests fail",
-  FAULT_FAIL_STATUS: 'HTTP status of an injected failure',
-  FAULT_RETRY_AFTER_SECONDS: 'Retry-After sent with injected failures',
-  FAULT_LATENCY_MS: 'Added to every notification request',
-  FAULT_JITTER_MS: 'Plus a random 0..N ms',
-  FAULT_DOWN: 'refuse (drop connections), 503, or false',
-};
-
 export const configSource: AppConfigSource<typeof configSchema> = {
   app: 'notifier',
   schema: configSchema,
-  envKeys,
-  descriptions: envDescriptions,
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): NotifierConfig {

@@ -4,16 +4,16 @@
  * A bad value stops start-up with one message naming the key.
  */
 import { roles } from '@ocs/api';
-import { type AppConfigSource, loadConfig as loadAppConfig } from '@ocs/config';
+import {
+  type AppConfigSource,
+  bool,
+  int,
+  loadConfig as loadAppConfig,
+  logLevel,
+} from '@ocs/config';
 import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
 import { notifierClientOptionsSchema } from '@ocs/notifier-client';
 import { z } from 'zod';
-
-const bool = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
-]);
-const int = (min: number) => z.coerce.number().int().min(min);
 
 const roleSchema = z.enum(roles);
 
@@ -44,36 +44,79 @@ const tokensSchema = z.union([
 
 const databaseSchema = z
   .object({
-    /** `mysql://…` for MySQL/MariaDB, `file:…` for the embedded database. */
-    url: z.string().optional(),
-    host: z.string().optional(),
-    port: int(1).max(65535).optional(),
-    user: z.string().optional(),
-    password: z.string().optional(),
-    name: z.string().optional(),
-    tls: bool.default(false),
-    embeddedFile: z.string().default('.data/orders.db'),
-    migrateOnStart: bool.default(true),
+    url: z.string().optional().meta({
+      env: 'DATABASE_URL',
+      description:
+        'mysql://user:password@host:3306/db (a cluster: host1:3306,host2:3306,...) or file:path.db; unset = the embedded database',
+    }),
+    host: z.string().optional().meta({
+      env: 'DB_HOST',
+      description:
+        'MySQL host, or hosts of a cluster in the order to use them (h1,h2:3307); instead of DATABASE_URL: host, user and name are then required',
+    }),
+    port: int(1).max(65535).optional().meta({
+      env: 'DB_PORT',
+      description: 'MySQL port of the hosts given without one (default 3306)',
+    }),
+    user: z
+      .string()
+      .optional()
+      .meta({ env: 'DB_USER', description: 'MySQL user (URL-encoded for you)' }),
+    password: z
+      .string()
+      .optional()
+      .meta({ env: 'DB_PASSWORD', description: 'MySQL password (URL-encoded for you)' }),
+    name: z.string().optional().meta({ env: 'DB_NAME', description: 'MySQL database name' }),
+    tls: bool.default(false).meta({ env: 'DB_TLS', description: 'Connect to MySQL over TLS' }),
+    embeddedFile: z.string().default('.data/orders.db').meta({
+      env: 'EMBEDDED_DB_FILE',
+      description: 'The embedded database file when no MySQL is configured',
+    }),
+    migrateOnStart: bool
+      .default(true)
+      .meta({ env: 'DB_MIGRATE_ON_START', description: 'Apply pending migrations at start-up' }),
     /** Defaults to true for the embedded database, false for MySQL. */
-    seedDemoOnStart: bool.optional(),
-    chunkSize: int(1).max(20000).default(5000),
-    /**
-     * MySQL: the longest one statement may take, the wait for a pooled connection included;
-     * also the server's statement limit (MariaDB `max_statement_time`).
-     */
-    queryTimeoutMs: int(100).default(10_000),
-    /** MySQL: the longest opening a connection (TCP and handshake) may take. */
-    connectTimeoutMs: int(100).default(5_000),
-    /** MySQL: idle time before TCP keep-alive probes start on a pooled connection. */
-    keepAliveInitialDelayMs: int(1000).default(5_000),
-    /** `/readyz` and the health procedure: how long the database ping may take. */
-    pingTimeoutMs: int(50).default(800),
-    /** How often the background probe pings the database (`ocs_database_up`, log lines). */
-    probeIntervalMs: int(100).default(1_000),
-    /** Several hosts: how long a node that failed is left alone before it is pinged again. */
-    restoreNodeAfterMs: int(100).default(2_000),
-    /** MariaDB Galera: `wsrep_sync_wait` of every connection (1 = causal reads; 0 = off). */
-    wsrepSyncWait: int(0).max(15).default(1),
+    seedDemoOnStart: bool.optional().meta({
+      env: 'DB_SEED_DEMO_ON_START',
+      description: 'Load the five demo orders into an empty database (default: embedded only)',
+    }),
+    chunkSize: int(1)
+      .max(20000)
+      .default(5000)
+      .meta({ env: 'DB_CHUNK_SIZE', description: 'Ids per SQL statement (at most 20000)' }),
+    // The wait for a pooled connection counts: a pool that is exhausted is as slow as a query.
+    queryTimeoutMs: int(100).default(10_000).meta({
+      env: 'DB_QUERY_TIMEOUT_MS',
+      description:
+        'MySQL: deadline of one statement, waiting for a connection included; also the server limit (MariaDB max_statement_time)',
+    }),
+    connectTimeoutMs: int(100).default(5_000).meta({
+      env: 'DB_CONNECT_TIMEOUT_MS',
+      description: 'MySQL: deadline for opening a connection',
+    }),
+    keepAliveInitialDelayMs: int(1000).default(5_000).meta({
+      env: 'DB_KEEPALIVE_DELAY_MS',
+      description: 'MySQL: idle time before TCP keep-alive probes start on a connection',
+    }),
+    pingTimeoutMs: int(50).default(800).meta({
+      env: 'DB_PING_TIMEOUT_MS',
+      description: 'Deadline of the database ping behind /readyz and the health procedure',
+    }),
+    probeIntervalMs: int(100).default(1_000).meta({
+      env: 'DB_PROBE_INTERVAL_MS',
+      description:
+        'How often the background probe pings the database (ocs_database_up, outage log lines)',
+    }),
+    restoreNodeAfterMs: int(100).default(2_000).meta({
+      env: 'DB_RESTORE_NODE_AFTER_MS',
+      description:
+        'Several hosts: how long a node that refused, reset, timed out or answered 1047 is left alone before it is pinged and used again',
+    }),
+    wsrepSyncWait: int(0).max(15).default(1).meta({
+      env: 'DB_WSREP_SYNC_WAIT',
+      description:
+        'MariaDB Galera: wsrep_sync_wait of every connection (1 = reads see what other nodes committed; 0 = off)',
+    }),
   })
   .transform((db, ctx) => {
     const { host, port, user, password, name, tls, ...rest } = db;
@@ -111,59 +154,155 @@ const databaseSchema = z
 // Its concurrency and batch defaults are raised for the server's calls of a thousand orders:
 // at 20 ms of notifier latency, 8 x 50 left calls waiting on round trips (see the README's
 // benchmark figures). Unset, concurrency depends on the protocol (`notifierConcurrency`).
+const notifierOption = notifierClientOptionsSchema.shape;
 const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).extend({
-  baseUrl: notifierClientOptionsSchema.shape.baseUrl.default('http://127.0.0.1:5002'),
-  concurrency: notifierClientOptionsSchema.shape.concurrency.unwrap().optional(),
-  batchSize: notifierClientOptionsSchema.shape.batchSize.unwrap().default(100),
+  baseUrl: notifierOption.baseUrl
+    .default('http://127.0.0.1:5002')
+    .meta({ env: 'NOTIFIER_BASE_URL', description: 'The notification service' }),
+  protocol: notifierOption.protocol.meta({
+    env: 'NOTIFIER_PROTOCOL',
+    description: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
+  }),
+  maxAttempts: notifierOption.maxAttempts.meta({
+    env: 'NOTIFIER_MAX_ATTEMPTS',
+    description: 'Attempts per notification, the first included',
+  }),
+  initialDelayMs: notifierOption.initialDelayMs.meta({
+    env: 'NOTIFIER_INITIAL_DELAY_MS',
+    description: 'First retry delay (exponential backoff with jitter)',
+  }),
+  maxDelayMs: notifierOption.maxDelayMs.meta({
+    env: 'NOTIFIER_MAX_DELAY_MS',
+    description: 'Longest retry delay',
+  }),
+  attemptTimeoutMs: notifierOption.attemptTimeoutMs.meta({
+    env: 'NOTIFIER_ATTEMPT_TIMEOUT_MS',
+    description: 'Timeout of one attempt',
+  }),
+  legacyTimeoutMs: notifierOption.legacyTimeoutMs.meta({
+    env: 'NOTIFIER_LEGACY_TIMEOUT_MS',
+    description: 'legacy: how long a GET waits for its answer',
+  }),
+  retryUnconfirmed: notifierOption.retryUnconfirmed.meta({
+    env: 'NOTIFIER_RETRY_UNCONFIRMED',
+    description:
+      'legacy: retry a GET that may have been delivered (else it is held for an operator)',
+  }),
+  breakerThreshold: notifierOption.breakerThreshold.meta({
+    env: 'NOTIFIER_BREAKER_THRESHOLD',
+    description: 'Consecutive failures that open the circuit breaker',
+  }),
+  halfOpenAfterMs: notifierOption.halfOpenAfterMs.meta({
+    env: 'NOTIFIER_HALF_OPEN_AFTER_MS',
+    description: 'How long the breaker stays open before a trial call',
+  }),
+  concurrency: notifierOption.concurrency.unwrap().optional().meta({
+    env: 'NOTIFIER_CONCURRENCY',
+    description:
+      'Notification requests in flight at once; unset: 16 (v1, 100 orders each), 32 (legacy, one order each)',
+  }),
+  batchSize: notifierOption.batchSize.unwrap().default(100).meta({
+    env: 'NOTIFIER_BATCH_SIZE',
+    description: 'Orders per v1 batch request (at most 500)',
+  }),
+  maxRetryAfterMs: notifierOption.maxRetryAfterMs.meta({
+    env: 'NOTIFIER_MAX_RETRY_AFTER_MS',
+    description: 'A longer Retry-After fails the order at once',
+  }),
+  authHeader: notifierOption.authHeader.meta({
+    env: 'NOTIFIER_AUTH_HEADER',
+    description: 'Authorization header sent to the notification service',
+  }),
 });
 
+/**
+ * Every variable the server reads, each declared once: its env name, description and default
+ * sit on its schema entry (`.meta`), from which the loader, `.env.example` and
+ * docs/configuration.md are made. A settings file uses the same paths.
+ */
 export const configSchema = z
   .object({
-    host: z.string().default('127.0.0.1'),
-    port: int(0).max(65535).default(5000),
-    logLevel: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /**
-     * Namespace of the idempotency keys. Two installations sharing one notification service
-     * must differ; when unset, an id generated at the first start is kept in the database.
-     */
+    host: z
+      .string()
+      .default('127.0.0.1')
+      .meta({ env: 'HOST', description: 'Interface to listen on' }),
+    port: int(0)
+      .max(65535)
+      .default(5000)
+      .meta({ env: 'PORT', description: 'Port to listen on (0 = any free port)' }),
+    logLevel: logLevel
+      .default('info')
+      .meta({ env: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' }),
+    // Two installations sharing one notification service must differ.
     installationId: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores')
-      .optional(),
-    /** How long SIGTERM waits for calls in flight before it stops their notifications. */
-    shutdownGraceMs: int(0).default(20_000),
+      .optional()
+      .meta({
+        env: 'INSTALLATION_ID',
+        description:
+          'Namespace of the idempotency keys; unset = one generated at first start and kept in the database',
+      }),
+    shutdownGraceMs: int(0).default(20_000).meta({
+      env: 'SHUTDOWN_GRACE_MS',
+      description:
+        'How long SIGTERM lets calls in flight finish before it stops their notifications',
+    }),
     database: databaseSchema,
     notifier: notifierSchema,
     completion: z.object({
-      /** How long a call's claims keep other calls (and replicas) away from its orders. */
-      claimLeaseMs: int(1000).default(600_000),
-      /**
-       * How long a call sends notifications; then it stops, finishes what was acknowledged
-       * and answers the rest as retryable. Unset: half of the claim lease.
-       */
-      deadlineMs: int(100).optional(),
-      /**
-       * How long a call keeps retrying the ledger writes of notifications it already sent
-       * while the database is unreachable (giving up means sending them again later).
-       */
-      ledgerWriteRetryMs: int(0).default(60_000),
-      /**
-       * legacy: hold an order whose notification got no answer (it may have been delivered)
-       * for an operator, instead of sending it again once its claim's lease ends.
-       */
-      holdUnconfirmed: bool.default(false),
+      claimLeaseMs: int(1000).default(600_000).meta({
+        env: 'CLAIM_LEASE_MS',
+        description:
+          "How long a call's claims keep other calls away (at least COMPLETION_DEADLINE_MS + one notification attempt + LEDGER_WRITE_RETRY_MS + 2 x DB_QUERY_TIMEOUT_MS, and twice one order's worst notification time)",
+      }),
+      // Then it finishes what was acknowledged. Unset: see defaultDeadlineMs.
+      deadlineMs: int(100).optional().meta({
+        env: 'COMPLETION_DEADLINE_MS',
+        description:
+          'How long a call sends notifications before it stops and answers the rest as retryable (default: half of CLAIM_LEASE_MS, less if the lease needs it)',
+      }),
+      // Giving up means sending those notifications again later.
+      ledgerWriteRetryMs: int(0).default(60_000).meta({
+        env: 'LEDGER_WRITE_RETRY_MS',
+        description:
+          'How long ledger writes of sent notifications are retried while the database is unreachable',
+      }),
+      holdUnconfirmed: bool.default(false).meta({
+        env: 'HOLD_UNCONFIRMED',
+        description:
+          'legacy: hold an unanswered (maybe delivered) notification for an operator instead of resending it after the lease',
+      }),
     }),
-    requirements: z.object({ minimumAgeMonths: int(0).default(6) }),
+    requirements: z.object({
+      minimumAgeMonths: int(0).default(6).meta({
+        env: 'MINIMUM_AGE_MONTHS',
+        description: 'Calendar months an order must be old to complete',
+      }),
+    }),
     limits: z.object({
-      maxIdsPerCall: int(1).default(10000),
-      bodyLimitBytes: int(1024).default(1024 * 1024),
-      maxBatchSize: int(1).max(100).default(10),
+      maxIdsPerCall: int(1)
+        .default(10000)
+        .meta({ env: 'MAX_IDS_PER_CALL', description: 'Most ids one completion call may carry' }),
+      bodyLimitBytes: int(1024)
+        .default(1024 * 1024)
+        .meta({
+          env: 'BODY_LIMIT_BYTES',
+          description: 'Largest request body; larger ones get 413 before they are read',
+        }),
+      maxBatchSize: int(1).max(100).default(10).meta({
+        env: 'MAX_BATCH_SIZE',
+        description: 'Most procedures in one batched tRPC request (at most 100)',
+      }),
     }),
-    auth: z.object({ tokens: tokensSchema }),
+    auth: z.object({
+      tokens: tokensSchema.meta({
+        env: 'AUTH_TOKENS',
+        description: 'Required: token:role,... (roles scheduler, admin; tokens of 16+ characters)',
+      }),
+    }),
     http: z.object({
-      /** Exact origins (`https://admin.example`) allowed to call from a browser; none = no CORS. */
+      // Exact origins (`https://admin.example`); a path or a trailing slash is cut off.
       corsOrigins: z
         .union([
           z.array(z.string()),
@@ -175,9 +314,15 @@ export const configSchema = z
           ),
         ])
         .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)))
-        .default([]),
-      /** The admin app's built files; defaults to apps/admin/dist when that exists. */
-      staticDir: z.string().optional(),
+        .default([])
+        .meta({
+          env: 'CORS_ORIGINS',
+          description: 'Origins allowed to call from a browser, comma-separated; empty = no CORS',
+        }),
+      staticDir: z.string().optional().meta({
+        env: 'STATIC_DIR',
+        description: "The admin app's built files (default apps/admin/dist when it exists)",
+      }),
     }),
   })
   .transform((config) => ({
@@ -274,130 +419,9 @@ export { ConfigError } from '@ocs/config';
 
 type Env = Record<string, string | undefined>;
 
-/** Environment variable → path in the config; the table in the README lists the same. */
-export const envKeys = {
-  HOST: 'host',
-  PORT: 'port',
-  LOG_LEVEL: 'logLevel',
-  INSTALLATION_ID: 'installationId',
-  SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
-  CLAIM_LEASE_MS: 'completion.claimLeaseMs',
-  COMPLETION_DEADLINE_MS: 'completion.deadlineMs',
-  LEDGER_WRITE_RETRY_MS: 'completion.ledgerWriteRetryMs',
-  HOLD_UNCONFIRMED: 'completion.holdUnconfirmed',
-  DATABASE_URL: 'database.url',
-  DB_HOST: 'database.host',
-  DB_PORT: 'database.port',
-  DB_USER: 'database.user',
-  DB_PASSWORD: 'database.password',
-  DB_NAME: 'database.name',
-  DB_TLS: 'database.tls',
-  EMBEDDED_DB_FILE: 'database.embeddedFile',
-  DB_MIGRATE_ON_START: 'database.migrateOnStart',
-  DB_SEED_DEMO_ON_START: 'database.seedDemoOnStart',
-  DB_CHUNK_SIZE: 'database.chunkSize',
-  DB_QUERY_TIMEOUT_MS: 'database.queryTimeoutMs',
-  DB_CONNECT_TIMEOUT_MS: 'database.connectTimeoutMs',
-  DB_KEEPALIVE_DELAY_MS: 'database.keepAliveInitialDelayMs',
-  DB_PING_TIMEOUT_MS: 'database.pingTimeoutMs',
-  DB_PROBE_INTERVAL_MS: 'database.probeIntervalMs',
-  DB_RESTORE_NODE_AFTER_MS: 'database.restoreNodeAfterMs',
-  DB_WSREP_SYNC_WAIT: 'database.wsrepSyncWait',
-  NOTIFIER_BASE_URL: 'notifier.baseUrl',
-  NOTIFIER_PROTOCOL: 'notifier.protocol',
-  NOTIFIER_MAX_ATTEMPTS: 'notifier.maxAttempts',
-  NOTIFIER_INITIAL_DELAY_MS: 'notifier.initialDelayMs',
-  NOTIFIER_MAX_DELAY_MS: 'notifier.maxDelayMs',
-  NOTIFIER_ATTEMPT_TIMEOUT_MS: 'notifier.attemptTimeoutMs',
-  NOTIFIER_BREAKER_THRESHOLD: 'notifier.breakerThreshold',
-  NOTIFIER_HALF_OPEN_AFTER_MS: 'notifier.halfOpenAfterMs',
-  NOTIFIER_CONCURRENCY: 'notifier.concurrency',
-  NOTIFIER_BATCH_SIZE: 'notifier.batchSize',
-  NOTIFIER_MAX_RETRY_AFTER_MS: 'notifier.maxRetryAfterMs',
-  NOTIFIER_AUTH_HEADER: 'notifier.authHeader',
-  NOTIFIER_RETRY_UNCONFIRMED: 'notifier.retryUnconfirmed',
-  NOTIFIER_LEGACY_TIMEOUT_MS: 'notifier.legacyTimeoutMs',
-  MINIMUM_AGE_MONTHS: 'requirements.minimumAgeMonths',
-  MAX_IDS_PER_CALL: 'limits.maxIdsPerCall',
-  BODY_LIMIT_BYTES: 'limits.bodyLimitBytes',
-  MAX_BATCH_SIZE: 'limits.maxBatchSize',
-  AUTH_TOKENS: 'auth.tokens',
-  CORS_ORIGINS: 'http.corsOrigins',
-  STATIC_DIR: 'http.staticDir',
-} as const;
-
-/** What each variable is for: `.env.example` and the README table are generated from this. */
-export const envDescriptions: Record<keyof typeof envKeys, string> = {
-  HOST: 'Interface to listen on',
-  PORT: 'Port to listen on (0 = any free port)',
-  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
-  INSTALLATION_ID:
-    'Namespace of the idempotency keys; unset = one generated at first start and kept in the database',
-  SHUTDOWN_GRACE_MS:
-    'How long SIGTERM lets calls in flight finish before it stops their notifications',
-  CLAIM_LEASE_MS:
-    "How long a call's claims keep other calls away (at least COMPLETION_DEADLINE_MS + one notification attempt + LEDGER_WRITE_RETRY_MS + 2 x DB_QUERY_TIMEOUT_MS, and twice one order's worst notification time)",
-  COMPLETION_DEADLINE_MS:
-    'How long a call sends notifications before it stops and answers the rest as retryable (default: half of CLAIM_LEASE_MS, less if the lease needs it)',
-  LEDGER_WRITE_RETRY_MS:
-    'How long ledger writes of sent notifications are retried while the database is unreachable',
-  HOLD_UNCONFIRMED:
-    'legacy: hold an unanswered (maybe delivered) notification for an operator instead of resending it after the lease',
-  DATABASE_URL:
-    'mysql://user:password@host:3306/db (a cluster: host1:3306,host2:3306,...) or file:path.db; unset = the embedded database',
-  DB_HOST:
-    'MySQL host, or hosts of a cluster in the order to use them (h1,h2:3307); instead of DATABASE_URL: host, user and name are then required',
-  DB_PORT: 'MySQL port of the hosts given without one (default 3306)',
-  DB_USER: 'MySQL user (URL-encoded for you)',
-  DB_PASSWORD: 'MySQL password (URL-encoded for you)',
-  DB_NAME: 'MySQL database name',
-  DB_TLS: 'Connect to MySQL over TLS',
-  EMBEDDED_DB_FILE: 'The embedded database file when no MySQL is configured',
-  DB_MIGRATE_ON_START: 'Apply pending migrations at start-up',
-  DB_SEED_DEMO_ON_START:
-    'Load the five demo orders into an empty database (default: embedded only)',
-  DB_CHUNK_SIZE: 'Ids per SQL statement (at most 20000)',
-  DB_QUERY_TIMEOUT_MS:
-    'MySQL: deadline of one statement, waiting for a connection included; also the server limit (MariaDB max_statement_time)',
-  DB_CONNECT_TIMEOUT_MS: 'MySQL: deadline for opening a connection',
-  DB_KEEPALIVE_DELAY_MS: 'MySQL: idle time before TCP keep-alive probes start on a connection',
-  DB_PING_TIMEOUT_MS: 'Deadline of the database ping behind /readyz and the health procedure',
-  DB_PROBE_INTERVAL_MS:
-    'How often the background probe pings the database (ocs_database_up, outage log lines)',
-  DB_RESTORE_NODE_AFTER_MS:
-    'Several hosts: how long a node that refused, reset, timed out or answered 1047 is left alone before it is pinged and used again',
-  DB_WSREP_SYNC_WAIT:
-    'MariaDB Galera: wsrep_sync_wait of every connection (1 = reads see what other nodes committed; 0 = off)',
-  NOTIFIER_BASE_URL: 'The notification service',
-  NOTIFIER_PROTOCOL: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
-  NOTIFIER_MAX_ATTEMPTS: 'Attempts per notification, the first included',
-  NOTIFIER_INITIAL_DELAY_MS: 'First retry delay (exponential backoff with jitter)',
-  NOTIFIER_MAX_DELAY_MS: 'Longest retry delay',
-  NOTIFIER_ATTEMPT_TIMEOUT_MS: 'Timeout of one attempt',
-  NOTIFIER_BREAKER_THRESHOLD: 'Consecutive failures that open the circuit breaker',
-  NOTIFIER_HALF_OPEN_AFTER_MS: 'How long the breaker stays open before a trial call',
-  NOTIFIER_CONCURRENCY:
-    'Notification requests in flight at once; unset: 16 (v1, 100 orders each), 32 (legacy, one order each)',
-  NOTIFIER_BATCH_SIZE: 'Orders per v1 batch request (at most 500)',
-  NOTIFIER_MAX_RETRY_AFTER_MS: 'A longer Retry-After fails the order at once',
-  NOTIFIER_AUTH_HEADER: 'Authorization header sent to the notification service',
-  NOTIFIER_RETRY_UNCONFIRMED:
-    'legacy: retry a GET that may have been delivered (else it is held for an operator)',
-  NOTIFIER_LEGACY_TIMEOUT_MS: 'legacy: how long a GET waits for its answer',
-  MINIMUM_AGE_MONTHS: 'Calendar months an order must be old to complete',
-  MAX_IDS_PER_CALL: 'Most ids one completion call may carry',
-  BODY_LIMIT_BYTES: 'Largest request body; larger ones get 413 before they are read',
-  MAX_BATCH_SIZE: 'Most procedures in one batched tRPC request (at most 100)',
-  AUTH_TOKENS: 'Required: token:role,... (roles scheduler, admin; tokens of 16+ characters)',
-  CORS_ORIGINS: 'Origins allowed to call from a browser, comma-separated; empty = no CORS',
-  STATIC_DIR: "The admin app's built files (default apps/admin/dist when it exists)",
-};
-
 export const configSource: AppConfigSource<typeof configSchema> = {
   app: 'server',
   schema: configSchema,
-  envKeys,
-  descriptions: envDescriptions,
   settingsFile: true,
 };
 

@@ -1,4 +1,4 @@
-/** The apps' `.env.example` files and the README's table are what the schemas generate. */
+/** The apps' `.env.example` files and docs/configuration.md are what the schemas generate. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './processes.js';

@@ -1,32 +1,7 @@
-/** The rows that document an app's variables: the README table and `.env.example`. */
+/** The rows that document an app's variables: `.env.example` and docs/configuration.md. */
 import type { z } from 'zod';
+import { envVariables } from './env-variables.js';
 import type { AppConfigSource } from './load-config.js';
-
-interface Def {
-  type: string;
-  shape?: Record<string, { _zod: { def: Def } }>;
-  in?: { _zod: { def: Def } };
-  innerType?: { _zod: { def: Def } };
-  defaultValue?: unknown;
-}
-
-/** The `.default(...)` of a config path, looking through pipes, transforms and optionals. */
-function defaultAt(schema: z.ZodType, path: string): unknown {
-  let def = schema._zod.def as unknown as Def;
-  const unwrap = (d: Def): Def => (d.in ?? d.innerType)?._zod.def ?? d;
-  for (const key of path.split('.')) {
-    while (!def.shape && def !== unwrap(def)) def = unwrap(def);
-    const next = def.shape?.[key];
-    if (!next) return undefined;
-    def = next._zod.def;
-  }
-  for (;;) {
-    if (def.type === 'default') return def.defaultValue;
-    const inner = unwrap(def);
-    if (inner === def) return undefined;
-    def = inner;
-  }
-}
 
 export interface EnvRow {
   name: string;
@@ -36,25 +11,22 @@ export interface EnvRow {
   description: string;
 }
 
+const asText = (value: unknown) =>
+  value === undefined
+    ? ''
+    : Array.isArray(value)
+      ? value.join(',')
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
+
 export function describeEnv<S extends z.ZodType>(source: AppConfigSource<S>): EnvRow[] {
-  return Object.entries(source.envKeys).map(([name, path]) => {
-    const value = defaultAt(source.schema, path);
-    const description = source.descriptions[name];
-    if (!description) throw new Error(`${source.app}: ${name} has no description`);
-    return {
-      name,
-      path,
-      default:
-        value === undefined
-          ? ''
-          : Array.isArray(value)
-            ? value.join(',')
-            : typeof value === 'string'
-              ? value
-              : JSON.stringify(value),
-      description,
-    };
-  });
+  return envVariables(source.schema).map((variable) => ({
+    name: variable.env,
+    path: variable.path,
+    default: asText(variable.default),
+    description: variable.description,
+  }));
 }
 
 /** A `.env.example`: every variable commented out at its default, with its description. */
@@ -67,4 +39,19 @@ export function renderEnvExample<S extends z.ZodType>(source: AppConfigSource<S>
     lines.push('', `# ${row.description}`, `# ${row.name}=${row.default}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+/** A Markdown table of an app's variables: variable, config path, default, description. */
+export function renderEnvTable<S extends z.ZodType>(source: AppConfigSource<S>): string {
+  const rows = describeEnv(source).map(
+    (row) =>
+      `| \`${row.name}\` | \`${row.path}\` | ${row.default === '' ? '—' : `\`${cell(row.default)}\``} | ${cell(row.description)} |`,
+  );
+  return [
+    '| variable | config path | default | description |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }

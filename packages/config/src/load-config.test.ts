@@ -3,18 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, describeEnv, loadConfig, renderEnvExample } from './index.js';
+import { ConfigError, describeEnv, loadConfig, renderEnvExample, renderEnvTable } from './index.js';
 
 const source = {
   app: 'demo',
   settingsFile: true,
   schema: z.object({
-    port: z.coerce.number().int().max(65535).default(5000),
-    retry: z.object({ attempts: z.number().int().min(1).default(3) }),
-    secret: z.string().min(8),
+    port: z.coerce
+      .number()
+      .int()
+      .max(65535)
+      .default(5000)
+      .meta({ env: 'PORT', description: 'Port' }),
+    retry: z.object({
+      attempts: z
+        .number()
+        .int()
+        .min(1)
+        .default(3)
+        .meta({ env: 'RETRY_ATTEMPTS', description: 'Attempts' }),
+    }),
+    secret: z.string().min(8).meta({ env: 'SECRET', description: 'A secret' }),
   }),
-  envKeys: { PORT: 'port', RETRY_ATTEMPTS: 'retry.attempts', SECRET: 'secret' },
-  descriptions: { PORT: 'Port', RETRY_ATTEMPTS: 'Attempts', SECRET: 'A secret' },
 };
 
 describe('loadConfig', () => {
@@ -60,5 +70,6 @@ describe('env docs', () => {
       { name: 'SECRET', path: 'secret', default: '', description: 'A secret' },
     ]);
     expect(renderEnvExample(source)).toContain('# Port\n# PORT=5000\n');
+    expect(renderEnvTable(source)).toContain('| `SECRET` | `secret` | — | A secret |');
   });
 });

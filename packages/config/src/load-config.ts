@@ -1,23 +1,19 @@
 /**
- * Every app reads its configuration the same way: a zod schema of the config object, a table
- * from environment variable to the config path it sets, optionally a JSON settings file
- * (`SETTINGS_FILE`, the original's appsettings.json) under the environment. Parsed once at
- * start-up; a bad value stops it with one message naming every bad key.
+ * Every app reads its configuration the same way: a zod schema of the config object whose
+ * leaves name their environment variable (`.meta({ env, description })`, see
+ * env-variables.ts), optionally a JSON settings file (`SETTINGS_FILE`, the original's
+ * appsettings.json) under the environment. Parsed once at start-up; a bad value stops it with
+ * one message naming every bad key.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-
-/** Environment variable → dotted path in the config object. */
-export type EnvKeys = Readonly<Record<string, string>>;
+import { envVariables } from './env-variables.js';
 
 export interface AppConfigSource<S extends z.ZodType> {
   /** Names the app in error messages and generated docs. */
   app: string;
   schema: S;
-  envKeys: EnvKeys;
-  /** One line per variable for `.env.example` and the README. */
-  descriptions: Readonly<Record<string, string>>;
   /** Whether `SETTINGS_FILE` may name a JSON file under the environment. */
   settingsFile?: boolean;
 }
@@ -79,11 +75,12 @@ const takesBoolean = (node: JsonSchema | undefined) => node?.type === 'boolean';
 const booleanText = /^(true|false|1|0)$/;
 
 export function loadConfig<S extends z.ZodType>(source: AppConfigSource<S>, env: Env): z.output<S> {
-  const { schema, envKeys } = source;
+  const { schema } = source;
+  const variables = envVariables(schema);
   const raw: Record<string, unknown> =
     source.settingsFile && env.SETTINGS_FILE ? readSettingsFile(env.SETTINGS_FILE) : {};
   // Nested objects exist even when nothing sets them, so their defaults apply.
-  for (const path of Object.values(envKeys)) {
+  for (const { path } of variables) {
     const keys = path.split('.');
     let node = raw;
     for (const key of keys.slice(0, -1)) {
@@ -91,7 +88,7 @@ export function loadConfig<S extends z.ZodType>(source: AppConfigSource<S>, env:
       node = node[key] as Record<string, unknown>;
     }
   }
-  for (const [name, path] of Object.entries(envKeys)) {
+  for (const { env: name, path } of variables) {
     const value = env[name];
     if (value === undefined || value === '') continue;
     // Schemas that take numbers (not strings to coerce) get numbers; anything else stays a
@@ -107,7 +104,7 @@ export function loadConfig<S extends z.ZodType>(source: AppConfigSource<S>, env:
     const problems = result.error.issues.map((issue) => {
       // Array positions (`auth.tokens.0.token`) are reported on the key that holds them.
       const path = issue.path.join('.').replace(/\.\d+(\..*)?$/, '');
-      const name = Object.entries(envKeys).find(([, p]) => p === path)?.[0];
+      const name = variables.find((variable) => variable.path === path)?.env;
       // Never echo a value back: it may be a password or a token.
       return `${name ? `${name} (${path})` : path}: ${issue.message}`;
     });
