@@ -22,6 +22,10 @@
  * A run has a deadline (RUN_DEADLINE_MS): once it passes, no batch or page is sent, calls in
  * flight are cut, no retry round starts, and the run ends with a summary that counts every id
  * it read and did not finish, by why; the CLI exits 5.
+ *
+ * This file is the order of the steps; the parts live beside it: the lock (`run-lock.ts`), the
+ * deadline (`run-deadline.ts`), the stored run (`run-record.ts`), the counts (`run-tally.ts`)
+ * and what each failure means (`run-errors.ts`).
  */
 import { type CompleteOrderResponse, classifyResponse, type RequirementFailure } from '@ocs/domain';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
