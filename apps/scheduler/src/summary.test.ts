@@ -1,8 +1,8 @@
 /** The run summary as printed at the end of a run. */
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/completion-job.js';
-import { formatSummary } from '../src/summary.js';
-import { withCounts } from './summaries.js';
+import { withCounts } from '../test/summaries.js';
+import type { RunSummary } from './completion-job.js';
+import { formatSummary } from './summary.js';
 
 const base: RunSummary = withCounts({
   pending: 12,
