@@ -6,12 +6,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { ServerClient } from './client.js';
-import {
-  type CompletionJob,
-  LockHeldError,
-  type RunSummary,
-  type RunTrigger,
-} from './completion-job.js';
+import type { CompletionJob, RunSummary, RunTrigger } from './completion-job.js';
 
 export class Scheduler {
   #running: Promise<RunSummary> | null = null;
@@ -19,8 +14,6 @@ export class Scheduler {
   #timezone: string | undefined;
   #heartbeat: NodeJS.Timeout | null = null;
   #heartbeatFailed = false;
-  /** The requested run last found waiting for another scheduler's lock (said once). */
-  #waitingFor: string | null = null;
 
   constructor(
     private readonly job: CompletionJob,

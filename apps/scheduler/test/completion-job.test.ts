@@ -61,27 +61,58 @@ function job(
     token = schedulerToken,
     progress = displayedProgress().progress,
     logger = pino({ level: 'silent' }),
+    client = createServerClient(url, token),
   } = {},
 ) {
-  return new CompletionJob(
-    createServerClient(url, token),
-    { ...defaults, ...options },
-    progress,
-    logger,
-  );
+  return new CompletionJob(client, { ...defaults, ...options }, progress, logger);
 }
 
 /** A pino logger whose lines (message, level and the fields named) the test reads back. */
 function capturedLog(...fields: string[]) {
   const lines: Record<string, unknown>[] = [];
+  let waiters: { msg: string; resolve: () => void }[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
       const line = JSON.parse(String(chunk));
       lines.push(Object.fromEntries(['level', 'msg', ...fields].map((k) => [k, line[k]])));
+      waiters = waiters.filter((waiter) => {
+        if (line.msg !== waiter.msg) return true;
+        waiter.resolve();
+        return false;
+      });
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, stream), lines };
+  /** Resolves once a line with this message has been written. */
+  const logged = (msg: string) =>
+    lines.some((l) => l.msg === msg)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ msg, resolve }));
+  return { logger: pino({ level: 'debug' }, stream), lines, logged };
+}
+
+/**
+ * The real client, noting each procedure the job calls at the moment it calls it: what the
+ * job has sent is known at once, before the server has received any of it.
+ */
+function sendingClient(url = server.url) {
+  const sent: string[] = [];
+  const noting = <T extends object>(node: T, path: string): T =>
+    new Proxy(node, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof key !== 'string') return value;
+        if (key === 'mutate' || key === 'query') {
+          return (...args: unknown[]) => {
+            sent.push(path);
+            return (value as (...args: unknown[]) => unknown)(...args);
+          };
+        }
+        return noting(value as object, path ? `${path}.${key}` : key);
+      },
+    });
+  const client = noting(createServerClient(url, schedulerToken), '');
+  return { client, sent: (procedure: string) => sent.filter((p) => p === procedure).length };
 }
 
 const range = (from: number, to: number) =>
@@ -469,14 +500,18 @@ describe('CompletionJob', () => {
       open = resolve;
     });
 
-    const run = job({ batchSize: 1, batchConcurrency: 2 }).run();
+    const { client, sent } = sendingClient();
+
+    const run = job({ batchSize: 1, batchConcurrency: 2 }, { client }).run();
     await server.waitForInFlight(2);
-    // The job launches batches without waiting: a third would be here by now.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The job launches batches without waiting: had it sent a third, its call would be made
+    // by the time the server holds two (the server hears of a call only after it is made).
+    const sentWhileTwoHeld = sent('orders.complete');
     const heldAtOnce = server.inFlight;
     open();
     const summary = await run;
 
+    expect(sentWhileTwoHeld).toBe(2);
     expect(heldAtOnce).toBe(2);
     expect(server.maxInFlight).toBe(2);
     expect(summary).toMatchObject({ completed: 6 });
@@ -547,14 +582,15 @@ describe('CompletionJob', () => {
           open = resolve;
         });
 
-        const run = job({ lockTtlMs: ttl }).run();
+        const { client, sent } = sendingClient();
+
+        const run = job({ lockTtlMs: ttl }, { client }).run();
         await server.waitForInFlight(1);
+        // A renewal due now would be sent as the timer fires, within the advance.
         vi.advanceTimersByTime(every - 1);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const beforeThePeriod = server.lockRequests.length;
+        const beforeThePeriod = sent('scheduler.acquireLock');
         vi.advanceTimersByTime(1);
-        while (server.lockRequests.length < 2)
-          await new Promise((resolve) => setTimeout(resolve, 5));
+        await server.waitForLockRequests(2);
         open();
         await run;
 
@@ -581,15 +617,13 @@ describe('CompletionJob', () => {
         server.gate = new Promise((resolve) => {
           open = resolve;
         });
-        const { logger, lines } = capturedLog('err');
+        const { logger, lines, logged } = capturedLog('err');
 
         const run = job({ lockTtlMs: 3000, ...options }, { logger }).run();
         await server.waitForInFlight(1);
         duringBatch();
         vi.advanceTimersByTime(1000);
-        while (!lines.some((l) => l.msg === 'could not renew the single-runner lock')) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
+        await logged('could not renew the single-runner lock');
         open();
         const outcome = await run.then(
           (summary) => ({ summary, error: undefined }),
@@ -670,13 +704,20 @@ describe('CompletionJob', () => {
       const { logger, lines } = capturedLog('err', 'undoneIds');
 
       // Lease 1,500 ms, renewed every 1,000 (the floor): 500 ms after the lock was taken,
-      // this run can no longer know it holds it, renewals or not.
-      const run = job({ lockTtlMs: 1500, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
-      await server.waitForInFlight(1);
-      server.failLocks = 1000;
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      open();
-      const summary = await run;
+      // this run can no longer know it holds it, renewals or not. The clock the lock reads
+      // (and its renewal timer) is the test's, moved 700 ms while the first batch waits.
+      vi.useFakeTimers({ toFake: ['performance', 'setInterval', 'clearInterval'] });
+      let summary: RunSummary;
+      try {
+        const run = job({ lockTtlMs: 1500, batchSize: 1, batchConcurrency: 1 }, { logger }).run();
+        await server.waitForInFlight(1);
+        server.failLocks = 1000;
+        vi.advanceTimersByTime(700);
+        open();
+        summary = await run;
+      } finally {
+        vi.useRealTimers();
+      }
 
       expect(server.completeCalls).toEqual([[1]]);
       // Ended like a run past its deadline: what it left is counted and named (exit 6).

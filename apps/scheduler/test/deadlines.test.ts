@@ -95,7 +95,11 @@ describe('a server that never answers a completion call', () => {
     );
     expect(timedOut).toHaveLength(3);
     expect(JSON.stringify(timedOut[0])).toMatch(/within 400 ms \(CALL_TIMEOUT_MS\)/);
-    const waiting = lines.filter((l) => String(l.msg).startsWith('still waiting for'));
+    // On a loaded machine the lock request may be slow enough to warn too: only the
+    // completion calls' warnings are counted.
+    const waiting = lines.filter(
+      (l) => String(l.msg).startsWith('still waiting for') && l.procedure === 'orders.complete',
+    );
     expect(waiting.length).toBeGreaterThanOrEqual(3);
     expect(waiting[0]).toMatchObject({
       level: 40,

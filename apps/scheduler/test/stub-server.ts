@@ -86,6 +86,8 @@ export interface StubServer {
   readonly maxInFlight: number;
   /** Resolves once `count` complete calls are waiting at the gate at the same time. */
   waitForInFlight(count: number): Promise<void>;
+  /** Resolves once `count` lock requests have arrived (answered or not). */
+  waitForLockRequests(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startStubServer(): Promise<StubServer> {
   let inFlight = 0;
   let maxInFlight = 0;
   let inFlightWaiters: { count: number; resolve: () => void }[] = [];
+  let lockWaiters: { count: number; resolve: () => void }[] = [];
 
   const t = initTRPC.context<Context>().create({
     // The scheduler's client speaks superjson, as the real server does.
@@ -150,6 +153,11 @@ export async function startStubServer(): Promise<StubServer> {
         .input(z.object({ holder: z.string(), ttlMs: z.number() }))
         .mutation(async ({ input }) => {
           stub.lockRequests.push(input);
+          lockWaiters = lockWaiters.filter((waiter) => {
+            if (stub.lockRequests.length < waiter.count) return true;
+            waiter.resolve();
+            return false;
+          });
           if (stub.lockGate) await stub.lockGate;
           if (stub.failLocks > 0) {
             stub.failLocks -= 1;
@@ -320,6 +328,10 @@ export async function startStubServer(): Promise<StubServer> {
     waitForInFlight(count) {
       if (inFlight >= count) return Promise.resolve();
       return new Promise<void>((resolve) => inFlightWaiters.push({ count, resolve }));
+    },
+    waitForLockRequests(count) {
+      if (stub.lockRequests.length >= count) return Promise.resolve();
+      return new Promise<void>((resolve) => lockWaiters.push({ count, resolve }));
     },
     close: () =>
       new Promise<void>((resolve) => {

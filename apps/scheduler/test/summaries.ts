@@ -19,3 +19,28 @@ export function withCounts<T extends Flat>(s: T): T & Pick<RunSummary, 'counts' 
   };
   return { runId: null, ...s, counts };
 }
+
+/** A run of two rounds with something of each kind: completed, failed requirements, left undone. */
+export const twoRounds: RunSummary = withCounts({
+  pending: 7,
+  completed: 3,
+  notFound: 1,
+  failedRequirementOrders: 2,
+  failedRequirements: { 'ORDER.TOO_RECENT': 2, 'ORDER.NOT_FULLY_DELIVERED': 1 },
+  finishedElsewhere: 0,
+  notNotified: 1,
+  notUpdated: 0,
+  claimedElsewhere: 0,
+  requestFailed: 0,
+  unreachable: 0,
+  leftUndone: 1,
+  notTried: 0,
+  deadlineExceeded: false,
+  morePending: false,
+  lockExpired: false,
+  heldByOtherCalls: 0,
+  oldestClaimAgeMs: null,
+  heldForOperator: 0,
+  rounds: 2,
+  durationMs: 1234,
+});

@@ -1,8 +1,8 @@
 /** The run summary as printed at the end of a run. */
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/completion-job.js';
-import { formatSummary } from '../src/summary.js';
-import { withCounts } from './summaries.js';
+import { twoRounds, withCounts } from '../test/summaries.js';
+import type { RunSummary } from './completion-job.js';
+import { formatSummary } from './summary.js';
 
 const base: RunSummary = withCounts({
   pending: 12,
@@ -95,5 +95,18 @@ describe('formatSummary', () => {
         .split('\n')
         .at(-1),
     ).toBe('  stopped by the run deadline (RUN_DEADLINE_MS); more pending orders were not read');
+  });
+});
+
+describe('formatSummary of a run of two rounds', () => {
+  it('lists completed and failed counts by reason', () => {
+    const text = formatSummary(twoRounds);
+    expect(text).toContain('completed:                  3');
+    expect(text).toContain('requirements not met:       2 orders');
+    expect(text).toContain('ORDER.NOT_FULLY_DELIVERED: 1');
+    expect(text).toContain('ORDER.TOO_RECENT: 2');
+    expect(text).toContain('not notified:             1');
+    expect(text).toContain('left undone:                1');
+    expect(text).toContain('1.2 s, 2 rounds');
   });
 });

@@ -6,9 +6,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunSummary } from '../src/completion-job.js';
-import { createProgress } from '../src/progress.js';
-import { withCounts } from './summaries.js';
+import { withCounts } from '../test/summaries.js';
+import type { RunSummary } from './completion-job.js';
+import { createProgress } from './progress.js';
 
 afterEach(() => {
   vi.useRealTimers();
