@@ -229,11 +229,11 @@ for (const { kind, skip } of suites) {
 
     it('lets the admin read orders by id and list them by state', async () => {
       const admin = client(stack.serverUrl, adminToken);
-      const order = await admin.orders.byId.query({ id: 2 });
+      const { order } = await admin.orders.detail.query({ id: 2 });
       expect(order).toMatchObject({ id: 2, state: 'FINISHED', lines: [{}, {}] });
       const finished = await admin.orders.list.query({ state: 'FINISHED', limit: 10 });
       expect(finished.orders.map((o) => o.id)).toEqual([2, 3]);
-      const missing = await trpcError(admin.orders.byId.query({ id: 999999 }));
+      const missing = await trpcError(admin.orders.detail.query({ id: 999999 }));
       expect(missing.data?.httpStatus).toBe(404);
     });
 
@@ -246,7 +246,7 @@ for (const { kind, skip } of suites) {
       });
 
       const admin = client(stack.serverUrl, adminToken);
-      const run = await admin.calls.byId.query({ id: callId });
+      const run = await admin.calls.detail.query({ id: callId });
       expect(run).toMatchObject({
         id: callId,
         outcome: 'COMPLETED',
@@ -254,10 +254,12 @@ for (const { kind, skip } of suites) {
         counts: expect.objectContaining({ completed: 3, not_found: 1 }),
         failedCount: 1,
       });
-      expect(run.finishedAt).toBeInstanceOf(Date);
+      // The admin views send dates as ISO strings.
+      expect(run.finishedAt).not.toBeNull();
+      expect(Date.parse(run.finishedAt ?? '')).not.toBeNaN();
       expect(run.response.completedOrderIds).toEqual(ids);
       expect(run.response.notFoundOrderIds).toEqual([missing]);
-      const { runs } = await admin.calls.list.query({ limit: 50 });
+      const { runs } = await admin.calls.history.query({ limit: 50 });
       expect(runs.map((r) => r.id)).toContain(callId);
       await stack.server.waitFor(
         new RegExp(`"callId":"${callId}".*"completed":3.*"msg":"completion call"`),
@@ -439,7 +441,7 @@ for (const { kind, skip } of suites) {
       );
       expect(wrong.data?.httpStatus).toBe(401);
       const forbidden = await trpcError(
-        client(stack.serverUrl, schedulerToken).calls.list.query({ limit: 1 }),
+        client(stack.serverUrl, schedulerToken).calls.history.query({ limit: 1 }),
       );
       expect(forbidden.data?.httpStatus).toBe(403);
       expect((await postOrders(stack.serverUrl, '[1]', null)).status).toBe(401);
@@ -511,7 +513,7 @@ for (const { kind, skip } of suites) {
       expect(completed).toBeGreaterThanOrEqual(5000);
       expect(out).toMatch(new RegExp(`pending orders: +${pendingBefore.ids.length}\\n`));
       // 5,000 ids in batches of 500 → at least 10 completion calls were made.
-      const { runs } = await client(stack.serverUrl, adminToken).calls.list.query({ limit: 20 });
+      const { runs } = await client(stack.serverUrl, adminToken).calls.history.query({ limit: 20 });
       expect(runs.filter((r) => r.requestedCount === 500).length).toBeGreaterThanOrEqual(10);
     });
 
@@ -522,7 +524,7 @@ for (const { kind, skip } of suites) {
       );
       try {
         const res = await fetch(
-          `${stack.serverUrl}/trpc/calls.list?input=${encodeURIComponent('{"json":{}}')}`,
+          `${stack.serverUrl}/trpc/calls.history?input=${encodeURIComponent('{"json":{}}')}`,
           {
             headers: { authorization: `Bearer ${adminToken}` },
           },

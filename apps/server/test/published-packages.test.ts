@@ -225,9 +225,12 @@ export async function completeAll(): Promise<number[]> {
   const result = await client.orders.complete.mutate({ orderIds: [1, 2, 3] });
   const callId: string = result.callId;
   const failed: number[] = result.unsuccessfulOrders.map((o) => o.orderId);
-  const run = await client.calls.byId.query({ id: callId });
-  const started: Date = run.startedAt;
-  void started;
+  const call = await client.calls.detail.query({ id: callId });
+  const retryable: number[] = call.retryableOrderIds;
+  const { orders } = await client.orders.list.query({ id: 1 });
+  const ordered: Date | undefined = orders[0]?.orderDate;
+  void retryable;
+  void ordered;
   void failed;
   // @ts-expect-error order ids are numbers
   await client.orders.complete.mutate({ orderIds: ['1'] });

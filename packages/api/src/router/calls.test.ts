@@ -7,8 +7,8 @@ import { appRouter } from './index.js';
 
 const createCaller = createCallerFactory(appRouter);
 
-describe('runs', () => {
-  it('given a recorded run, an admin reads it back with its dates as Dates', async () => {
+describe('calls', () => {
+  it('given a recorded call, an admin reads it back with its dates and its response', async () => {
     const ctx = fakeContext('admin');
     await ctx.calls.start({
       id: 'run-9',
@@ -20,22 +20,24 @@ describe('runs', () => {
       outcome: 'COMPLETED',
       response: { ...emptyCompleteOrderResponse(), completedOrderIds: [1] },
     });
-    const run = await createCaller(ctx).calls.byId({ id: 'run-9' });
-    expect(run.startedAt).toBeInstanceOf(Date);
-    expect(run.response.completedOrderIds).toEqual([1]);
+    const call = await createCaller(ctx).calls.detail({ id: 'run-9' });
+    expect(call.startedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(call.finishedAt).toBe('2026-01-01T00:00:01.000Z');
+    expect(call.durationMs).toBe(1000);
+    expect(call.response.completedOrderIds).toEqual([1]);
   });
 
-  it('the scheduler may not read runs', async () => {
+  it('the scheduler may not read calls', async () => {
     const error = await createCaller(fakeContext('scheduler'))
-      .calls.list({})
+      .calls.history({})
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe('FORBIDDEN');
   });
 
-  it('an unknown run is NOT_FOUND', async () => {
+  it('an unknown call is NOT_FOUND', async () => {
     const error = await createCaller(fakeContext('admin'))
-      .calls.byId({ id: 'nope' })
+      .calls.detail({ id: 'nope' })
       .catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe('NOT_FOUND');
   });

@@ -7,7 +7,7 @@ import { orderIdSchema, type ReleaseOutcome } from '@ocs/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authorizedProcedure } from '../trpc.js';
-import { ledgerEntryJson } from './admin-orders.js';
+import { ledgerEntryJson } from './shared.js';
 
 export const claimsRouter = {
   stale: authorizedProcedure('admin')

@@ -5,7 +5,7 @@ import {
 } from '@ocs/domain';
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { fakeContext } from '../../test/context.js';
+import { type FakeContext, fakeContext } from '../../test/context.js';
 import { createCallerFactory } from '../trpc.js';
 import { appRouter } from './index.js';
 
@@ -146,34 +146,29 @@ describe('orders reads', () => {
     expect(page).toEqual({ ids: [1], nextCursor: null });
   });
 
-  it('list and byId are for admins only: the scheduler gets FORBIDDEN', async () => {
-    const error = await failure(createCaller(fakeContext('scheduler')).orders.list({}));
-    expect(error.code).toBe('FORBIDDEN');
-    expect(error.message).toBe('This procedure needs one of the roles: admin');
+  it('list and detail are for admins only: the scheduler gets FORBIDDEN', async () => {
+    const caller = createCaller(fakeContext('scheduler'));
+    for (const read of [caller.orders.list({}), caller.orders.detail({ id: 1 })]) {
+      const error = await failure(read);
+      expect(error.code).toBe('FORBIDDEN');
+      expect(error.message).toBe('This procedure needs one of the roles: admin');
+    }
   });
 
-  it('byId keeps the order date a Date, and answers NOT_FOUND for an unknown id', async () => {
-    const caller = createCaller(fakeContext('admin'));
-    const order = await caller.orders.byId({ id: 1 });
-    expect(order.orderDate).toBeInstanceOf(Date);
-    expect((await failure(caller.orders.byId({ id: 99 }))).code).toBe('NOT_FOUND');
-  });
-});
-
-describe('health', () => {
-  it('needs no token and answers ok while the database answers', async () => {
-    expect(await createCaller(fakeContext(null)).health()).toEqual({
-      status: 'ok',
-      database: 'up',
-    });
-  });
-
-  it('answers SERVICE_UNAVAILABLE when the database does not', async () => {
-    const ctx = fakeContext(null, {
-      pingDatabase: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-    });
-    expect((await failure(createCaller(ctx).health())).code).toBe('SERVICE_UNAVAILABLE');
+  it('list by id keeps the order date a Date; detail sends it as ISO, and answers NOT_FOUND for an unknown id', async () => {
+    const caller = createCaller(
+      fakeContext('admin', {
+        ledgerQueries: {
+          entry: async () => null,
+          orderHistory: async () => [],
+        } as unknown as FakeContext['ledgerQueries'],
+      }),
+    );
+    const { orders } = await caller.orders.list({ id: 1 });
+    expect(orders.map((o) => o.id)).toEqual([1]);
+    expect(orders[0]?.orderDate).toBeInstanceOf(Date);
+    const detail = await caller.orders.detail({ id: 1 });
+    expect(detail.order).toMatchObject({ id: 1, orderDate: '2020-01-01T00:00:00.000Z' });
+    expect((await failure(caller.orders.detail({ id: 99 }))).code).toBe('NOT_FOUND');
   });
 });

@@ -1,3 +1,7 @@
+/**
+ * Orders: their completion (the scheduler's and an operator's), the pending ids the scheduler
+ * pages through, and the admin app's list and detail.
+ */
 import {
   isCompletionError,
   orderIdSchema,
@@ -7,6 +11,7 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authorizedProcedure } from '../trpc.js';
+import { idSchema, ledgerEntryJson } from './shared.js';
 
 /** The input of `orders.complete`, with the per-call limit from configuration. */
 export function completeInputSchema(maxIdsPerCall: number) {
@@ -17,7 +22,7 @@ export function completeInputSchema(maxIdsPerCall: number) {
       .max(maxIdsPerCall, `orderIds may contain at most ${maxIdsPerCall} ids per call`)
       .transform((ids) => [...new Set(ids)]),
     /** The scheduler run this call belongs to (recorded with the call). */
-    runId: z.string().min(1).max(64).optional(),
+    runId: idSchema.optional(),
   });
 }
 
@@ -86,6 +91,7 @@ export const ordersRouter = {
       }),
     ),
 
+  /** The admin app's orders page: by state, a page at a time, or one id. */
   list: authorizedProcedure('admin')
     .input(
       pageSchema.extend({
@@ -108,12 +114,37 @@ export const ordersRouter = {
       });
     }),
 
-  byId: authorizedProcedure('admin')
+  /**
+   * One order for the admin app: its lines, each requirement's verdict (the same requirements
+   * the completion uses, evaluated now), its ledger row and the calls that failed it.
+   */
+  detail: authorizedProcedure('admin')
     .input(z.object({ id: orderIdSchema }))
     .query(async ({ ctx, input }) => {
       const [order] = await ctx.orders.findByIds([input.id]);
-      if (!order)
+      if (!order) {
         throw new TRPCError({ code: 'NOT_FOUND', message: `Order ${input.id} not found` });
-      return order;
+      }
+      // The requirements judge by this process's clock (as the completion does); the lease by
+      // the database's.
+      const now = new Date();
+      const [ledger, history, databaseNow] = await Promise.all([
+        ctx.ledgerQueries.entry(order.id),
+        ctx.ledgerQueries.orderHistory(order.id, 50),
+        ctx.databaseClock.now(),
+      ]);
+      return {
+        order: { ...order, orderDate: order.orderDate.toISOString() },
+        checkedAt: now.toISOString(),
+        verdicts: ctx.requirements.map((requirement) => {
+          const reason = requirement.check(order, { now });
+          return { requirement: requirement.name, passed: reason === null, reason };
+        }),
+        ledger: ledger ? ledgerEntryJson(ledger, databaseNow) : null,
+        /** Runs that recorded a failure for this order, newest first. */
+        history: history.map((h) => ({ ...h, startedAt: h.startedAt.toISOString() })),
+        /** The run that finished it, from the ledger. */
+        finishedBy: ledger?.state === 'finished' ? ledger.callId : null,
+      };
     }),
 } satisfies TRPCRouterRecord;

@@ -6,14 +6,11 @@
 import { outcomeSchema, runProgressSchema, runTriggerSchema, type SchedulerRun } from '@ocs/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import type { Context } from '../trpc.js';
-import { authorizedProcedure } from '../trpc.js';
-
-const runIdSchema = z.string().min(1).max(64);
-const holderSchema = z.string().min(1).max(128);
+import { authorizedProcedure, type Context } from '../trpc.js';
+import { daysAgo, daysInput, holderSchema, idSchema } from './shared.js';
 
 /** How often the live view reads the runs (each subscriber): well within 1 s of a batch. */
-export const livePollMs = 250;
+const livePollMs = 250;
 
 async function overview(ctx: Pick<Context, 'runs' | 'databaseClock'>) {
   const [page, schedulers, now] = await Promise.all([
@@ -87,20 +84,9 @@ export const runsRouter = {
     }
   }),
 
-  list: authorizedProcedure('admin')
-    .input(
-      z.object({
-        cursor: z.string().nullish(),
-        limit: z.number().int().min(1).max(200).default(20),
-      }),
-    )
-    .query(({ ctx, input }) =>
-      ctx.runs.list({ before: input.cursor ?? undefined, limit: input.limit }),
-    ),
-
   /** One run: its figures, its failures grouped by reason, its retries, its first calls. */
   detail: authorizedProcedure('admin')
-    .input(z.object({ id: runIdSchema }))
+    .input(z.object({ id: idSchema }))
     .query(async ({ ctx, input }) => {
       const run = await runOrThrow(ctx, input.id);
       const [failures, calls, retries] = await Promise.all([
@@ -120,11 +106,10 @@ export const runsRouter = {
 
   /** Failures of every run over the last `days`, grouped: what keeps failing, since when. */
   failures: authorizedProcedure('admin')
-    .input(z.object({ days: z.number().int().min(1).max(366).default(30) }))
-    .query(async ({ ctx, input }) => {
-      const now = await ctx.databaseClock.now();
-      return ctx.runs.failureGroupsSince(new Date(now.getTime() - input.days * 86_400_000));
-    }),
+    .input(daysInput)
+    .query(async ({ ctx, input }) =>
+      ctx.runs.failureGroupsSince(await daysAgo(ctx.databaseClock, input.days)),
+    ),
 
   /** A run now, carried out by the next scheduler that reports (under its lock). */
   request: authorizedProcedure('admin').mutation(async ({ ctx }) => {
@@ -134,7 +119,7 @@ export const runsRouter = {
 
   /** A requested run no scheduler has taken yet is cancelled (it ends as failed, saying so). */
   cancel: authorizedProcedure('admin')
-    .input(z.object({ id: runIdSchema }))
+    .input(z.object({ id: idSchema }))
     .mutation(async ({ ctx, input }) => {
       if (!(await ctx.runs.cancel(input.id))) {
         throw new TRPCError({
@@ -152,7 +137,7 @@ export const runsRouter = {
   retry: authorizedProcedure('admin')
     .input(
       z.object({
-        runId: runIdSchema,
+        runId: idSchema,
         outcome: outcomeSchema.nullish(),
         reasonCode: z.string().min(1).max(128).nullish(),
       }),
@@ -185,7 +170,7 @@ export const runsRouter = {
       z.object({
         holder: holderSchema,
         triggeredBy: runTriggerSchema,
-        requestedRunId: runIdSchema.nullish(),
+        requestedRunId: idSchema.nullish(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -200,7 +185,7 @@ export const runsRouter = {
     }),
 
   report: authorizedProcedure('scheduler')
-    .input(z.object({ id: runIdSchema, holder: holderSchema, progress: runProgressSchema }))
+    .input(z.object({ id: idSchema, holder: holderSchema, progress: runProgressSchema }))
     .mutation(async ({ ctx, input }) => ({
       recorded: await ctx.runs.report(input.id, input.holder, input.progress),
     })),
@@ -208,7 +193,7 @@ export const runsRouter = {
   end: authorizedProcedure('scheduler')
     .input(
       z.object({
-        id: runIdSchema,
+        id: idSchema,
         holder: holderSchema,
         end: runProgressSchema.extend({
           status: z.enum(['finished', 'finished_with_orders_left', 'failed']),
@@ -225,7 +210,7 @@ export const runsRouter = {
   retryIds: authorizedProcedure('scheduler')
     .input(
       z.object({
-        id: runIdSchema,
+        id: idSchema,
         cursor: z.number().int().positive().nullish(),
         limit: z.number().int().min(1).max(10000).default(1000),
       }),

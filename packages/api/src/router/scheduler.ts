@@ -1,11 +1,12 @@
+/**
+ * The scheduler's lock (one runner at a time), its heartbeat, and the claims that keep a run
+ * from calling itself done.
+ */
 import { schedulerLockName, schedulerReportSchema } from '@ocs/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authorizedProcedure } from '../trpc.js';
-
-export { schedulerLockName };
-
-const holderSchema = z.string().min(1).max(128);
+import { holderSchema } from './shared.js';
 
 export const schedulerRouter = {
   /**

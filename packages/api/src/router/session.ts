@@ -1,7 +1,8 @@
+/** The admin app's sign-in: it checks a token before keeping it. */
 import type { TRPCRouterRecord } from '@trpc/server';
 import { authorizedProcedure } from '../trpc.js';
 
-/** Lets the admin app check a token at sign-in: 401 unknown, 403 not an admin. */
 export const sessionRouter = {
+  /** 401 for an unknown token, 403 for one that is not an admin's. */
   me: authorizedProcedure('admin').query(({ ctx }) => ({ role: ctx.principal.role })),
 } satisfies TRPCRouterRecord;
