@@ -127,7 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // but not recorded when the database is lost (the fault suite's bound).
     maxUnrecordedAcknowledgements:
       notifierConcurrency(config.notifier) *
-      protocols[config.notifier.protocol].ordersPerRequest(config.notifier.batchSize),
+      Math.min(config.notifier.batchSize, protocols[config.notifier.protocol].maxBatchSize),
     // Only where the service has no idempotency keys, and only when the operator asked to.
     holdUnconfirmed:
       !protocols[config.notifier.protocol].idempotent && config.completion.holdUnconfirmed,

@@ -11,8 +11,8 @@ describe('the protocol registry', () => {
   it('given each protocol, then it says whether resends are de-duplicated and how many orders a request carries', () => {
     expect(protocols.v1).toMatchObject({ idempotent: true, defaultConcurrency: 16 });
     expect(protocols.legacy).toMatchObject({ idempotent: false, defaultConcurrency: 32 });
-    expect(protocols.v1.ordersPerRequest(100)).toBe(100);
-    expect(protocols.legacy.ordersPerRequest(100)).toBe(1);
+    expect(protocols.v1.maxBatchSize).toBe(500);
+    expect(protocols.legacy.maxBatchSize).toBe(1);
   });
 
   it('given both timeouts set, then each protocol reads its own as the attempt deadline', () => {

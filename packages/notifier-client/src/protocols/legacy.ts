@@ -11,7 +11,7 @@ export const legacy: NotifierProtocol = {
   // Requests carry one order each: at 20 ms of latency, 16 made 2,000 orders take 1.8 s of
   // round trips. A crash can re-send at most the requests in flight.
   defaultConcurrency: 32,
-  ordersPerRequest: () => 1,
+  maxBatchSize: 1,
   // Longer than v1's: a request that timed out cannot be resent safely, so a slow but working
   // service is waited for.
   attemptTimeoutMs: (options) => options.legacyTimeoutMs,

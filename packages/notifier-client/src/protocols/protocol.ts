@@ -42,8 +42,8 @@ export interface NotifierProtocol {
    * NOTIFIER_CONCURRENCY default; the client alone defaults to its `concurrency` option).
    */
   readonly defaultConcurrency: number;
-  /** Orders one request carries, given the configured batch size. */
-  ordersPerRequest(batchSize: number): number;
+  /** Most orders one request carries (a configured `batchSize` above it is not used). */
+  readonly maxBatchSize: number;
   /** The deadline of one attempt under these options. */
   attemptTimeoutMs(options: Pick<ProtocolOptions, 'attemptTimeoutMs' | 'legacyTimeoutMs'>): number;
   createSender(options: ProtocolOptions, context: SendContext): ProtocolSender;

@@ -15,7 +15,11 @@ import type { Call, Track } from '../call.js';
 import { entryFailure } from '../failure-mapping.js';
 import { idempotencyKeyFor } from '../idempotency-key.js';
 import type { PolicyPipeline } from '../policy-pipeline.js';
-import type { BatchNotificationEntry, BatchNotificationResult } from '../wire.js';
+import {
+  type BatchNotificationEntry,
+  type BatchNotificationResult,
+  MAX_BATCH_SIZE,
+} from '../wire.js';
 import type { NotifierProtocol, ProtocolOptions } from './protocol.js';
 import { NotifierTransport } from './v1-transport.js';
 
@@ -23,7 +27,7 @@ export const v1: NotifierProtocol = {
   idempotent: true,
   // 16 batches of 100 in flight by default.
   defaultConcurrency: 16,
-  ordersPerRequest: (batchSize) => batchSize,
+  maxBatchSize: MAX_BATCH_SIZE,
   attemptTimeoutMs: (options) => options.attemptTimeoutMs,
   createSender(options, { pipeline, clock }) {
     const sender = new V1Sender(options, pipeline);
