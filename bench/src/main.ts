@@ -5,16 +5,18 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { protocolNames, protocolSchema } from '@ocs/notifier-client';
 import { defaultServerUrl } from './mariadb.js';
 import { repoRoot } from './processes.js';
 import { type BenchOptions, runBench } from './run.js';
-import { defaultProfileDir } from './scenarios.js';
+import { defaultProfileDir } from './scenarios/shared.js';
 
 const help = `pnpm bench [flags]
 
   --n N[,N...]          sizes for ours and the floor (repeatable)   BENCH_N          10000,100000
   --latency-ms MS       notifier latency (FAULT_LATENCY_MS)          BENCH_LATENCY_MS 20
-  --protocol v1|legacy  protocol of the runs at --n                  BENCH_PROTOCOL   v1
+  --protocol NAME       protocol of the runs at --n                  BENCH_PROTOCOL   v1
+                        (${protocolNames.join(', ')})
   --original-n N        size of the original-design comparison      BENCH_ORIGINAL_N 2000
   --skip-original       no original design, no comparison runs at --original-n
   --skip-floor          no raw floor
@@ -98,9 +100,11 @@ function fail(message: string): never {
 }
 
 const nText = values.n?.join(',') ?? flagOrEnv(undefined, 'BENCH_N') ?? '10000,100000';
-const protocol = flagOrEnv(values.protocol, 'BENCH_PROTOCOL') ?? 'v1';
-if (protocol !== 'v1' && protocol !== 'legacy')
-  fail(`--protocol: expected v1 or legacy, got "${protocol}"`);
+const protocolText = flagOrEnv(values.protocol, 'BENCH_PROTOCOL') ?? 'v1';
+const parsedProtocol = protocolSchema.safeParse(protocolText);
+if (!parsedProtocol.success)
+  fail(`--protocol: expected ${protocolNames.join(' or ')}, got "${protocolText}"`);
+const protocol = parsedProtocol.data;
 const latencyText = flagOrEnv(values['latency-ms'], 'BENCH_LATENCY_MS') ?? '20';
 const latencyMs = Number(latencyText);
 if (!Number.isInteger(latencyMs) || latencyMs < 0)

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './processes.js';
 import { type CpuProfile, formatSummary, summariseProfile } from './profile-summary.js';
-import { defaultProfileDir } from './scenarios.js';
+import { defaultProfileDir } from './scenarios/shared.js';
 
 const { values, positionals } = parseArgs({
   options: { top: { type: 'string', default: '25' } },

@@ -2,18 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+import { protocolNames } from '@ocs/notifier-client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type ChartSeries, renderChart } from './chart.js';
 import { cloneDatabase, type SeededDatabase, seedDatabase, withConnection } from './mariadb.js';
 import { appEntry, repoRoot, round } from './processes.js';
-import {
-  type BenchContext,
-  type Protocol,
-  runFloor,
-  runOriginal,
-  runOurs,
-  type ScenarioResult,
-} from './scenarios.js';
+import { runFloor } from './scenarios/floor.js';
+import { runOriginal } from './scenarios/original.js';
+import { runOurs } from './scenarios/ours.js';
+import type { BenchContext, Protocol, ScenarioResult } from './scenarios/shared.js';
 
 export interface BenchOptions {
   /** Sizes for ours and the floor. */
@@ -115,17 +112,15 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 
   if (!options.skipOriginal) {
     const withFloor = !options.skipFloor && !options.ns.includes(options.originalN);
-    const dbs = await prepare(options.originalN, withFloor ? 3 : 2);
+    // The seeded database for the original, a copy per protocol and one for the floor.
+    const dbs = await prepare(options.originalN, protocolNames.length + (withFloor ? 1 : 0));
     try {
-      const [forOriginal, forV1, forLegacy, forFloor] = dbs as [
-        SeededDatabase,
-        SeededDatabase,
-        SeededDatabase,
-        SeededDatabase | undefined,
-      ];
+      const [forOriginal, ...forOurs] = dbs as [SeededDatabase, ...SeededDatabase[]];
       record(await runOriginal(ctx, forOriginal));
-      record(await runOurs(ctx, forV1, 'v1'));
-      record(await runOurs(ctx, forLegacy, 'legacy'));
+      for (const [i, protocol] of protocolNames.entries()) {
+        record(await runOurs(ctx, forOurs[i] as SeededDatabase, protocol));
+      }
+      const forFloor = forOurs[protocolNames.length];
       if (forFloor) record(await runFloor(ctx, forFloor));
     } finally {
       await dropAll(dbs);
@@ -212,7 +207,7 @@ function compare(results: ScenarioResult[], options: BenchOptions): Comparisons 
   const originalOverOurs: Partial<Record<Protocol, number>> = {};
   const original = find('original', options.originalN);
   if (original) {
-    for (const protocol of ['v1', 'legacy'] as const) {
+    for (const protocol of protocolNames) {
       const ours = find('ours', options.originalN, protocol);
       if (ours) originalOverOurs[protocol] = round(original.seconds / ours.seconds, 1);
     }
@@ -220,16 +215,22 @@ function compare(results: ScenarioResult[], options: BenchOptions): Comparisons 
   return { oursOverFloor, originalOverOurs };
 }
 
+const oursColors = ['#1f6feb', '#8250df', '#bf8700'];
+
 export function chartOf(report: BenchReport): string {
   const points = (scenario: string, protocol: Protocol | null) =>
     report.results
       .filter((r) => r.scenario === scenario && (protocol === null || r.protocol === protocol))
       .map((r) => ({ n: r.n, seconds: r.seconds }));
   const main = report.settings.protocol;
-  const other: Protocol = main === 'v1' ? 'legacy' : 'v1';
+  // The protocol of the N runs first, then the others (only run at the original's N).
+  const ours = [main, ...protocolNames.filter((protocol) => protocol !== main)];
   const series: ChartSeries[] = [
-    { label: `ours (${main})`, color: '#1f6feb', points: points('ours', main) },
-    { label: `ours (${other})`, color: '#8250df', points: points('ours', other) },
+    ...ours.map((protocol, i) => ({
+      label: `ours (${protocol})`,
+      color: oursColors[i % oursColors.length] as string,
+      points: points('ours', protocol),
+    })),
     { label: 'raw floor (mysql2)', color: '#1a7f37', points: points('floor', null) },
     {
       label: 'original (dashed: × N)',

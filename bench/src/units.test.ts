@@ -2,7 +2,7 @@ import { subtractCalendarMonths } from '@ocs/domain';
 import { describe, expect, it } from 'vitest';
 import { countLabel, renderChart } from './chart.js';
 import { summariseProfile, whereOf } from './profile-summary.js';
-import { parseRunSummary } from './scenarios.js';
+import { parseRunSummary } from './scenarios/ours.js';
 
 describe('renderChart', () => {
   it('draws every series with its points and a legend', () => {

@@ -5,6 +5,7 @@
  */
 
 import { PartitionProxy } from '@ocs/db/testing';
+import { type Protocol, protocolSchema, protocols } from '@ocs/notifier-client';
 import { clockOffsetEnv } from './clock.js';
 import {
   createSeededDatabase,
@@ -20,7 +21,7 @@ import { type CountingProxy, startProxy } from './proxy.js';
 export const schedulerToken = 'faults-scheduler-token-0123456789';
 export const adminToken = 'faults-admin-token-0123456789abc';
 
-export type Protocol = 'legacy' | 'v1';
+export type { Protocol };
 
 export interface InstallationOptions {
   label: string;
@@ -98,10 +99,12 @@ export function defaultServerEnv(options: InstallationOptions): Record<string, s
 export function claimLeaseFor(env: Record<string, string>): number {
   if (process.env.FAULTS_CLAIM_LEASE_MS) return Number(process.env.FAULTS_CLAIM_LEASE_MS);
   const n = (key: string, fallback: number) => Number(env[key] ?? fallback);
-  const perAttempt =
-    env.NOTIFIER_PROTOCOL === 'legacy'
-      ? n('NOTIFIER_LEGACY_TIMEOUT_MS', 1500)
-      : n('NOTIFIER_ATTEMPT_TIMEOUT_MS', 1500);
+  const perAttempt = protocols[
+    protocolSchema.parse(env.NOTIFIER_PROTOCOL ?? 'v1')
+  ].attemptTimeoutMs({
+    attemptTimeoutMs: n('NOTIFIER_ATTEMPT_TIMEOUT_MS', 1500),
+    legacyTimeoutMs: n('NOTIFIER_LEGACY_TIMEOUT_MS', 1500),
+  });
   const worstOrder = n('NOTIFIER_MAX_ATTEMPTS', 2) * (perAttempt + n('NOTIFIER_MAX_DELAY_MS', 150));
   const writeRetry = n('LEDGER_WRITE_RETRY_MS', 1500);
   const query = n('DB_QUERY_TIMEOUT_MS', 10_000);

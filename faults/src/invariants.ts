@@ -7,6 +7,7 @@
  * 3. every eligible order is FINISHED once the faults end;
  * 4. nothing else in ORDERS / ORDER_LINES / PRODUCTS / ORDER_STATES changes.
  */
+import { type Protocol, protocols } from '@ocs/notifier-client';
 import { diffSnapshots, type Snapshot } from './database.js';
 import {
   acknowledged,
@@ -25,7 +26,7 @@ export interface InstallationView {
 }
 
 export interface ScenarioEvidence {
-  protocol: 'legacy' | 'v1';
+  protocol: Protocol;
   installations: InstallationView[];
   requests: RequestRecord[];
   stored: StoredNotification[];
@@ -103,6 +104,8 @@ function example(examples: Record<string, string[]>, key: string, text: string) 
 
 export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
   const { installations, requests, stored, serverKills, protocol } = evidence;
+  // With idempotency keys, the service's stored notifications say who was notified.
+  const { idempotent } = protocols[protocol];
   const examples: Record<string, string[]> = {};
   const multi = installations.length > 1;
   const counts: ScenarioCounts = {
@@ -205,7 +208,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       const owner = logHasOwners ? installation.label : '*';
       const acked = (requestsOf.get(`${owner}:${id}`) ?? []).some(acknowledged);
       let notified = acked;
-      if (protocol === 'v1') {
+      if (idempotent) {
         // A "duplicate" answer is a 2xx too: only a stored notification under this
         // installation's own key (or, when keys carry no namespace, one per installation
         // that finished the order) is a notification the customer got.
@@ -220,7 +223,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       }
     }
   }
-  if (protocol === 'v1' && !keysNamespaced && multi) {
+  if (idempotent && !keysNamespaced && multi) {
     // Keys without a namespace: each installation that finished an order needs its own
     // stored notification; the shortfall is orders FINISHED with nobody notified.
     for (const [id, times] of finishedBy) {
@@ -237,9 +240,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
   }
 
   const retryWindowMs = evidence.unconfirmedRetryWindowMs ?? 1500;
-  for (const [key, list] of protocol === 'legacy'
-    ? requestsOf
-    : new Map<string, RequestRecord[]>()) {
+  for (const [key, list] of idempotent ? new Map<string, RequestRecord[]>() : requestsOf) {
     const retried = list.some((record, i) => {
       const next = list[i + 1];
       return (
@@ -286,7 +287,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       evidence.lateAnswerWindowMs !== undefined &&
       next.receivedAtMs - ack.receivedAtMs < evidence.lateAnswerWindowMs;
     if (
-      protocol === 'v1' &&
+      idempotent &&
       (soonAfter || lateAnswer) &&
       keyOf(ack) !== undefined &&
       keyOf(ack) === keyOf(next)
@@ -305,7 +306,7 @@ export function computeCounts(evidence: ScenarioEvidence): ScenarioCounts {
       );
     }
   }
-  if (protocol === 'v1') {
+  if (idempotent) {
     // With keys, a second *stored* notification for one installation means a retry changed
     // the key: the customer got two.
     for (const [id, list] of storedOf) {

@@ -6,9 +6,9 @@
  */
 
 import type { PartitionMode } from '@ocs/db/testing';
+import { type Protocol, protocolNames, protocols } from '@ocs/notifier-client';
 import fc from 'fast-check';
 import { formatOffset } from './clock.js';
-import type { Protocol } from './cluster.js';
 
 export type NemesisEvent =
   | {
@@ -131,11 +131,12 @@ function eventArbitrary(limits: ScheduleLimits, protocol: Protocol): fc.Arbitrar
       latencyMs: fc.integer({ min: 200, max: 900 }),
       durationMs: duration,
     }),
-    // v1's request log has one status per request: only whole-request failures there (503).
+    // A request of several orders has one status in the log: only whole-request failures (503).
     fc.record({
       kind: fc.constant('notifier-failing' as const),
       atMs: at,
-      failureRate: protocol === 'legacy' ? fc.constantFrom(0.3, 0.5, 1) : fc.constant(1),
+      failureRate:
+        protocols[protocol].maxBatchSize === 1 ? fc.constantFrom(0.3, 0.5, 1) : fc.constant(1),
       durationMs: duration,
     }),
     fc.record({ kind: fc.constant('notifier-down' as const), atMs: at, durationMs: duration }),
@@ -144,7 +145,8 @@ function eventArbitrary(limits: ScheduleLimits, protocol: Protocol): fc.Arbitrar
 }
 
 export function scheduleFor(seed: number, limits: ScheduleLimits = ciLimits): Schedule {
-  const arbitrary = fc.constantFrom<Protocol>('legacy', 'v1').chain((protocol) =>
+  // In name order, so a seed draws the same schedule whatever the registry's order.
+  const arbitrary = fc.constantFrom(...[...protocolNames].sort()).chain((protocol) =>
     fc.record({
       protocol: fc.constant(protocol),
       orders: fc.integer({ min: limits.minOrders, max: limits.maxOrders }),

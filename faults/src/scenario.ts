@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { protocols } from '@ocs/notifier-client';
 import { expect } from 'vitest';
 import { closeWithin, Installation, type Protocol, schedulerToken, sleep } from './cluster.js';
 import { computeCounts, type InstallationView } from './invariants.js';
@@ -149,16 +150,19 @@ export async function runScenario(
       ),
       fiveXx: ctx.fiveXx + installs.reduce((sum, i) => sum + i.fiveXx(), 0),
       ...(options.lateAnswerWindowMs ? { lateAnswerWindowMs: options.lateAnswerWindowMs } : {}),
-      ...(options.protocol === 'v1'
+      ...(protocols[options.protocol].idempotent
         ? { attemptTimeoutMs: Number(installs[0]?.serverEnv.NOTIFIER_ATTEMPT_TIMEOUT_MS ?? 5000) }
         : {}),
       holdUnconfirmed:
-        options.protocol === 'legacy' &&
+        !protocols[options.protocol].idempotent &&
         installs[0]?.serverEnv.NOTIFIER_RETRY_UNCONFIRMED !== 'true',
     });
     const env = installs[0]?.serverEnv ?? {};
     const concurrency = Number(env.NOTIFIER_CONCURRENCY ?? 8);
-    const perRequest = options.protocol === 'legacy' ? 1 : Number(env.NOTIFIER_BATCH_SIZE ?? 50);
+    const perRequest = Math.min(
+      Number(env.NOTIFIER_BATCH_SIZE ?? 50),
+      protocols[options.protocol].maxBatchSize,
+    );
     // One state write takes every acknowledgement that arrived during the previous write: at
     // most `concurrency` requests' worth per latency, and a write on 2 loaded cores can take a
     // couple of latencies. An assumption, hence overridable.

@@ -16,6 +16,7 @@ import {
   createEmbeddedTestDatabase,
   createMySqlTestDatabase,
 } from '@ocs/db/testing';
+import { type Protocol, protocolNames } from '@ocs/notifier-client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { repoRoot, startApp } from '../test/processes.js';
@@ -39,7 +40,7 @@ interface Result {
   notifierMaxInFlight: number;
 }
 
-async function scenario(kind: 'embedded' | 'mariadb', protocol: 'v1' | 'legacy'): Promise<Result> {
+async function scenario(kind: 'embedded' | 'mariadb', protocol: Protocol): Promise<Result> {
   const testDb =
     kind === 'mariadb' ? await createMySqlTestDatabase() : await createEmbeddedTestDatabase();
   const notifier = startApp('notifier', {
@@ -134,7 +135,7 @@ for (const kind of targets) {
     console.warn(`skipping mariadb: ${mysql.skipReason}`);
     continue;
   }
-  for (const protocol of ['v1', 'legacy'] as const) {
+  for (const protocol of protocolNames) {
     const result = await scenario(kind, protocol);
     results.push(result);
     console.log(JSON.stringify(result));

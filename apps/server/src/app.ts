@@ -8,7 +8,7 @@ import {
   splitMySqlNodes,
 } from '@ocs/db/client';
 import { CompleteOrders, pendingHints, systemClock } from '@ocs/domain';
-import { createOrderNotifier } from '@ocs/notifier-client';
+import { createOrderNotifier, protocols } from '@ocs/notifier-client';
 import { defaultRequirements } from '@ocs/requirements';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
@@ -127,9 +127,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // but not recorded when the database is lost (the fault suite's bound).
     maxUnrecordedAcknowledgements:
       notifierConcurrency(config.notifier) *
-      (config.notifier.protocol === 'legacy' ? 1 : config.notifier.batchSize),
+      Math.min(config.notifier.batchSize, protocols[config.notifier.protocol].maxBatchSize),
     // Only where the service has no idempotency keys, and only when the operator asked to.
-    holdUnconfirmed: config.notifier.protocol === 'legacy' && config.completion.holdUnconfirmed,
+    holdUnconfirmed:
+      !protocols[config.notifier.protocol].idempotent && config.completion.holdUnconfirmed,
   });
   const service = new CompletionService(completeOrders, logger, {
     deadlineMs: config.completion.deadlineMs,

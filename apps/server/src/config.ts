@@ -12,7 +12,7 @@ import {
   logLevel,
 } from '@ocs/config';
 import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
-import { notifierClientOptionsSchema } from '@ocs/notifier-client';
+import { notifierClientOptionsSchema, type Protocol, protocols } from '@ocs/notifier-client';
 import { z } from 'zod';
 
 const roleSchema = z.enum(roles);
@@ -357,7 +357,7 @@ export const configSchema = z
 export interface LeaseSettings {
   shutdownGraceMs: number;
   notifier: {
-    protocol: 'v1' | 'legacy';
+    protocol: Protocol;
     legacyTimeoutMs: number;
     attemptTimeoutMs: number;
     maxAttempts: number;
@@ -369,8 +369,7 @@ export interface LeaseSettings {
 
 export function leaseTerms(config: LeaseSettings) {
   const { notifier, completion } = config;
-  const attemptMs =
-    notifier.protocol === 'legacy' ? notifier.legacyTimeoutMs : notifier.attemptTimeoutMs;
+  const attemptMs = protocols[notifier.protocol].attemptTimeoutMs(notifier);
   const worstOrderMs = notifier.maxAttempts * (attemptMs + notifier.maxDelayMs);
   const afterDeadline =
     completion.deadlineMs +
@@ -406,13 +405,9 @@ function defaultDeadlineMs(
   return room >= 100 ? Math.min(half, room) : half;
 }
 
-/**
- * Requests in flight at once when NOTIFIER_CONCURRENCY is unset: 16 batches of 100 for `v1`;
- * 32 for `legacy`, whose requests carry one order each (at 20 ms, 16 made 2,000 orders take
- * 1.8 s of round trips). A crash can re-send at most the legacy requests in flight.
- */
+/** Requests in flight at once: NOTIFIER_CONCURRENCY, or the protocol's default. */
 export function notifierConcurrency(notifier: Config['notifier']): number {
-  return notifier.concurrency ?? (notifier.protocol === 'legacy' ? 32 : 16);
+  return notifier.concurrency ?? protocols[notifier.protocol].defaultConcurrency;
 }
 
 export { ConfigError } from '@ocs/config';

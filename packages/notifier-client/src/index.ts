@@ -13,4 +13,11 @@ export {
   notifierClientOptionsSchema,
   parseNotifierClientOptions,
 } from './options.js';
+export {
+  type NotifierProtocol,
+  type Protocol,
+  protocolNames,
+  protocolSchema,
+  protocols,
+} from './protocols/index.js';
 export { parseRetryAfter } from './retry-after.js';

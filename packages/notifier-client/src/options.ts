@@ -1,6 +1,7 @@
 /** The client's settings: one zod schema with the defaults, parsed once at construction. */
 import { z } from 'zod';
-import { keyNamespaceSchema, MAX_BATCH_SIZE } from './contract.js';
+import { protocolSchema } from './protocols/index.js';
+import { keyNamespaceSchema, MAX_BATCH_SIZE } from './wire.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -12,7 +13,7 @@ export const notifierClientOptionsSchema = z.strictObject({
       (url) => !/^[a-z]+:\/\/[^/]*@/i.test(url),
       'must not contain credentials; use authHeader',
     ),
-  protocol: z.enum(['v1', 'legacy']).default('v1'),
+  protocol: protocolSchema.default('v1'),
   /**
    * Required: the installation id, the namespace of every idempotency key
    * (`${keyNamespace}:order-completed:${orderId}`).

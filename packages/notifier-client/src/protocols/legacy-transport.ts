@@ -14,9 +14,10 @@ import {
   HttpStatusError,
   isNotSentCode,
   NetworkError,
-} from './attempt-errors.js';
-import { parseRetryAfter } from './retry-after.js';
-import { describeError, errorDetail } from './transport.js';
+} from '../attempt-errors.js';
+import type { InFlightRequests } from '../call.js';
+import { describeError, errorDetail } from '../error-detail.js';
+import { parseRetryAfter } from '../retry-after.js';
 
 const MAX_ERROR_BODY_BYTES = 4096;
 /**
@@ -25,9 +26,6 @@ const MAX_ERROR_BODY_BYTES = 4096;
  * (a reset there would be ambiguous). Node also honours a server's `Keep-Alive: timeout=` hint.
  */
 const IDLE_SOCKET_MS = 4000;
-
-/** Aborts the requests in flight of one call; the call aborts them all at once. */
-export type InFlightRequests = Set<() => void>;
 
 export class LegacyTransport {
   readonly #agent: http.Agent;

@@ -5,15 +5,15 @@
  */
 import type { Logger, Order } from '@ocs/domain';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BatchEntriesFailedError, isNotSentCode } from './attempt-errors.js';
-import { notificationRecordSchema } from './contract.js';
-import { createOrderNotifier, type HttpOrderNotifier } from './http-order-notifier.js';
-import { type InvalidNotifierOptionsError, parseNotifierClientOptions } from './options.js';
-import { parseRetryAfter } from './retry-after.js';
+import { BatchEntriesFailedError, isNotSentCode } from '../src/attempt-errors.js';
+import { notificationRecordSchema } from '../src/contract.js';
+import { createOrderNotifier, type HttpOrderNotifier } from '../src/http-order-notifier.js';
+import { type InvalidNotifierOptionsError, parseNotifierClientOptions } from '../src/options.js';
+import { parseRetryAfter } from '../src/retry-after.js';
 import {
   type FakeNotificationServer,
   startFakeNotificationServer,
-} from './testing/fake-notification-server.js';
+} from '../src/testing/fake-notification-server.js';
 
 describe('connection errors that mean the request never left', () => {
   it.each([

@@ -8,12 +8,12 @@
 import { createServer } from 'node:net';
 import type { NotificationResult, Order } from '@ocs/domain';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createOrderNotifier, type HttpOrderNotifier } from './http-order-notifier.js';
-import type { NotifierClientOptionsInput } from './options.js';
+import { createOrderNotifier, type HttpOrderNotifier } from '../src/http-order-notifier.js';
+import type { NotifierClientOptionsInput } from '../src/options.js';
 import {
   type FakeNotificationServer,
   startFakeNotificationServer,
-} from './testing/fake-notification-server.js';
+} from '../src/testing/fake-notification-server.js';
 
 let server: FakeNotificationServer;
 const clients: HttpOrderNotifier[] = [];

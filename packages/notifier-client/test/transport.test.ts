@@ -13,9 +13,11 @@ import {
   ForeignDuplicateError,
   HttpStatusError,
   NetworkError,
-} from './attempt-errors.js';
-import { type InFlightRequests, LegacyTransport } from './legacy-transport.js';
-import { describeError, errorDetail, NotifierTransport } from './transport.js';
+} from '../src/attempt-errors.js';
+import type { InFlightRequests } from '../src/call.js';
+import { describeError, errorDetail } from '../src/error-detail.js';
+import { LegacyTransport } from '../src/protocols/legacy-transport.js';
+import { NotifierTransport } from '../src/protocols/v1-transport.js';
 
 interface Received {
   method: string | undefined;

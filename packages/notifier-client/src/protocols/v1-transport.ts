@@ -11,7 +11,9 @@ import {
   HttpStatusError,
   isNotSentCode,
   NetworkError,
-} from './attempt-errors.js';
+} from '../attempt-errors.js';
+import { causeCode, describeError, errorDetail } from '../error-detail.js';
+import { parseRetryAfter } from '../retry-after.js';
 import {
   type BatchNotificationEntry,
   type BatchNotificationResult,
@@ -19,10 +21,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   type NotificationRequest,
   notifierPaths,
-} from './contract.js';
-import { parseRetryAfter } from './retry-after.js';
-
-const MAX_DETAIL_LENGTH = 200;
+} from '../wire.js';
 
 export class NotifierTransport {
   readonly #http: KyInstance;
@@ -124,35 +123,4 @@ function echoedDuplicateKey(text: string): string | undefined {
     // not JSON: a 2xx without a readable body is an acceptance
   }
   return undefined;
-}
-
-export function errorDetail(text: string): string {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (body && typeof body === 'object' && 'error' in body && typeof body.error === 'string') {
-      return body.error.slice(0, MAX_DETAIL_LENGTH);
-    }
-  } catch {
-    // not JSON: use the text as it is
-  }
-  return text.slice(0, MAX_DETAIL_LENGTH);
-}
-
-function causeCode(error: unknown): unknown {
-  if (!(error instanceof Error)) return undefined;
-  const cause = error.cause as (Error & { code?: unknown }) | undefined;
-  return cause?.code ?? (error as Error & { code?: unknown }).code;
-}
-
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  if (cause instanceof Error) {
-    const code = (cause as Error & { code?: unknown }).code;
-    return `${error.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
-  }
-  const code = (error as Error & { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code)
-    ? `${error.message} (${code})`
-    : error.message;
 }
