@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [flags]`: see `--help` and the README's "Benchmarks" section. Every flag also
+ * `pnpm bench [flags]`: see `--help` and docs/benchmarks.md. Every flag also
  * has a BENCH_* environment variable (flags win).
  */
 import { execFileSync } from 'node:child_process';

@@ -12,7 +12,12 @@ import {
   logLevel,
 } from '@ocs/config';
 import { buildMySqlConnectionString, InvalidConnectionPartError } from '@ocs/db/connection-string';
-import { notifierClientOptionsSchema, type Protocol, protocols } from '@ocs/notifier-client';
+import {
+  notifierClientOptionsSchema,
+  type Protocol,
+  protocolNames,
+  protocols,
+} from '@ocs/notifier-client';
 import { z } from 'zod';
 
 const roleSchema = z.enum(roles);
@@ -152,8 +157,8 @@ const databaseSchema = z
 // The notifier client owns its options and their limits; the server only adds a default URL.
 // The idempotency keys' namespace is the installation id, resolved at start-up.
 // Its concurrency and batch defaults are raised for the server's calls of a thousand orders:
-// at 20 ms of notifier latency, 8 x 50 left calls waiting on round trips (see the README's
-// benchmark figures). Unset, concurrency depends on the protocol (`notifierConcurrency`).
+// at 20 ms of notifier latency, 8 x 50 left calls waiting on round trips (docs/benchmarks.md).
+// Unset, concurrency depends on the protocol (`notifierConcurrency`).
 const notifierOption = notifierClientOptionsSchema.shape;
 const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).extend({
   baseUrl: notifierOption.baseUrl
@@ -161,7 +166,7 @@ const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).
     .meta({ env: 'NOTIFIER_BASE_URL', description: 'The notification service' }),
   protocol: notifierOption.protocol.meta({
     env: 'NOTIFIER_PROTOCOL',
-    description: 'v1 (JSON, batches, idempotency keys) or legacy (GET /notify/{id})',
+    description: protocolNames.map((name) => `${name} (${protocols[name].summary})`).join(' or '),
   }),
   maxAttempts: notifierOption.maxAttempts.meta({
     env: 'NOTIFIER_MAX_ATTEMPTS',
@@ -196,11 +201,13 @@ const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).
     env: 'NOTIFIER_HALF_OPEN_AFTER_MS',
     description: 'How long the breaker stays open before a trial call',
   }),
-  concurrency: notifierOption.concurrency.unwrap().optional().meta({
-    env: 'NOTIFIER_CONCURRENCY',
-    description:
-      'Notification requests in flight at once; unset: 16 (v1, 100 orders each), 32 (legacy, one order each)',
-  }),
+  concurrency: notifierOption.concurrency
+    .unwrap()
+    .optional()
+    .meta({
+      env: 'NOTIFIER_CONCURRENCY',
+      description: `Notification requests in flight at once; unset: ${protocolNames.map((name) => `${protocols[name].defaultConcurrency} (${name})`).join(', ')}`,
+    }),
   batchSize: notifierOption.batchSize.unwrap().default(100).meta({
     env: 'NOTIFIER_BATCH_SIZE',
     description: 'Orders per v1 batch request (at most 500)',
@@ -347,7 +354,7 @@ export const configSchema = z
   });
 
 /**
- * The claim lease's floor, every term named (README "Deadlines"). After the call's deadline
+ * The claim lease's floor, every term named (docs/operations.md, "Deadlines"). After the call's deadline
  * no notification attempt starts (the notifier asks the call before each attempt), but those
  * in flight run to their end so their answers can be recorded: count one attempt's timeout. Then the acknowledgements are written, retried
  * for LEDGER_WRITE_RETRY_MS while the database is unreachable, the last try bounded by one

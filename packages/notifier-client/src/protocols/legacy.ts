@@ -7,6 +7,7 @@ import { LegacyTransport } from './legacy-transport.js';
 import type { NotifierProtocol } from './protocol.js';
 
 export const legacy: NotifierProtocol = {
+  summary: 'GET /notify/{id}, one order per request',
   idempotent: false,
   // Requests carry one order each: at 20 ms of latency, 16 made 2,000 orders take 1.8 s of
   // round trips. A crash can re-send at most the requests in flight.

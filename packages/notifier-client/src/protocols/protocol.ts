@@ -32,6 +32,8 @@ export interface ProtocolSender {
 }
 
 export interface NotifierProtocol {
+  /** What it is, in a few words (configuration docs and `--help` list it by name). */
+  readonly summary: string;
   /**
    * The service de-duplicates resends by idempotency key, so a request that may have reached
    * it is safe to send again. Without keys, a resend may notify twice.

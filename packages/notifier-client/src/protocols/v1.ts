@@ -24,6 +24,7 @@ import type { NotifierProtocol, ProtocolOptions } from './protocol.js';
 import { NotifierTransport } from './v1-transport.js';
 
 export const v1: NotifierProtocol = {
+  summary: 'JSON, batches, idempotency keys',
   idempotent: true,
   // 16 batches of 100 in flight by default.
   defaultConcurrency: 16,
