@@ -18,7 +18,7 @@ import {
 } from '@ocs/db/testing';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
-import { repoRoot, startApp } from '../test/processes.js';
+import { repoRoot, startApp, waitForListening } from '../test/processes.js';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 20_000);
 const batch = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -55,8 +55,7 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: 'v1' | 'legacy')
     const seeded = await seedGeneratedOrders(db, orders, { mix: realisticMix });
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
-    await notifier.waitFor(/notifier listening/);
-    const notifierUrl = notifier.output().match(/"url":"(http:\/\/[^"]+)"/)?.[1] ?? '';
+    const notifierUrl = await waitForListening(notifier);
     server = startApp('server', {
       PORT: '0',
       LOG_LEVEL: 'info',
@@ -66,7 +65,7 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: 'v1' | 'legacy')
       NOTIFIER_PROTOCOL: protocol,
       NOTIFIER_CONCURRENCY: '16',
     });
-    const serverUrl = await serverUrlOf(server);
+    const serverUrl = await waitForListening(server);
     const api = createTRPCClient<AppRouter>({
       links: [
         httpLink({
@@ -114,11 +113,6 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: 'v1' | 'legacy')
     await db.close();
     await testDb.drop();
   }
-}
-
-async function serverUrlOf(server: ReturnType<typeof startApp>): Promise<string> {
-  const [, url] = await server.waitFor(/"url":"(http:\/\/[^"]+)"[^\n]*"server listening"/, 60_000);
-  return url as string;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
