@@ -1,4 +1,7 @@
-/** Enforces DESIGN.md §2: arrows point inward, no cycles, no package imports an app. */
+/**
+ * Enforces DESIGN.md §2: arrows point inward, no cycles, no package imports an app; bench and
+ * faults on top, starting the apps as processes; test-support for tests only.
+ */
 module.exports = {
   forbidden: [
     {
@@ -36,6 +39,45 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/' },
       to: { path: '^apps/' },
+    },
+    {
+      name: 'test-support-depends-on-nothing-of-ours',
+      comment:
+        'test-support starts apps as processes; it must not import a workspace package or app',
+      severity: 'error',
+      from: { path: '^packages/test-support/' },
+      to: { path: '^(packages/(?!test-support/)|apps/|bench/|faults/)' },
+    },
+    {
+      name: 'only-tests-use-test-support',
+      comment: 'product code (packages and apps outside their tests) never ships test-support',
+      severity: 'error',
+      from: {
+        path: '^(packages|apps)/[^/]+/',
+        pathNot: ['^packages/test-support/', '(^|/)test/', '\\.test\\.tsx?$'],
+      },
+      to: { path: '^packages/test-support/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'nothing-imports-bench-or-faults',
+      comment: 'bench and faults sit on top: they use the product, nothing uses them',
+      severity: 'error',
+      from: { pathNot: '^(bench|faults)/' },
+      to: { path: '^(bench|faults)/' },
+    },
+    {
+      name: 'bench-and-faults-start-apps-as-processes',
+      comment:
+        'bench and faults may import packages and start the apps as child processes, but not import app source at runtime',
+      severity: 'error',
+      from: { path: '^(bench|faults)/' },
+      to: { path: '^apps/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'bench-and-faults-stay-apart',
+      severity: 'error',
+      from: { path: '^(bench|faults)/' },
+      to: { path: '^(bench|faults)/', pathNot: ['^$1/'] },
     },
     {
       name: 'apps-do-not-import-each-other-at-runtime',

@@ -3,7 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // The Galera mode (`pnpm test:faults --galera`) is its own run: it starts a cluster.
-    include: process.env.FAULTS_GALERA === 'true' ? ['test/galera.test.ts'] : ['test/**/*.test.ts'],
+    // Unit tests beside the code in src/, the scenarios (real processes) in test/.
+    include:
+      process.env.FAULTS_GALERA === 'true'
+        ? ['test/galera.test.ts']
+        : ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: process.env.FAULTS_GALERA === 'true' ? [] : ['test/galera.test.ts', 'node_modules/**'],
     // Real processes on 2 cores: one scenario at a time, in file order.
     fileParallelism: false,

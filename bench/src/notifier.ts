@@ -1,5 +1,5 @@
 /** The notifier app as the benchmark uses it: started at a latency, counted, and checked. */
-import { type RunningApp, startApp } from './processes.js';
+import { type RunningApp, startApp, waitForListening } from './processes.js';
 
 export interface Notifier {
   app: RunningApp;
@@ -12,8 +12,7 @@ export async function startNotifier(latencyMs: number, compiled: boolean): Promi
     compiled,
   });
   try {
-    const [, url] = await app.waitFor(/"url":"(http:\/\/[^"]+)".*"notifier listening"/);
-    return { app, url: url as string };
+    return { app, url: await waitForListening(app) };
   } catch (error) {
     await app.stop();
     throw error;

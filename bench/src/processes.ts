@@ -1,17 +1,13 @@
 /**
- * Starts the real apps as child processes, the way apps/server/test/processes.ts does
- * (`node --import tsx src/main.ts` in apps/<app>), plus what a benchmark needs on top: extra
- * node flags (e.g. `--cpu-prof`), a bounded output buffer, and peak RSS / CPU sampling from
- * /proc/<pid>. With `compiled: true` it runs `node dist/main.js` instead (once the apps have a
- * build).
+ * The real apps as child processes for the benchmark, over @ocs/test-support: extra node flags
+ * (e.g. `--cpu-prof`), a smaller output buffer, a longer stop grace, the production build with
+ * `compiled: true`, and peak RSS / CPU sampling from /proc/<pid>.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type AppName, appCommand, type RunningApp, startApp as start } from '@ocs/test-support';
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
-
-export type AppName = 'server' | 'notifier' | 'scheduler';
+export { type AppName, type RunningApp, repoRoot, waitForListening } from '@ocs/test-support';
 
 export interface StartOptions {
   env: Record<string, string>;
@@ -22,103 +18,35 @@ export interface StartOptions {
   compiled?: boolean;
 }
 
-export interface RunningApp {
-  app: AppName;
-  child: ChildProcess;
-  pid: number;
-  /** The first 64 KiB and the last 256 KiB of stdout and stderr, interleaved. */
-  output(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
+/** The first 64 KiB and the last 256 KiB of stdout and stderr: a run logs a lot. */
+const outputLimits = { headChars: 64 * 1024, tailChars: 256 * 1024 };
 
-const HEAD = 64 * 1024;
-const TAIL = 256 * 1024;
+/** With --cpu-prof the profile is written on exit, which takes longer than a plain stop. */
+const stopGraceMs = 30_000;
 
 export function appEntry(app: AppName, compiled = false): { cwd: string; argv: string[] } {
-  const cwd = resolve(repoRoot, 'apps', app);
-  if (!compiled)
-    return { cwd, argv: ['--conditions=development', '--import', 'tsx', 'src/main.ts'] };
-  const entry = resolve(cwd, 'dist/main.js');
-  if (!existsSync(entry)) {
-    throw new Error(`--compiled: ${entry} does not exist (build the apps first: pnpm build)`);
+  const { cwd, args } = appCommand(app, { build: compiled ? 'dist' : 'source' });
+  if (compiled) {
+    const entry = resolve(cwd, 'dist/main.js');
+    if (!existsSync(entry)) {
+      throw new Error(`--compiled: ${entry} does not exist (build the apps first: pnpm build)`);
+    }
   }
-  return { cwd, argv: [entry] };
+  return { cwd, argv: args };
 }
 
 export function startApp(app: AppName, options: StartOptions): RunningApp {
-  const { cwd, argv } = appEntry(app, options.compiled);
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeFlags ?? []), ...argv, ...(options.args ?? [])],
-    {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  if (child.pid === undefined) throw new Error(`could not start ${app}`);
-  let head = '';
-  let tail = '';
-  const listeners = new Set<() => void>();
-  const onData = (data: Buffer) => {
-    const text = data.toString('utf8');
-    if (head.length < HEAD) head += text;
-    else {
-      tail += text;
-      if (tail.length > 2 * TAIL) tail = tail.slice(-TAIL);
-    }
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const output = () => (tail.length > TAIL ? `${head}\n[…]\n${tail.slice(-TAIL)}` : head + tail);
-
-  return {
-    app,
-    child,
-    pid: child.pid,
-    output,
-    exited,
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((done, fail) => {
-        const check = () => {
-          const match = output().match(pattern);
-          if (match) {
-            cleanup();
-            done(match);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          fail(new Error(`${app} did not print ${pattern} within ${timeoutMs} ms:\n${output()}`));
-        }, timeoutMs);
-        const onExit = () => {
-          check();
-          cleanup();
-          fail(new Error(`${app} exited before printing ${pattern}:\n${output()}`));
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-        };
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      // A generous grace period: with --cpu-prof the profile is written on exit.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  appEntry(app, options.compiled);
+  const running = start(app, {
+    env: options.env,
+    args: options.args ?? [],
+    nodeFlags: options.nodeFlags ?? [],
+    build: options.compiled ? 'dist' : 'source',
+    output: outputLimits,
+  });
+  if (running.pid < 0) throw new Error(`could not start ${app}`);
+  const stop = running.stop;
+  return Object.assign(running, { stop: (graceMs = stopGraceMs) => stop(graceMs) });
 }
 
 export interface ProcessUsage {

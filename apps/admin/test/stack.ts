@@ -2,84 +2,30 @@
  * The real stack for the browser tests: a throwaway MariaDB database, the notifier app and the
  * server (serving the built admin app from apps/admin/dist), as child processes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { type OcsDatabase, openDatabase } from '@ocs/db/client';
 import { createMySqlTestDatabase, type TestDatabase } from '@ocs/db/testing';
+import {
+  type AppName,
+  type RunningApp,
+  repoRoot,
+  startApp as start,
+  waitForListening,
+} from '@ocs/test-support';
 
-export const repoRoot = resolve(import.meta.dirname, '../../..');
+export { repoRoot };
 export const adminToken = 'e2e-admin-token-0123456789abcdef';
 export const schedulerToken = 'e2e-scheduler-token-0123456789ab';
 
-export interface AppProcess {
-  child: ChildProcess;
-  output(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  stop(): Promise<void>;
-}
+export type AppProcess = RunningApp;
 
-/** `node --conditions=development --import tsx src/main.ts` in apps/<app>, as the server's own e2e tests start it. */
+/** An app from its source (tsx), as the server's own e2e tests start it. */
 export function startApp(
-  app: 'server' | 'notifier' | 'scheduler',
+  app: AppName,
   env: Record<string, string>,
   args: string[] = [],
 ): AppProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'src/main.ts', ...args],
-    {
-      cwd: resolve(repoRoot, 'apps', app),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (data: Buffer) => {
-    output += data.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return {
-    child,
-    output: () => output,
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((done, fail) => {
-        const check = () => {
-          const match = output.match(pattern);
-          if (match) {
-            cleanup();
-            done(match);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          fail(new Error(`${app} did not print ${pattern} within ${timeoutMs} ms:\n${output}`));
-        }, timeoutMs);
-        const onExit = () => {
-          cleanup();
-          fail(new Error(`${app} exited before printing ${pattern}:\n${output}`));
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-        };
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return start(app, { env, args });
 }
 
 export interface Stack {
@@ -109,9 +55,7 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const testDb = await createMySqlTestDatabase();
   const notifier = startApp('notifier', { PORT: '0', LOG_LEVEL: 'info' });
-  const [, notifierUrl = ''] = await notifier.waitFor(
-    /"url":"(http:\/\/[^"]+)".*"notifier listening"/,
-  );
+  const notifierUrl = await waitForListening(notifier);
   const serverEnv = (port: string) => ({
     PORT: port,
     LOG_LEVEL: 'info',
@@ -127,9 +71,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     NOTIFIER_BREAKER_THRESHOLD: '100000',
     ...options.serverEnv,
   });
-  const listening = /"url":"(http:\/\/[^"]+)".*"server listening"/;
   const server = startApp('server', serverEnv('0'));
-  const [, serverUrl = ''] = await server.waitFor(listening);
+  const serverUrl = await waitForListening(server);
   const db = openDatabase({ url: testDb.url });
   const stack: Stack = {
     testDb,
@@ -140,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     serverUrl,
     async restartServer() {
       stack.server = startApp('server', serverEnv(new URL(serverUrl).port));
-      await stack.server.waitFor(listening);
+      await waitForListening(stack.server);
     },
     async startScheduler(env = {}) {
       const scheduler = startApp('scheduler', {

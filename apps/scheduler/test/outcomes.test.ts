@@ -1,7 +1,7 @@
 /**
  * One vocabulary: for every outcome of @ocs/domain's table a run can meet, the run's summary,
  * the run it stores (`runs.end`) and the printed summary all count it, under the same key.
- * (The server's metrics and stored calls: apps/server/src/outcomes.test.ts.)
+ * (The server's metrics and stored calls: apps/server/test/outcomes.test.ts.)
  */
 import { type Outcome, outcomeLabel, outcomes } from '@ocs/domain';
 import { pino } from 'pino';

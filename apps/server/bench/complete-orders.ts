@@ -19,7 +19,7 @@ import {
 import { type Protocol, protocolNames } from '@ocs/notifier-client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
-import { repoRoot, startApp } from '../test/processes.js';
+import { repoRoot, startApp, waitForListening } from '../test/processes.js';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 20_000);
 const batch = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -56,8 +56,7 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: Protocol): Promi
     const seeded = await seedGeneratedOrders(db, orders, { mix: realisticMix });
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
-    await notifier.waitFor(/notifier listening/);
-    const notifierUrl = notifier.output().match(/"url":"(http:\/\/[^"]+)"/)?.[1] ?? '';
+    const notifierUrl = await waitForListening(notifier);
     server = startApp('server', {
       PORT: '0',
       LOG_LEVEL: 'info',
@@ -67,7 +66,7 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: Protocol): Promi
       NOTIFIER_PROTOCOL: protocol,
       NOTIFIER_CONCURRENCY: '16',
     });
-    const serverUrl = await serverUrlOf(server);
+    const serverUrl = await waitForListening(server);
     const api = createTRPCClient<AppRouter>({
       links: [
         httpLink({
@@ -115,11 +114,6 @@ async function scenario(kind: 'embedded' | 'mariadb', protocol: Protocol): Promi
     await db.close();
     await testDb.drop();
   }
-}
-
-async function serverUrlOf(server: ReturnType<typeof startApp>): Promise<string> {
-  const [, url] = await server.waitFor(/"url":"(http:\/\/[^"]+)"[^\n]*"server listening"/, 60_000);
-  return url as string;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

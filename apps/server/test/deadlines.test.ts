@@ -17,7 +17,7 @@ import {
 } from '@ocs/db/testing';
 import { createConnection } from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningProcess, startApp } from './processes.js';
+import { type RunningProcess, startApp, waitForListening, waitUntil } from './processes.js';
 
 const token = 'deadline-test-token-0123456789';
 const mysqlServer = await checkMySqlTestServer();
@@ -35,19 +35,12 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
+/** How the tests below poll the server's own view of its database. */
+const poll = { timeoutMs: 5000, intervalMs: 100 };
+
 async function databaseUpGauge(serverUrl: string): Promise<string | undefined> {
   const text = await (await fetch(`${serverUrl}/metrics`)).text();
   return /^ocs_database_up (\d)$/m.exec(text)?.[1];
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe.skipIf(!mysqlServer.available)('the server with its database partitioned', () => {
@@ -102,14 +95,13 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
       DB_RESTORE_NODE_AFTER_MS: '500',
     });
     processes.push(server);
-    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
-    return { proxy, proxies, server, url: serverUrl as string };
+    return { proxy, proxies, server, url: await waitForListening(server) };
   }
 
   it('/readyz answers 503 within 1 s; /metrics and the log show the partition within 5 s', async () => {
     const { proxy, server, url } = await start();
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    expect(await eventually(async () => (await databaseUpGauge(url)) ?? undefined, 5000)).toBe('1');
+    expect(await waitUntil(async () => (await databaseUpGauge(url)) ?? undefined, poll)).toBe('1');
 
     await proxy.setMode('blackhole');
     const blackholedAt = performance.now();
@@ -118,7 +110,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     expect(await ready.value.json()).toEqual({ status: 'database unreachable' });
     expect(ready.ms).toBeLessThan(1500);
 
-    await eventually(async () => ((await databaseUpGauge(url)) === '0' ? true : undefined), 5000);
+    await waitUntil(async () => ((await databaseUpGauge(url)) === '0' ? true : undefined), poll);
     const gaugeShownMs = performance.now() - blackholedAt;
     const [line] = await server.waitFor(/.*"database [^"]+ is unreachable".*/, 5000);
     const partitionShownMs = performance.now() - blackholedAt;
@@ -132,7 +124,7 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     await proxy.setMode('forward');
     const [back] = await server.waitFor(/.*reachable again after [\d.]+ s".*/, 5000);
     expect(back).toMatch(/"downForMs":\d+/);
-    await eventually(async () => ((await databaseUpGauge(url)) === '1' ? true : undefined), 5000);
+    await waitUntil(async () => ((await databaseUpGauge(url)) === '1' ? true : undefined), poll);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     // Logged once per transition, not once per probe.
     expect(server.output().match(/is unreachable"/g)?.length).toBe(1);
@@ -161,11 +153,11 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
 
     await first.setMode('refuse');
     // The probe, or the next statement, finds the refused node and moves to the next.
-    const moved = await eventually(async () => {
+    const moved = await waitUntil(async () => {
       const { status, body } = await ready();
       const nodes = body.nodes as { name: string; up: boolean; inUse: boolean }[] | undefined;
       return status === 200 && nodes?.find((n) => n.inUse)?.name === nodeB ? nodes : undefined;
-    }, 5000);
+    }, poll);
     expect(moved.find((n) => n.name === nodeA)).toMatchObject({ up: false, inUse: false });
     // A call runs through the other node.
     const call = await postOrders(url, [424242]);
@@ -173,11 +165,11 @@ describe.skipIf(!mysqlServer.available)('the server with its database partitione
     await server.waitFor(new RegExp(`database node ${nodeA.replace(/\./g, '\\.')} failed`), 5000);
 
     await first.setMode('forward');
-    await eventually(async () => {
+    await waitUntil(async () => {
       const { body } = await ready();
       const nodes = body.nodes as { name: string; inUse: boolean }[];
       return nodes.find((n) => n.inUse)?.name === nodeA ? true : undefined;
-    }, 5000);
+    }, poll);
     await server.waitFor(/answers again: back in use/, 5000);
     expect(server.output()).not.toContain(password);
   });
@@ -228,14 +220,12 @@ describe('a completion call with a deadline', () => {
     await db.close();
     const notifier = startApp('notifier', { PORT: '0', FAULT_LATENCY_MS: '150' });
     processes.push(notifier);
-    const [, notifierUrl] = await notifier.waitFor(
-      /"url":"(http:\/\/[^"]+)".*"notifier listening"/,
-    );
+    const notifierUrl = await waitForListening(notifier);
     const server = startApp('server', {
       PORT: '0',
       DATABASE_URL: testDb.url,
       AUTH_TOKENS: `${token}:scheduler`,
-      NOTIFIER_BASE_URL: notifierUrl as string,
+      NOTIFIER_BASE_URL: notifierUrl,
       NOTIFIER_BATCH_SIZE: '1',
       NOTIFIER_CONCURRENCY: '2',
       NOTIFIER_ATTEMPT_TIMEOUT_MS: '1000',
@@ -250,8 +240,7 @@ describe('a completion call with a deadline', () => {
       CLAIM_LEASE_MS: '4500',
     });
     processes.push(server);
-    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
-    const url = serverUrl as string;
+    const url = await waitForListening(server);
 
     // 80 orders, 2 at a time, 150 ms each: 6 s without a deadline.
     const first = await timed(() => postOrders(url, ids));
@@ -286,7 +275,7 @@ describe('a completion call with a deadline', () => {
       }
     }
     expect(done.size).toBe(ids.length);
-    const times = await notifiedTimes(notifierUrl as string);
+    const times = await notifiedTimes(notifierUrl);
     expect(ids.every((id) => times.get(id) === 1)).toBe(true);
   });
 });

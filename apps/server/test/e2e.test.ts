@@ -21,7 +21,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningProcess, repoRoot, startApp } from './processes.js';
+import { type RunningProcess, repoRoot, startApp, waitForListening } from './processes.js';
 
 const schedulerToken = 'e2e-scheduler-token-0123456789';
 const adminToken = 'e2e-admin-token-0123456789abc';
@@ -40,7 +40,7 @@ async function startStack(kind: 'mariadb' | 'embedded'): Promise<Stack> {
   const testDb =
     kind === 'mariadb' ? await createMySqlTestDatabase() : await createEmbeddedTestDatabase();
   const notifier = startApp('notifier', { PORT: '0', LOG_LEVEL: 'info' });
-  const [, notifierUrl] = await notifier.waitFor(/"url":"(http:\/\/[^"]+)".*"notifier listening"/);
+  const notifierUrl = await waitForListening(notifier);
   const server = startApp('server', {
     PORT: '0',
     LOG_LEVEL: 'debug',
@@ -48,7 +48,7 @@ async function startStack(kind: 'mariadb' | 'embedded'): Promise<Stack> {
     DB_SEED_DEMO_ON_START: 'true',
     DB_CHUNK_SIZE: '1000',
     AUTH_TOKENS: `${schedulerToken}:scheduler,${adminToken}:admin`,
-    NOTIFIER_BASE_URL: notifierUrl as string,
+    NOTIFIER_BASE_URL: notifierUrl,
     NOTIFIER_MAX_ATTEMPTS: '2',
     NOTIFIER_INITIAL_DELAY_MS: '10',
     NOTIFIER_MAX_DELAY_MS: '50',
@@ -56,15 +56,15 @@ async function startStack(kind: 'mariadb' | 'embedded'): Promise<Stack> {
     NOTIFIER_BREAKER_THRESHOLD: '100000',
     NOTIFIER_BATCH_SIZE: '50',
   });
-  const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+  const serverUrl = await waitForListening(server);
   const db = openDatabase({ url: testDb.url });
   return {
     db,
     testDb,
     notifier,
-    notifierUrl: notifierUrl as string,
+    notifierUrl,
     server,
-    serverUrl: serverUrl as string,
+    serverUrl,
   };
 }
 

@@ -12,7 +12,7 @@ import { checkMySqlTestServer, createMySqlTestDatabase } from '@ocs/db/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningProcess, repoRoot, startApp } from './processes.js';
+import { type RunningProcess, repoRoot, startApp, waitForListening } from './processes.js';
 
 const token = 'prod-scheduler-token-0123456789';
 let workDir: string;
@@ -35,19 +35,19 @@ beforeAll(async () => {
     stdio: 'pipe',
   });
   notifier = startApp('notifier', { PORT: '0' }, [], { build: 'dist' });
-  const [, notifierUrl] = await notifier.waitFor(/"url":"(http:\/\/[^"]+)".*"notifier listening"/);
+  const notifierUrl = await waitForListening(notifier);
   server = startApp(
     'server',
     {
       PORT: '0',
       NODE_ENV: 'production',
       AUTH_TOKENS: `${token}:scheduler`,
-      NOTIFIER_BASE_URL: notifierUrl as string,
+      NOTIFIER_BASE_URL: notifierUrl,
     },
     [],
     { build: 'dist', cwd: deployDir },
   );
-  [, serverUrl = ''] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+  serverUrl = await waitForListening(server);
 }, 240_000);
 
 afterAll(async () => {

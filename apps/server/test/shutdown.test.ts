@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { openDatabase, seedGeneratedOrders } from '@ocs/db/client';
 import { createEmbeddedTestDatabase, type TestDatabase } from '@ocs/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningProcess, startApp } from './processes.js';
+import { type RunningProcess, startApp, waitForListening, waitUntil } from './processes.js';
 
 const token = 'shutdown-test-token-0123456789';
 
@@ -63,6 +63,13 @@ async function notifiedTimes(notifierUrl: string): Promise<Map<number, number>> 
   return times;
 }
 
+/** The notification requests the notifier has received so far, and whether each was answered. */
+async function notifierRequests(notifierUrl: string): Promise<{ answered: boolean }[]> {
+  const res = await fetch(`${notifierUrl}/control/requests`);
+  const { requests } = (await res.json()) as { requests: { answered: boolean }[] };
+  return requests;
+}
+
 describe('SIGTERM with a call in flight', () => {
   let testDb: TestDatabase | undefined;
   const processes: RunningProcess[] = [];
@@ -76,9 +83,7 @@ describe('SIGTERM with a call in flight', () => {
     testDb = await createEmbeddedTestDatabase();
     const notifier = startApp('notifier', { PORT: '0', FAULT_LATENCY_MS: '150' });
     processes.push(notifier);
-    const [, notifierUrl] = await notifier.waitFor(
-      /"url":"(http:\/\/[^"]+)".*"notifier listening"/,
-    );
+    const notifierUrl = await waitForListening(notifier);
     const db = openDatabase({ url: testDb.url });
     await db.migrate();
     const { ids } = await seedGeneratedOrders(db, 40);
@@ -87,15 +92,15 @@ describe('SIGTERM with a call in flight', () => {
       PORT: '0',
       DATABASE_URL: testDb.url,
       AUTH_TOKENS: `${token}:scheduler`,
-      NOTIFIER_BASE_URL: notifierUrl as string,
+      NOTIFIER_BASE_URL: notifierUrl,
       NOTIFIER_BATCH_SIZE: '1',
       NOTIFIER_CONCURRENCY: '2',
       SHUTDOWN_GRACE_MS: String(graceMs),
       CLAIM_LEASE_MS: '120000',
     });
     processes.push(server);
-    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
-    return { ids, server, serverUrl: serverUrl as string, notifierUrl: notifierUrl as string };
+    const serverUrl = await waitForListening(server);
+    return { ids, server, serverUrl, notifierUrl };
   }
 
   it('finishes the call within the grace period, closes the keep-alive connection and exits 0', async () => {
@@ -104,8 +109,10 @@ describe('SIGTERM with a call in flight', () => {
     const batch = ids.slice(0, 20); // 20 orders, 2 at a time, 150 ms each: about 1.5 s
 
     const call = postOrders(serverUrl, batch, agent);
-    await server.waitFor(/"msg":"database opened"/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In flight: the server has begun notifying the batch.
+    await waitUntil(async () => (await notifierRequests(notifierUrl)).length > 0, {
+      what: 'a notification request',
+    });
     server.child.kill('SIGTERM');
     const answer = await call;
 
@@ -126,7 +133,12 @@ describe('SIGTERM with a call in flight', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
     const call = postOrders(serverUrl, ids, agent); // 40 orders: about 3 s, far past the grace
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Some orders acknowledged already, most not yet sent.
+    await waitUntil(
+      async () =>
+        (await notifierRequests(notifierUrl)).filter((request) => request.answered).length >= 4,
+      { what: 'four answered notification requests' },
+    );
     server.child.kill('SIGTERM');
     const answer = await call;
 

@@ -2,26 +2,13 @@
  * The README's start command on a fresh clone with no database installed: it must print the
  * first run's summary (DESIGN.md §8, issue 6).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startProcess } from '@ocs/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './processes.js';
-
-/** A port nothing listens on right now, so parallel runs of this suite do not collide. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, repoRoot } from './processes.js';
 
 let clone: string;
 
@@ -42,39 +29,26 @@ afterAll(() => {
 describe('pnpm start on a fresh clone', () => {
   it('starts notifier, server (embedded database, demo orders) and scheduler, and prints the first run summary', async () => {
     const started = Date.now();
+    // Free ports, so parallel runs of this suite do not collide.
     const serverPort = await freePort();
-    const child = spawn('pnpm', ['start'], {
+    // Its own process group: stopping it stops the notifier, server and scheduler it starts.
+    const start = startProcess({
+      name: 'pnpm start',
+      command: 'pnpm',
+      args: ['start'],
       cwd: clone,
+      inheritEnv: true,
       env: {
-        ...process.env,
         SERVER_PORT: String(serverPort),
         NOTIFIER_PORT: String(await freePort()),
         CI: 'true',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
+      processGroup: true,
     });
     try {
       // No time limit here (timings are for benchmarks): the test's own timeout is the net.
-      await new Promise<void>((resolve, reject) => {
-        const poll = setInterval(() => {
-          if (/server unreachable: +\d+/.test(output)) {
-            clearInterval(poll);
-            resolve();
-          }
-        }, 100);
-        child.once('exit', (code) => {
-          clearInterval(poll);
-          reject(new Error(`pnpm start exited (${code}) before the run summary:\n${output}`));
-        });
-      });
+      await start.waitFor(/server unreachable: +\d+/, Number.POSITIVE_INFINITY);
+      const output = start.output();
       console.log(`first run summary after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       // The demo data: orders 2 and 3 complete; 1, 4 and 5 cannot pass yet (too recent, not
       // delivered, no lines), so the requirements' hints keep them out of the pending list.
@@ -95,12 +69,7 @@ describe('pnpm start on a fresh clone', () => {
     } finally {
       // The group may be gone already (a process failed and concurrently stopped the rest):
       // that must not hide the test's own error and the output it carries.
-      if (child.pid && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {}
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
+      await start.stop();
     }
   }, 180_000);
 });

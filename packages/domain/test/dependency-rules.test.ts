@@ -21,7 +21,9 @@ function cruise(files: Record<string, string>): { ok: boolean; output: string } 
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const result = spawnSync(depcruise, ['packages', 'apps', '--config', '.dependency-cruiser.cjs'], {
+  // The folders of the root `lint:deps` script.
+  const folders = ['packages', 'apps', 'bench', 'faults'];
+  const result = spawnSync(depcruise, [...folders, '--config', '.dependency-cruiser.cjs'], {
     cwd: dir,
     encoding: 'utf8',
   });
@@ -38,12 +40,19 @@ const base = {
     "import { x } from '../../domain/src/index.js';\nexport const y = x;\n",
   'apps/server/src/main.ts':
     "import { y } from '../../../packages/db/src/index.js';\nexport const z = y;\n",
+  'packages/test-support/src/index.ts': 'export const start = 1;\n',
+  'apps/server/test/e2e.test.ts':
+    "import { start } from '../../../packages/test-support/src/index.js';\nexport const t = start;\n",
+  'bench/src/main.ts':
+    "import { y } from '../../packages/db/src/index.js';\nimport { start } from '../../packages/test-support/src/index.js';\nexport const b = [y, start];\n",
+  'faults/src/cluster.ts':
+    "import { start } from '../../packages/test-support/src/index.js';\nexport const f = start;\n",
 };
 
 // Each case starts depcruise (a Node CLI): about a second alone, over 12 s seen on a loaded
 // 2-core machine, so the default 5 s per test would measure the machine, not the rules.
 describe('dependency rules', { timeout: 120_000 }, () => {
-  it('accept the allowed direction: apps → packages → domain', () => {
+  it('accept the allowed direction: apps → packages → domain; tests, bench, faults → test-support', () => {
     const result = cruise(base);
     expect(result.output).toContain('no dependency violations');
     expect(result.ok).toBe(true);
@@ -77,5 +86,35 @@ describe('dependency rules', { timeout: 120_000 }, () => {
     });
     expect(result.ok).toBe(false);
     expect(result.output).toContain('adapters-depend-on-domain-only');
+  });
+
+  it('fail when bench imports the source of an app at runtime (it starts apps as processes)', () => {
+    const result = cruise({
+      ...base,
+      'bench/src/bad.ts':
+        "import { z } from '../../apps/server/src/main.js';\nexport const b = z;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('bench-and-faults-start-apps-as-processes');
+  });
+
+  it('fail when product code imports test-support', () => {
+    const result = cruise({
+      ...base,
+      'packages/db/src/bad.ts':
+        "import { start } from '../../test-support/src/index.js';\nexport const b = start;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('only-tests-use-test-support');
+  });
+
+  it('fail when a package imports the fault suite', () => {
+    const result = cruise({
+      ...base,
+      'packages/db/src/bad.ts':
+        "import { f } from '../../../faults/src/cluster.js';\nexport const b = f;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('nothing-imports-bench-or-faults');
   });
 });

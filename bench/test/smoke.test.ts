@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkMySqlTestServer, mySqlTestServerUrl } from '@ocs/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BenchReport, runBench } from './run.js';
+import { type BenchReport, runBench } from '../src/run.js';
 
 const mysql = await checkMySqlTestServer();
 const outDir = mkdtempSync(join(tmpdir(), 'ocs-bench-smoke-'));

@@ -8,7 +8,7 @@ import { createEmbeddedTestDatabase } from '@ocs/db/testing';
 import { callOutcomes, countsOf } from '@ocs/domain';
 import { responseWith } from '@ocs/domain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerMetrics } from './metrics.js';
+import { ServerMetrics } from '../src/metrics.js';
 
 const testDb = await createEmbeddedTestDatabase();
 const db = openDatabase({ url: testDb.url });

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { emptyCompleteOrderResponse, NoOrdersFoundError, silentLogger } from '@ocs/domain';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenAuthenticator } from './auth.js';
-import { createHttpServer, type HttpServerDependencies } from './http-server.js';
-import { ServerMetrics } from './metrics.js';
+import { TokenAuthenticator } from '../src/auth.js';
+import { createHttpServer, type HttpServerDependencies } from '../src/http-server.js';
+import { ServerMetrics } from '../src/metrics.js';
 
 const token = 'unit-scheduler-token-0123456789';
 const auth = { authorization: `Bearer ${token}` };

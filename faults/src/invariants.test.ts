@@ -1,14 +1,14 @@
 /** The invariant checker itself, on hand-made evidence: it must see every kind of violation. */
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../src/database.js';
+import type { Snapshot } from './database.js';
 import {
   computeCounts,
   countTakeOvers,
   type InstallationView,
   reportedIds,
   type ScenarioEvidence,
-} from '../src/invariants.js';
-import type { RequestRecord, StoredNotification } from '../src/notifier.js';
+} from './invariants.js';
+import type { RequestRecord, StoredNotification } from './notifier.js';
 
 const SUBMITTED = 1;
 const FINISHED = 2;
