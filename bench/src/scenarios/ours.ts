@@ -19,6 +19,7 @@ import {
   round,
   sampleUsage,
   startApp,
+  waitForListening,
 } from '../processes.js';
 import { startSqlProxy } from '../sql-proxy.js';
 import { type BenchContext, type Protocol, runChecks, type ScenarioResult } from './shared.js';
@@ -62,7 +63,7 @@ export async function runOurs(
       nodeFlags,
       compiled: ctx.compiled,
     });
-    const [, serverUrl] = await server.waitFor(/"url":"(http:\/\/[^"]+)".*"server listening"/);
+    const serverUrl = await waitForListening(server);
     const serverUsage = sampleUsage(server.pid);
     const databasePid = localDatabasePid();
     const cpuBefore = {
