@@ -85,9 +85,10 @@ export class SqlLedgerQueries implements LedgerQueries {
   /** `started_at` as something `storedRunTime` reads without a time zone. */
   readonly #startedAt: SQL;
 
-  constructor(db: SqlExecutor, dialect: 'mysql' | 'sqlite') {
+  /** The executor says how its dialect stores times; `_dialect` is no longer needed. */
+  constructor(db: SqlExecutor, _dialect?: 'mysql' | 'sqlite') {
     this.#db = db;
-    this.#startedAt = sql.raw(dialect === 'mysql' ? 'CAST(r.started_at AS CHAR)' : 'r.started_at');
+    this.#startedAt = db.storedTime(sql.raw('r.started_at'));
   }
 
   async entry(orderId: OrderId): Promise<LedgerEntry | null> {

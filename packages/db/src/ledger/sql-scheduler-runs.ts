@@ -119,10 +119,9 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
   readonly #db: SqlExecutor;
   readonly #startedAt: SQL;
 
-  constructor(db: SqlExecutor, dialect: 'mysql' | 'sqlite') {
+  constructor(db: SqlExecutor) {
     this.#db = db;
-    // completion_calls.started_at: DATETIME(3) on MySQL (read as text), epoch ms on SQLite.
-    this.#startedAt = sql.raw(dialect === 'mysql' ? 'CAST(c.started_at AS CHAR)' : 'c.started_at');
+    this.#startedAt = db.storedTime(sql.raw('c.started_at'));
   }
 
   async #byId(db: SqlExecutor, id: string): Promise<SchedulerRun | null> {
