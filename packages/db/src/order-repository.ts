@@ -11,7 +11,7 @@ import type {
   OrderState,
   PendingHint,
 } from '@ocs/domain';
-import { and, eq, gt, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { checkChunkSize, chunk, defaultChunkSize, type OrderRepositoryOptions } from './chunks.js';
 import type { DialectTables, SqlDialect } from './dialect.js';
 import { idList } from './id-list.js';
@@ -129,7 +129,7 @@ export class SqlOrderRepository implements OrderRepository {
       for (const part of chunk(unique, this.chunkSize)) {
         const locked = await q.all<Record<string, unknown>>(
           sql`SELECT ${columnsAs(orders, ['id', 'orderStateId'])} FROM ${orders}
-            WHERE ${inArray(orders.id, part)} ORDER BY ${orders.id}${q.forUpdate}`,
+            WHERE ${orders.id} IN (${idList(part)}) ORDER BY ${orders.id}${q.forUpdate}`,
         );
         const lockedIds = locked
           .map(decode)
@@ -138,7 +138,7 @@ export class SqlOrderRepository implements OrderRepository {
         if (lockedIds.length === 0) continue;
         await q.run(
           sql`UPDATE ${orders} SET ${sql.identifier(orders.orderStateId.name)} = ${finished}
-            WHERE ${and(inArray(orders.id, lockedIds), eq(orders.orderStateId, submitted))}`,
+            WHERE ${orders.id} IN (${idList(lockedIds)}) AND ${eq(orders.orderStateId, submitted)}`,
         );
         updatedIds.push(...lockedIds);
       }

@@ -4,7 +4,17 @@
  * objects render its quoting and convert values to and from its driver (a DATETIME string on
  * MySQL, epoch milliseconds on SQLite), exactly as drizzle's query builders do.
  */
-import { type Column, getTableColumns, getTableName, type SQL, sql, type Table } from 'drizzle-orm';
+import {
+  type Column,
+  getTableColumns,
+  getTableName,
+  Param,
+  type SQL,
+  type SQLChunk,
+  StringChunk,
+  sql,
+  type Table,
+} from 'drizzle-orm';
 import type * as mysql from './schema/mysql-schema.js';
 import type * as sqlite from './schema/sqlite-schema.js';
 
@@ -96,15 +106,14 @@ export function decoder<T extends Table, K extends Key<T>>(
 }
 
 /** One value bound through its column's mapping (a Date as the dialect stores it). */
-function bound(table: Table, key: string, value: unknown): SQL {
-  return value === null || value === undefined
-    ? sql`NULL`
-    : sql`${sql.param(value, column(table, key))}`;
+function bound(col: Column, value: unknown): Param {
+  return new Param(value ?? null, col);
 }
 
 /**
  * `INSERT INTO table (columns) VALUES (...), (...)`, one row each, the columns being the keys
- * of the first row; `verb` replaces `INSERT INTO` (e.g. the dialect's insert-or-ignore).
+ * of the first row; `verb` replaces `INSERT INTO` (e.g. the dialect's insert-or-ignore). The
+ * values are one flat list of chunks: seeds insert thousands of rows per statement.
  */
 export function insertRows<T extends Table>(
   table: T,
@@ -113,21 +122,27 @@ export function insertRows<T extends Table>(
 ): SQL {
   const keys = Object.keys(rows[0] ?? {});
   if (keys.length === 0) throw new TypeError('nothing to insert');
+  const columns = keys.map((key) => column(table, key));
+  // Plain chunks, not nested SQL: each nested SQL costs a merge when the query is built.
+  const open = new StringChunk('(');
+  const comma = new StringChunk(', ');
+  const close = new StringChunk(')');
+  const chunks: SQLChunk[] = [];
+  for (const row of rows) {
+    const record = row as Record<string, unknown>;
+    if (chunks.length > 0) chunks.push(comma);
+    chunks.push(open);
+    columns.forEach((col, i) => {
+      if (i > 0) chunks.push(comma);
+      chunks.push(bound(col, record[keys[i] as string]));
+    });
+    chunks.push(close);
+  }
   const names = sql.join(
-    keys.map((key) => sql.identifier(column(table, key).name)),
-    sql`, `,
+    columns.map((col) => sql.identifier(col.name)),
+    comma,
   );
-  const values = sql.join(
-    rows.map((row) => {
-      const record = row as Record<string, unknown>;
-      return sql`(${sql.join(
-        keys.map((key) => bound(table, key, record[key])),
-        sql`, `,
-      )})`;
-    }),
-    sql`, `,
-  );
-  return sql`${verb} ${table} (${names}) VALUES ${values}`;
+  return sql`${verb} ${table} (${names}) VALUES ${sql.join(chunks)}`;
 }
 
 /** `UPDATE table SET column = value, ...` (no WHERE: the caller adds it). */
@@ -135,9 +150,75 @@ export function updateSet<T extends Table>(table: T, values: Partial<T['$inferIn
   const record = values as Record<string, unknown>;
   const set = sql.join(
     Object.keys(record).map(
-      (key) => sql`${sql.identifier(column(table, key).name)} = ${bound(table, key, record[key])}`,
+      (key) =>
+        sql`${sql.identifier(column(table, key).name)} = ${bound(column(table, key), record[key])}`,
     ),
     sql`, `,
   );
   return sql`UPDATE ${table} SET ${set}`;
+}
+
+/**
+ * The SQL names of a table's columns by row key, for the raw statements of the ledger and the
+ * runs (which take only an executor): every key of the row type, checked by the compiler, and
+ * against both schemas by `rows.test.ts`.
+ */
+export type ColumnNames<Row> = { readonly [K in keyof Row]-?: string };
+
+export const completionLedgerColumns: ColumnNames<CompletionLedgerRow> = {
+  orderId: 'order_id',
+  state: 'state',
+  callId: 'call_id',
+  leaseUntil: 'lease_until',
+  claimedAt: 'claimed_at',
+  notifiedAt: 'notified_at',
+  finishedAt: 'finished_at',
+  claims: 'claims',
+};
+
+export const schedulerRunColumns: ColumnNames<SchedulerRunRow> = {
+  id: 'id',
+  triggeredBy: 'triggered_by',
+  status: 'status',
+  requestedAt: 'requested_at',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  updatedAt: 'updated_at',
+  holder: 'holder',
+  retryOf: 'retry_of',
+  retryOutcome: 'retry_outcome',
+  retryReason: 'retry_reason',
+  expectedCount: 'expected_count',
+  pendingCount: 'pending_count',
+  settledCount: 'settled_count',
+  counts: 'counts',
+  detail: 'detail',
+  error: 'error',
+};
+
+export const schedulerInstanceColumns: ColumnNames<SchedulerInstanceRow> = {
+  instance: 'instance',
+  mode: 'mode',
+  cron: 'cron',
+  timezone: 'timezone',
+  nextRunAt: 'next_run_at',
+  heartbeatAt: 'heartbeat_at',
+  heartbeatEveryMs: 'heartbeat_every_ms',
+  startedAt: 'started_at',
+};
+
+/**
+ * `alias.column AS key, ...` for `keys` (default: all) of a `ColumnNames` table, so a raw row
+ * comes back under the row type's keys (as a `StoredRow`).
+ */
+export function selectNamed<Row>(
+  names: ColumnNames<Row>,
+  alias?: string,
+  keys: readonly (keyof Row & string)[] = Object.keys(names) as (keyof Row & string)[],
+): SQL {
+  const prefix = alias === undefined ? '' : `${alias}.`;
+  return sql.join(
+    keys.map((key) => sql`${sql.raw(`${prefix}${names[key]}`)} AS ${sql.identifier(key)}`),
+    sql`, `,
+  );
 }

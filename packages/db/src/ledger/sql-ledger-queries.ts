@@ -19,33 +19,19 @@ import type {
 } from '@ocs/domain';
 import { type SQL, sql } from 'drizzle-orm';
 import { storedOutcome } from '../mapping.js';
+import {
+  type CompletionLedgerRow,
+  completionLedgerColumns,
+  type StoredRow,
+  selectNamed,
+} from '../rows.js';
 import type { SqlExecutor } from './sql-executor.js';
 
-interface LedgerRow {
-  order_id: number;
-  state: string;
-  call_id: string;
-  lease_until: number | string;
-  claimed_at: number | string;
-  notified_at: number | string | null;
-  finished_at: number | string | null;
-  claims: number | string;
-}
+type LedgerRow = StoredRow<CompletionLedgerRow>;
 
-const ledgerColumnNames = [
-  'order_id',
-  'state',
-  'call_id',
-  'lease_until',
-  'claimed_at',
-  'notified_at',
-  'finished_at',
-  'claims',
-];
-const ledgerColumns = sql.raw(ledgerColumnNames.join(', '));
-/** The ledger's columns qualified by a table alias (named as themselves in the result). */
-const ledgerColumnsOf = (alias: string) =>
-  sql.raw(ledgerColumnNames.map((name) => `${alias}.${name} AS ${name}`).join(', '));
+const ledgerColumns = selectNamed(completionLedgerColumns);
+/** The ledger's columns qualified by a table alias. */
+const ledgerColumnsOf = (alias: string) => selectNamed(completionLedgerColumns, alias);
 
 const millis = (value: number | string | bigint): Date => new Date(Number(value));
 
@@ -60,13 +46,13 @@ export function storedRunTime(value: unknown): Date {
 
 function toEntry(row: LedgerRow): LedgerEntry {
   return {
-    orderId: Number(row.order_id),
+    orderId: Number(row.orderId),
     state: row.state as LedgerState,
-    callId: row.call_id,
-    claimedAt: millis(row.claimed_at),
-    leaseUntil: millis(row.lease_until),
-    notifiedAt: row.notified_at === null ? null : millis(row.notified_at),
-    finishedAt: row.finished_at === null ? null : millis(row.finished_at),
+    callId: row.callId,
+    claimedAt: millis(row.claimedAt),
+    leaseUntil: millis(row.leaseUntil),
+    notifiedAt: row.notifiedAt === null ? null : millis(row.notifiedAt),
+    finishedAt: row.finishedAt === null ? null : millis(row.finishedAt),
     claims: Number(row.claims),
   };
 }
