@@ -2,12 +2,11 @@
  * The entrypoint that opens connections: `openDatabase` picks the dialect from a URL and hands
  * back the repositories the server needs.
  */
-import type { OrderRepositoryOptions } from './chunks.js';
 import { redactConnectionString } from './connection-string.js';
-import type { DialectConnection, OcsDatabase } from './database.js';
-import { openMySql } from './mysql/mysql-database.js';
+import type { OcsDatabase } from './database.js';
+import { dialects } from './dialects.js';
+import type { OpenDatabaseOptions } from './open-options.js';
 import { seedDemoOrders } from './seed/demo-orders.js';
-import { openSqlite } from './sqlite/sqlite-database.js';
 
 export type { OrderRepositoryOptions } from './chunks.js';
 export { SqlCompletionCallRepository } from './completion-call-repository.js';
@@ -40,6 +39,7 @@ export {
 } from './mysql/mysql-dialect.js';
 export { isNodeFailure } from './mysql/mysql-errors.js';
 export type { NodeHealth as DatabaseNodeHealth } from './mysql/mysql-nodes.js';
+export type { OpenDatabaseOptions } from './open-options.js';
 export { SqlOrderRepository } from './order-repository.js';
 export { type SqlRepositories, sqlRepositories } from './repositories.js';
 export { demoOrderRows, demoProducts, seedDemoOrders } from './seed/demo-orders.js';
@@ -70,40 +70,6 @@ export { isTransientDatabaseError } from './transient-errors.js';
 
 /** Where the embedded database lives when no URL is configured (relative to the cwd). */
 export const defaultEmbeddedUrl = 'file:.data/orders.db';
-
-export interface OpenDatabaseOptions extends OrderRepositoryOptions {
-  /** `mysql://...` for MySQL/MariaDB; `file:...` or nothing for the embedded database. */
-  url?: string | undefined;
-  /** MySQL pool size. Default 10. */
-  connectionLimit?: number;
-  /**
-   * MySQL: the longest one statement may take, the wait for a pooled connection included
-   * (client side), also set as the server's statement limit. Default 10,000 ms. The embedded
-   * database has no network to wait on; its busy timeout bounds its waits.
-   */
-  queryTimeoutMs?: number | undefined;
-  /** MySQL: the longest opening a connection may take. Default 5,000 ms. */
-  connectTimeoutMs?: number | undefined;
-  /** MySQL: idle time before TCP keep-alive probes start. Default 5,000 ms. */
-  keepAliveInitialDelayMs?: number | undefined;
-  /** MySQL with several hosts: how long a failed node is left alone. Default 2,000 ms. */
-  restoreNodeAfterMs?: number | undefined;
-  /** MariaDB Galera: `wsrep_sync_wait` of every connection. Default 1 (causal reads). */
-  wsrepSyncWait?: number | undefined;
-  /** MySQL with several hosts: told when a node stops or starts being used. */
-  onNodeChange?: ((node: string, up: boolean, error?: unknown) => void) | undefined;
-  /** Embedded database: how long a writer waits for another. Default 5,000 ms. */
-  busyTimeoutMs?: number;
-}
-
-/** The dialects by URL prefix, each with its connect function. */
-const dialects: readonly {
-  prefix: string;
-  open(url: string, options: OpenDatabaseOptions): DialectConnection;
-}[] = [
-  { prefix: 'mysql://', open: openMySql },
-  { prefix: 'file:', open: openSqlite },
-];
 
 export function openDatabase(options: OpenDatabaseOptions = {}): OcsDatabase {
   const url = options.url?.trim() || defaultEmbeddedUrl;

@@ -4,11 +4,8 @@
  * embedded file. Callers may retry these; anything else is final. Each dialect's classifier
  * says which of its errors are; this asks them all, as the caller need not know the dialect.
  */
-import { mysqlErrors } from './mysql/mysql-errors.js';
-import { sqliteErrors } from './sqlite/sqlite-dialect.js';
-
-const classifiers = [mysqlErrors, sqliteErrors];
+import { dialects } from './dialects.js';
 
 export function isTransientDatabaseError(error: unknown): boolean {
-  return classifiers.some((classifier) => classifier.isTransient(error));
+  return dialects.some((dialect) => dialect.errors.isTransient(error));
 }
