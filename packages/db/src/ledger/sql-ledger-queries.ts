@@ -18,6 +18,7 @@ import type {
   RunsPerDay,
 } from '@ocs/domain';
 import { type SQL, sql } from 'drizzle-orm';
+import type { DatabaseDialect } from '../dialect.js';
 import { storedOutcome } from '../mapping.js';
 import {
   type CompletionLedgerRow,
@@ -72,7 +73,7 @@ export class SqlLedgerQueries implements LedgerQueries {
   readonly #startedAt: SQL;
 
   /** The executor says how its dialect stores times; `_dialect` is no longer needed. */
-  constructor(db: SqlExecutor, _dialect?: 'mysql' | 'sqlite') {
+  constructor(db: SqlExecutor, _dialect?: DatabaseDialect) {
     this.#db = db;
     this.#startedAt = db.storedTime(sql.raw('r.started_at'));
   }
