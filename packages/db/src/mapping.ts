@@ -1,4 +1,4 @@
-/** Row ↔ domain conversions shared by both adapters, so they answer with identical shapes. */
+/** Row ↔ domain conversions shared by every dialect, so they answer with identical shapes. */
 import {
   type CallOutcome,
   type CompleteOrderResponse,
@@ -11,13 +11,20 @@ import {
   type Order,
   type OrderState,
 } from '@ocs/domain';
+import type {
+  CompletionCallOrderInsert,
+  CompletionCallRow,
+  OrderLineRow,
+  OrderRow,
+  OrderStateRow,
+} from './rows.js';
 
 export interface StateIds {
   submitted: number;
   finished: number;
 }
 
-export function resolveStateIds(rows: readonly { id: number; orderState: string }[]): StateIds {
+export function resolveStateIds(rows: readonly OrderStateRow[]): StateIds {
   const byName = new Map(rows.map((row) => [row.orderState, row.id]));
   const submitted = byName.get('SUBMITTED');
   const finished = byName.get('FINISHED');
@@ -33,20 +40,6 @@ export function stateName(stateId: number, states: StateIds): OrderState {
   if (stateId === states.submitted) return 'SUBMITTED';
   if (stateId === states.finished) return 'FINISHED';
   throw new Error(`ORDERS.OrderStateId ${stateId} is neither SUBMITTED nor FINISHED`);
-}
-
-export interface OrderRow {
-  id: number;
-  orderDate: Date;
-  orderStateId: number;
-}
-
-export interface OrderLineRow {
-  id: number;
-  orderId: number;
-  productId: number;
-  orderedQuantity: number;
-  deliveredQuantity: number | null;
 }
 
 export function toOrders(
@@ -80,14 +73,8 @@ export function sortedUniqueIds(ids: readonly number[]): number[] {
   return [...new Set(ids)].sort((a, b) => a - b);
 }
 
-export interface CallOrderRow {
-  callId: string;
-  orderId: number;
-  /** A call outcome key of @ocs/domain's outcome table. */
-  outcome: CallOutcome;
-  reason: string | null;
-  reasonCode: string | null;
-}
+/** A failure row as written: its outcome a call outcome key of @ocs/domain's outcome table. */
+export type CallOrderRow = Required<CompletionCallOrderInsert> & { outcome: CallOutcome };
 
 /** One row per requested id that did not complete; completed ids live in the ledger. */
 export function toFailureRows(callId: string, response: CompleteOrderResponse): CallOrderRow[] {
@@ -169,10 +156,8 @@ export function toResponse(
   return completeOrderResponseSchema.parse(response);
 }
 
-/** A call row as read back: outcome as plain text, one `<outcome>` count column each. */
-export type StoredCallSummary = Omit<CompletionCallSummary, 'outcome' | 'counts'> & {
-  outcome: string;
-} & CompletionCallCounts;
+/** A call row as read back, without the legacy response: one `<outcome>` count column each. */
+export type StoredCallSummary = Omit<CompletionCallRow, 'response'>;
 
 export function toCallSummary(row: StoredCallSummary): CompletionCallSummary {
   return {

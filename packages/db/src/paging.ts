@@ -1,4 +1,4 @@
-/** Keyset paging shared by every `list`-style query of both adapters. */
+/** Keyset paging shared by every `list`-style query of the repositories. */
 
 export interface KeysetPage<T, C> {
   rows: T[];

@@ -16,13 +16,20 @@ import { sql } from 'drizzle-orm';
 import { chunk } from '../chunks.js';
 import { readDatabaseTime } from '../database-time.js';
 import { resolveStateIds, type StateIds, sortedUniqueIds } from '../mapping.js';
+import {
+  type CompletionLedgerRow,
+  completionLedgerColumns,
+  type StoredRow,
+  selectNamed,
+} from '../rows.js';
 import { idList, type SqlExecutor } from './sql-executor.js';
 
-interface LedgerRow {
-  order_id: number;
-  state: string;
-  call_id: string;
-}
+type LedgerRow = StoredRow<Pick<CompletionLedgerRow, 'orderId' | 'state' | 'callId'>>;
+const ledgerRowColumns = selectNamed(completionLedgerColumns, undefined, [
+  'orderId',
+  'state',
+  'callId',
+]);
 
 /** A run id as an SQL string literal; run ids are generated (UUIDs), so anything else is a bug. */
 function runIdLiteral(callId: string): string {
@@ -68,7 +75,7 @@ export class SqlCompletionLedger implements CompletionLedger {
           WHERE order_id IN (${inList}) AND call_id <> ${callId} AND state <> 'unconfirmed'
             AND (lease_until <= ${db.nowMs} OR state = 'finished')`);
         return db.all<LedgerRow>(
-          sql`SELECT order_id, state, call_id FROM ${ledger(db)} WHERE order_id IN (${inList})`,
+          sql`SELECT ${ledgerRowColumns} FROM ${ledger(db)} WHERE order_id IN (${inList})`,
         );
       });
       if (rows === null) {
@@ -77,9 +84,9 @@ export class SqlCompletionLedger implements CompletionLedger {
       }
       const read = new Set<number>();
       for (const row of rows) {
-        const orderId = Number(row.order_id);
+        const orderId = Number(row.orderId);
         read.add(orderId);
-        if (row.call_id !== callId) result.claimedElsewhere.push(orderId);
+        if (row.callId !== callId) result.claimedElsewhere.push(orderId);
         else if (row.state === 'claimed') result.toNotify.push(orderId);
         else result.alreadyNotified.push(orderId);
       }

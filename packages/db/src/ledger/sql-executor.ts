@@ -1,14 +1,16 @@
 /**
- * The few things the ledger needs from a database, so one implementation of its statements
- * serves MySQL/MariaDB and the embedded database: run a query, run a write, and a write
- * transaction. The statements are plain SQL both dialects accept; the differences (INSERT
- * IGNORE vs INSERT OR IGNORE, row locks) are the two fragments below.
+ * What every repository needs from a database, so one implementation of each serves every
+ * dialect: run a query, run a write, a write transaction, and the few SQL fragments where the
+ * dialects differ. Each dialect builds one (`mySqlExecutor`, `sqliteExecutor`).
  */
-import { type SQL, sql } from 'drizzle-orm';
-import { mySqlNowMs, sqliteNowMs } from '../database-time.js';
-import type { MySqlDatabase } from '../mysql/mysql-order-repository.js';
-import type { SqliteDatabase } from '../sqlite/sqlite-order-repository.js';
-import { noWriteLock, type WriteLock } from '../sqlite/write-lock.js';
+import type { SQL } from 'drizzle-orm';
+
+/** How often work that lost to another transaction is run again, and which errors say so. */
+export interface RetryPolicy {
+  /** Runs in all, the first included; 1 = never retried. */
+  attempts: number;
+  retryIf(error: unknown): boolean;
+}
 
 export interface SqlExecutor {
   /** `INSERT IGNORE INTO` (MySQL) or `INSERT OR IGNORE INTO` (SQLite). */
@@ -28,100 +30,39 @@ export interface SqlExecutor {
    * written and compared in it, never in a process's clock (see `DatabaseClock`).
    */
   readonly nowMs: SQL;
+  /**
+   * A time column of the call records (`completion_calls.started_at`) as something
+   * `storedRunTime` reads without a time zone: DATETIME(3) in UTC read as text on MySQL, epoch
+   * milliseconds as they are on SQLite.
+   */
+  storedTime(column: SQL): SQL;
   all<T>(query: SQL): Promise<T[]>;
   /** Resolves with the number of rows the statement changed. */
   run(query: SQL): Promise<number>;
   /** Statements that are each atomic on their own (autocommit), retried on a deadlock. */
-  write<T>(work: (q: SqlExecutor) => Promise<T>): Promise<T>;
-  /** One transaction, retried as a whole on a deadlock. */
-  transaction<T>(work: (q: SqlExecutor) => Promise<T>): Promise<T>;
+  write<T>(work: (q: SqlExecutor) => Promise<T>, retry?: RetryPolicy): Promise<T>;
+  /** One transaction, retried as a whole on a deadlock (or as `retry` says). */
+  transaction<T>(work: (q: SqlExecutor) => Promise<T>, retry?: RetryPolicy): Promise<T>;
 }
 
 export { idList } from '../id-list.js';
 
-const deadlockAttempts = 5;
+/** Run once: what a retry would repeat is not safe to repeat, or never lost to a lock. */
+export const noRetry: RetryPolicy = { attempts: 1, retryIf: () => false };
 
-/** ER_LOCK_DEADLOCK or ER_LOCK_WAIT_TIMEOUT, possibly wrapped by drizzle's query error. */
-function isDeadlock(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const errno = (e as { errno?: unknown }).errno;
-    if (errno === 1213 || errno === 1205) return true;
-  }
-  return false;
-}
-
-function tableName(table: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`not a table name: ${table}`);
-  return table;
-}
-
-async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `work`, again while it fails with an error `policy` retries, up to its attempts. */
+export async function retrying<T>(work: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= deadlockAttempts || !isDeadlock(error)) throw error;
+      if (attempt >= policy.attempts || !policy.retryIf(error)) throw error;
     }
   }
 }
 
-type MySqlRunner = Pick<MySqlDatabase, 'execute'>;
-
-export function mySqlExecutor(db: MySqlDatabase): SqlExecutor {
-  const over = (runner: MySqlRunner): SqlExecutor => {
-    const executor: SqlExecutor = {
-      insertIgnore: sql.raw('INSERT IGNORE INTO'),
-      byKey: (table) => sql.raw(`${tableName(table)} FORCE INDEX (PRIMARY)`),
-      deleteByKey: (table) => {
-        const name = tableName(table);
-        return sql.raw(`DELETE ${name} FROM ${name} FORCE INDEX (PRIMARY)`);
-      },
-      forUpdate: sql.raw(' FOR UPDATE'),
-      nowMs: mySqlNowMs,
-      async all<T>(query: SQL) {
-        const [rows] = await runner.execute(query);
-        return rows as unknown as T[];
-      },
-      async run(query: SQL) {
-        const [header] = await runner.execute(query);
-        return (header as unknown as { affectedRows: number }).affectedRows;
-      },
-      write: (work) => retryOnDeadlock(() => work(executor)),
-      transaction: (work) =>
-        retryOnDeadlock(() => db.transaction((tx) => work(over(tx as unknown as MySqlRunner)))),
-    };
-    return executor;
-  };
-  return over(db);
-}
-
-type SqliteRunner = Pick<SqliteDatabase, 'all' | 'run'>;
-
-export function sqliteExecutor(
-  db: SqliteDatabase,
-  writeLock: WriteLock = noWriteLock,
-): SqlExecutor {
-  const over = (runner: SqliteRunner, inTransaction: boolean): SqlExecutor => {
-    const executor: SqlExecutor = {
-      insertIgnore: sql.raw('INSERT OR IGNORE INTO'),
-      byKey: (table) => sql.raw(tableName(table)),
-      deleteByKey: (table) => sql.raw(`DELETE FROM ${tableName(table)}`),
-      forUpdate: sql.raw(''),
-      nowMs: sqliteNowMs,
-      all: <T>(query: SQL) => runner.all(query) as Promise<T[]>,
-      async run(query: SQL) {
-        return (await runner.run(query)).rowsAffected;
-      },
-      // libsql begins transactions IMMEDIATE: the write lock is held from the first statement.
-      write: (work) => (inTransaction ? work(executor) : executor.transaction(work)),
-      transaction: (work) =>
-        inTransaction
-          ? work(executor)
-          : writeLock(() =>
-              db.transaction((tx) => work(over(tx as unknown as SqliteRunner, true))),
-            ),
-    };
-    return executor;
-  };
-  return over(db, false);
+/** A table name checked to be a plain identifier, to be inlined. */
+export function tableName(table: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`not a table name: ${table}`);
+  return table;
 }

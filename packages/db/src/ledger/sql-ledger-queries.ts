@@ -18,34 +18,21 @@ import type {
   RunsPerDay,
 } from '@ocs/domain';
 import { type SQL, sql } from 'drizzle-orm';
+import type { DatabaseDialect } from '../dialect.js';
 import { storedOutcome } from '../mapping.js';
+import {
+  type CompletionLedgerRow,
+  completionLedgerColumns,
+  type StoredRow,
+  selectNamed,
+} from '../rows.js';
 import type { SqlExecutor } from './sql-executor.js';
 
-interface LedgerRow {
-  order_id: number;
-  state: string;
-  call_id: string;
-  lease_until: number | string;
-  claimed_at: number | string;
-  notified_at: number | string | null;
-  finished_at: number | string | null;
-  claims: number | string;
-}
+type LedgerRow = StoredRow<CompletionLedgerRow>;
 
-const ledgerColumnNames = [
-  'order_id',
-  'state',
-  'call_id',
-  'lease_until',
-  'claimed_at',
-  'notified_at',
-  'finished_at',
-  'claims',
-];
-const ledgerColumns = sql.raw(ledgerColumnNames.join(', '));
-/** The ledger's columns qualified by a table alias (named as themselves in the result). */
-const ledgerColumnsOf = (alias: string) =>
-  sql.raw(ledgerColumnNames.map((name) => `${alias}.${name} AS ${name}`).join(', '));
+const ledgerColumns = selectNamed(completionLedgerColumns);
+/** The ledger's columns qualified by a table alias. */
+const ledgerColumnsOf = (alias: string) => selectNamed(completionLedgerColumns, alias);
 
 const millis = (value: number | string | bigint): Date => new Date(Number(value));
 
@@ -60,13 +47,13 @@ export function storedRunTime(value: unknown): Date {
 
 function toEntry(row: LedgerRow): LedgerEntry {
   return {
-    orderId: Number(row.order_id),
+    orderId: Number(row.orderId),
     state: row.state as LedgerState,
-    callId: row.call_id,
-    claimedAt: millis(row.claimed_at),
-    leaseUntil: millis(row.lease_until),
-    notifiedAt: row.notified_at === null ? null : millis(row.notified_at),
-    finishedAt: row.finished_at === null ? null : millis(row.finished_at),
+    callId: row.callId,
+    claimedAt: millis(row.claimedAt),
+    leaseUntil: millis(row.leaseUntil),
+    notifiedAt: row.notifiedAt === null ? null : millis(row.notifiedAt),
+    finishedAt: row.finishedAt === null ? null : millis(row.finishedAt),
     claims: Number(row.claims),
   };
 }
@@ -85,9 +72,10 @@ export class SqlLedgerQueries implements LedgerQueries {
   /** `started_at` as something `storedRunTime` reads without a time zone. */
   readonly #startedAt: SQL;
 
-  constructor(db: SqlExecutor, dialect: 'mysql' | 'sqlite') {
+  /** The executor says how its dialect stores times; `_dialect` is no longer needed. */
+  constructor(db: SqlExecutor, _dialect?: DatabaseDialect) {
     this.#db = db;
-    this.#startedAt = sql.raw(dialect === 'mysql' ? 'CAST(r.started_at AS CHAR)' : 'r.started_at');
+    this.#startedAt = db.storedTime(sql.raw('r.started_at'));
   }
 
   async entry(orderId: OrderId): Promise<LedgerEntry | null> {

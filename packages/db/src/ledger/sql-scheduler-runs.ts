@@ -31,38 +31,31 @@ import {
 } from '@ocs/domain';
 import { type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import {
+  type SchedulerInstanceRow,
+  type SchedulerRunRow,
+  type StoredRow,
+  schedulerInstanceColumns,
+  schedulerRunColumns,
+  selectNamed,
+} from '../rows.js';
 import type { SqlExecutor } from './sql-executor.js';
 import { storedRunTime } from './sql-ledger-queries.js';
 
 type Num = number | string | bigint;
 
-interface RunRow {
-  id: string;
-  triggered_by: string;
-  status: string;
-  requested_at: Num;
-  started_at: Num | null;
-  finished_at: Num | null;
-  updated_at: Num;
-  holder: string | null;
-  retry_of: string | null;
-  retry_outcome: string | null;
-  retry_reason: string | null;
-  expected_count: Num | null;
-  pending_count: Num;
-  settled_count: Num;
-  counts: string | null;
-  detail: string | null;
-  error: string | null;
-}
+/** A run as read back, its status computed (`statusColumns`). */
+type RunRow = StoredRow<SchedulerRunRow>;
 
 const millis = (value: Num): Date => new Date(Number(value));
 const maybeMillis = (value: Num | null): Date | null => (value === null ? null : millis(value));
 
 /** The run's status as stored, or `abandoned` when it runs under a lock its holder lost. */
-const statusColumns = (db: SqlExecutor) => sql`r.id, r.triggered_by, r.requested_at, r.started_at,
-  r.finished_at, r.updated_at, r.holder, r.retry_of, r.retry_outcome, r.retry_reason,
-  r.expected_count, r.pending_count, r.settled_count, r.counts, r.detail, r.error,
+const statusColumns = (db: SqlExecutor) => sql`${selectNamed(
+  schedulerRunColumns,
+  'r',
+  (Object.keys(schedulerRunColumns) as (keyof SchedulerRunRow)[]).filter((key) => key !== 'status'),
+)},
   CASE WHEN r.status = 'running' AND NOT EXISTS (
       SELECT 1 FROM leases l WHERE l.name = ${schedulerLockName} AND l.holder = r.holder
         AND l.lease_until > ${db.nowMs})
@@ -74,22 +67,22 @@ function toRun(row: RunRow): SchedulerRun {
     : {};
   return {
     id: row.id,
-    triggeredBy: runTriggerSchema.parse(row.triggered_by),
+    triggeredBy: runTriggerSchema.parse(row.triggeredBy),
     status: runStatusSchema.parse(row.status),
-    requestedAt: millis(row.requested_at),
-    startedAt: maybeMillis(row.started_at),
+    requestedAt: millis(row.requestedAt),
+    startedAt: maybeMillis(row.startedAt),
     finishedAt:
-      row.status === 'abandoned' && row.finished_at === null
-        ? millis(row.updated_at)
-        : maybeMillis(row.finished_at),
-    updatedAt: millis(row.updated_at),
+      row.status === 'abandoned' && row.finishedAt === null
+        ? millis(row.updatedAt)
+        : maybeMillis(row.finishedAt),
+    updatedAt: millis(row.updatedAt),
     holder: row.holder,
-    retryOf: row.retry_of,
-    retryOutcome: row.retry_outcome === null ? null : outcomeSchema.parse(row.retry_outcome),
-    retryReason: row.retry_reason,
-    expected: row.expected_count === null ? null : Number(row.expected_count),
-    pending: Number(row.pending_count),
-    settled: Number(row.settled_count),
+    retryOf: row.retryOf,
+    retryOutcome: row.retryOutcome === null ? null : outcomeSchema.parse(row.retryOutcome),
+    retryReason: row.retryReason,
+    expected: row.expectedCount === null ? null : Number(row.expectedCount),
+    pending: Number(row.pendingCount),
+    settled: Number(row.settledCount),
     counts: outcomeCountsSchema.parse(row.counts ? JSON.parse(row.counts) : zeroCounts()),
     failedRequirements: detail.failedRequirements ?? {},
     error: row.error,
@@ -119,10 +112,9 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
   readonly #db: SqlExecutor;
   readonly #startedAt: SQL;
 
-  constructor(db: SqlExecutor, dialect: 'mysql' | 'sqlite') {
+  constructor(db: SqlExecutor) {
     this.#db = db;
-    // completion_calls.started_at: DATETIME(3) on MySQL (read as text), epoch ms on SQLite.
-    this.#startedAt = sql.raw(dialect === 'mysql' ? 'CAST(c.started_at AS CHAR)' : 'c.started_at');
+    this.#startedAt = db.storedTime(sql.raw('c.started_at'));
   }
 
   async #byId(db: SqlExecutor, id: string): Promise<SchedulerRun | null> {
@@ -264,30 +256,21 @@ export class SqlSchedulerRunRepository implements SchedulerRunRepository {
   }
 
   async instances(): Promise<SchedulerInstance[]> {
-    const rows = await this.#db.all<{
-      instance: string;
-      mode: string;
-      cron: string | null;
-      timezone: string | null;
-      next_run_at: Num | null;
-      heartbeat_at: Num;
-      heartbeat_every_ms: Num;
-      started_at: Num;
-      now_ms: Num;
-    }>(sql`SELECT instance, mode, cron, timezone, next_run_at, heartbeat_at, heartbeat_every_ms,
-        started_at, ${this.#db.nowMs} AS now_ms
+    const rows = await this.#db.all<StoredRow<SchedulerInstanceRow> & { nowMs: Num }>(
+      sql`SELECT ${selectNamed(schedulerInstanceColumns)}, ${this.#db.nowMs} AS ${sql.identifier('nowMs')}
       FROM scheduler_instances WHERE heartbeat_at > ${this.#db.nowMs} - 86400000
-      ORDER BY heartbeat_at DESC LIMIT 20`);
+      ORDER BY heartbeat_at DESC LIMIT 20`,
+    );
     return rows.map((row) => ({
       instance: row.instance,
       mode: row.mode === 'run-once' ? 'run-once' : 'daemon',
       cron: row.cron,
       timezone: row.timezone,
-      nextRunAt: maybeMillis(row.next_run_at),
-      heartbeatEveryMs: Number(row.heartbeat_every_ms),
-      heartbeatAt: millis(row.heartbeat_at),
-      startedAt: millis(row.started_at),
-      alive: Number(row.now_ms) - Number(row.heartbeat_at) <= 3 * Number(row.heartbeat_every_ms),
+      nextRunAt: maybeMillis(row.nextRunAt),
+      heartbeatEveryMs: Number(row.heartbeatEveryMs),
+      heartbeatAt: millis(row.heartbeatAt),
+      startedAt: millis(row.startedAt),
+      alive: Number(row.nowMs) - Number(row.heartbeatAt) <= 3 * Number(row.heartbeatEveryMs),
     }));
   }
 

@@ -16,7 +16,7 @@
  * covers every statement.
  */
 import type { Connection, PoolConnection } from 'mysql2/promise';
-import { isNodeNotReady } from './mysql-nodes.js';
+import { isNodeNotReady } from './mysql-errors.js';
 
 /** Where pooled connections come from: one pool, or the nodes of a cluster. */
 export interface ConnectionSource {

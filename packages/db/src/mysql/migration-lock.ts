@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { mysqlErrors } from './mysql-errors.js';
 
 export const migrationLockTable = 'ocs_migration_lock';
 
@@ -31,15 +32,6 @@ export class MigrationLockTimeoutError extends Error {
 }
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-/** 1213 (lost a certification or deadlock) or 1205: lost this round, not an error. */
-function lostTheRound(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const errno = (e as { errno?: unknown }).errno;
-    if (errno === 1213 || errno === 1205) return true;
-  }
-  return false;
-}
 
 export async function withMigrationLock<T>(
   connection: Connection,
@@ -72,7 +64,8 @@ export async function withMigrationLock<T>(
       );
       return result.affectedRows === 1;
     } catch (error) {
-      if (lostTheRound(error)) return false;
+      // Lost a certification or a deadlock, or waited too long: lost this round, not an error.
+      if (mysqlErrors.isLockConflict(error)) return false;
       throw error;
     }
   };

@@ -1,24 +1,25 @@
-/** Opens a mysql2 pool and wires the MySQL adapters, migrations and seed writer onto it. */
+/** Opens a mysql2 pool and puts the repositories, migrations and health checks on it. */
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { count, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { type Connection, createConnection } from 'mysql2/promise';
-import { mysqlMaxPlaceholders, type OrderRepositoryOptions } from '../chunks.js';
-import { splitMySqlNodes } from '../connection-string.js';
-import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
-import { mySqlExecutor, type SqlExecutor } from '../ledger/sql-executor.js';
-import { SqlLeaseRepository } from '../ledger/sql-leases.js';
+import type { OrderRepositoryOptions } from '../chunks.js';
+import { redactConnectionString, splitMySqlNodes } from '../connection-string.js';
+import {
+  type DialectConnection,
+  defaultPingTimeoutMs,
+  handleOf,
+  type PoolStats,
+} from '../database.js';
+import { type SqlRepositories, sqlRepositories } from '../repositories.js';
 import * as schema from '../schema/mysql-schema.js';
-import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
 import { deadlineConnection, pingWithin, withDeadlines } from './deadline-pool.js';
 import { withMigrationLock } from './migration-lock.js';
-import { MySqlCompletionCallRepository } from './mysql-completion-call-repository.js';
+import { type MySqlDatabase, mysqlDialect } from './mysql-dialect.js';
 import { MySqlNodes, type NodeHealth } from './mysql-nodes.js';
-import { type MySqlDatabase, MySqlOrderRepository } from './mysql-order-repository.js';
 
 export const mysqlMigrationsFolder = fileURLToPath(new URL('../../drizzle/mysql', import.meta.url));
 
@@ -82,16 +83,10 @@ export const mysqlDefaults = {
   wsrepSyncWait: 1,
 } as const;
 
-export interface MySqlConnection {
+export interface MySqlConnection extends SqlRepositories {
   /** The database servers, one pool each (one for a single host). */
   nodes: MySqlNodes;
   db: MySqlDatabase;
-  orders: MySqlOrderRepository;
-  calls: MySqlCompletionCallRepository;
-  ledger: SqlCompletionLedger;
-  leases: SqlLeaseRepository;
-  executor: SqlExecutor;
-  seedWriter: SeedWriter;
   migrate(): Promise<void>;
   /** `SELECT 1` within `timeoutMs`, the wait for a connection included, on the node in use. */
   ping(timeoutMs: number): Promise<void>;
@@ -171,17 +166,10 @@ export function connectMySql(url: string, options: MySqlConnectionOptions = {}):
   const client = withDeadlines(nodes, { queryTimeoutMs });
   // drizzle calls query/execute/getConnection only (see deadline-pool.ts).
   const db = drizzle(client as never, { schema, mode: 'default' }) as unknown as MySqlDatabase;
-  const orders = new MySqlOrderRepository(db, options);
-  const executor = mySqlExecutor(db);
   return {
+    ...sqlRepositories(mysqlDialect(db), options),
     nodes,
     db,
-    orders,
-    calls: new MySqlCompletionCallRepository(db),
-    ledger: new SqlCompletionLedger(executor, orders.chunkSize),
-    leases: new SqlLeaseRepository(executor),
-    executor,
-    seedWriter: mySqlSeedWriter(db),
     // Its own connection, without the pool's statement limit: DDL on a large table takes long.
     // One migrator at a time, across every node of a cluster (see migration-lock.ts).
     migrate: async () => {
@@ -232,19 +220,31 @@ function definedOnly<T extends object>(options: T): Partial<T> {
   ) as Partial<T>;
 }
 
-function mySqlSeedWriter(db: MySqlDatabase): SeedWriter {
-  return chunkedSeedWriter(
-    {
-      countOrders: () => db.select({ value: count() }).from(schema.orders),
-      maxOrderId: () => db.select({ value: max(schema.orders.id) }).from(schema.orders),
-      insertMissingProducts: (products) => db.insert(schema.products).ignore().values(products),
-      selectStates: () => db.select().from(schema.orderStates),
-      insertInTransaction: (orderChunks, lineChunks) =>
-        db.transaction(async (tx) => {
-          for (const part of orderChunks) await tx.insert(schema.orders).values(part);
-          for (const part of lineChunks) await tx.insert(schema.orderLines).values(part);
-        }),
-    },
-    mysqlMaxPlaceholders,
-  );
+/**
+ * mysql2 keeps its pool's counts in fields it does not type: read them defensively. Summed
+ * over the nodes of a cluster (each has its own pool of `limit`).
+ */
+function mysqlPoolStats(pools: readonly unknown[], limit: number): PoolStats {
+  const stats: PoolStats = { limit: limit * pools.length, open: 0, idle: 0, waiting: 0 };
+  for (const pool of pools) {
+    const core = (pool as { pool?: Record<string, { length?: number } | undefined> }).pool ?? {};
+    stats.open += core._allConnections?.length ?? 0;
+    stats.idle += core._freeConnections?.length ?? 0;
+    stats.waiting += core._connectionQueue?.length ?? 0;
+  }
+  return stats;
+}
+
+/** `connectMySql` as `openDatabase` hands it out. */
+export function openMySql(url: string, options: MySqlConnectionOptions = {}): DialectConnection {
+  const mysql = connectMySql(url, options);
+  return handleOf(mysql, {
+    dialect: 'mysql',
+    redactedUrl: redactConnectionString(url),
+    migrate: mysql.migrate,
+    ping: (timeoutMs = defaultPingTimeoutMs) => mysql.ping(timeoutMs),
+    nodeHealth: (timeoutMs = defaultPingTimeoutMs) => mysql.nodeHealth(timeoutMs),
+    poolStats: () => mysqlPoolStats(mysql.nodes.pools, options.connectionLimit ?? 10),
+    close: () => mysql.close(),
+  });
 }

@@ -18,47 +18,9 @@
  */
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import type { MySqlNodeUrl } from '../connection-string.js';
+import { isNodeFailure } from './mysql-errors.js';
 
-/** MariaDB/Galera: "WSREP has not yet prepared node for application use". */
-export const ER_NODE_NOT_READY = 1047;
-
-/** Lock waits, deadlocks and slow statements are the statement's fate, not the node's. */
-const statementErrnos = new Set([1205, 1213, 1317, 1969, 3024]);
-const nodeCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CON_COUNT_ERROR',
-  'DB_DEADLINE_EXCEEDED',
-]);
-const nodeErrnos = new Set([ER_NODE_NOT_READY, 1040, 1053, 2002, 2003, 2006, 2013]);
-
-/** Whether `error` says the node itself cannot serve (so another node should be used). */
-export function isNodeFailure(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const { code, errno, fatal } = e as { code?: unknown; errno?: unknown; fatal?: unknown };
-    if (typeof errno === 'number' && statementErrnos.has(errno)) return false;
-    if (typeof code === 'string' && nodeCodes.has(code)) return true;
-    if (typeof errno === 'number' && nodeErrnos.has(errno)) return true;
-    if (fatal === true || /closed state/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-export function isNodeNotReady(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if ((e as { errno?: unknown }).errno === ER_NODE_NOT_READY) return true;
-  }
-  return false;
-}
+export { isNodeFailure, isNodeNotReady } from './mysql-errors.js';
 
 export interface MySqlNode {
   /** host:port. */

@@ -1,28 +1,35 @@
 /**
- * What the seeds need from a database, and `chunkedSeedWriter`, which implements it with
- * multi-row inserts on top of the few statements each dialect supplies.
+ * What the seeds need from a database, and `sqlSeedWriter`, which implements it on any
+ * dialect with multi-row inserts.
  */
+import { sql } from 'drizzle-orm';
 import { chunk, rowsPerInsert } from '../chunks.js';
+import type { SqlDialect } from '../dialect.js';
+import { noRetry } from '../ledger/sql-executor.js';
 import { resolveStateIds } from '../mapping.js';
+import {
+  columnsAs,
+  decoder,
+  insertRows,
+  type OrderInsert,
+  type OrderLineInsert,
+  type ProductInsert,
+} from '../rows.js';
 
-export interface SeedOrderRow {
-  id: number;
-  orderDate: Date;
+/** An order to seed: its state by name, resolved to the installation's ORDER_STATES id. */
+export type SeedOrderRow = Required<Omit<OrderInsert, 'orderStateId'>> & {
   state: 'SUBMITTED' | 'FINISHED';
-}
+};
 
-export interface SeedLineRow {
-  orderId: number;
-  productId: number;
-  orderedQuantity: number;
+export type SeedLineRow = Omit<OrderLineInsert, 'id' | 'deliveredQuantity'> & {
   deliveredQuantity: number | null;
-}
+};
 
 export interface SeedWriter {
   countOrders(): Promise<number>;
   maxOrderId(): Promise<number>;
   /** Inserts the products whose ids are missing. */
-  ensureProducts(products: readonly { id: number; productName: string }[]): Promise<void>;
+  ensureProducts(products: readonly Required<ProductInsert>[]): Promise<void>;
   /** Inserts orders (explicit ids) and their lines in one transaction, in multi-row chunks. */
   insertOrders(orders: readonly SeedOrderRow[], lines: readonly SeedLineRow[]): Promise<void>;
 }
@@ -32,52 +39,36 @@ export interface SeedTarget {
   readonly seedWriter: SeedWriter;
 }
 
-/** An ORDERS row as inserted: the state already resolved to its ORDER_STATES id. */
-export interface SeedOrderInsert {
-  id: number;
-  orderDate: Date;
-  orderStateId: number;
-}
-
-/** The statements a dialect runs for the seeds. */
-export interface SeedStatements {
-  /** Rows with `value`: COUNT of ORDERS. */
-  countOrders(): Promise<{ value: number }[]>;
-  /** Rows with `value`: MAX(ORDERS.Id), null when empty. */
-  maxOrderId(): Promise<{ value: number | null }[]>;
-  /** One multi-row insert that skips the products whose ids exist. */
-  insertMissingProducts(products: { id: number; productName: string }[]): Promise<unknown>;
-  /** All ORDER_STATES rows. */
-  selectStates(): Promise<{ id: number; orderState: string }[]>;
-  /** In one transaction: one insert per chunk of orders, then one per chunk of lines. */
-  insertInTransaction(orderChunks: SeedOrderInsert[][], lineChunks: SeedLineRow[][]): Promise<void>;
-}
-
-/** `maxPlaceholders`: the dialect's limit per statement, which sizes the multi-row inserts. */
-export function chunkedSeedWriter(statements: SeedStatements, maxPlaceholders: number): SeedWriter {
+export function sqlSeedWriter({ tables, executor: q, maxPlaceholders }: SqlDialect): SeedWriter {
+  const { orders, orderLines, orderStates, products } = tables;
   const orderRows = rowsPerInsert(3, maxPlaceholders);
   const lineRows = rowsPerInsert(4, maxPlaceholders);
+  const value = async (query: ReturnType<typeof sql>) => {
+    const [row] = await q.all<{ value: number | string | null }>(query);
+    return Number(row?.value ?? 0);
+  };
   return {
-    async countOrders() {
-      const [row] = await statements.countOrders();
-      return row?.value ?? 0;
+    countOrders: () => value(sql`SELECT COUNT(*) AS value FROM ${orders}`),
+    maxOrderId: () => value(sql`SELECT MAX(${orders.id}) AS value FROM ${orders}`),
+    async ensureProducts(list) {
+      if (list.length === 0) return;
+      await q.write((w) => w.run(insertRows(products, list, w.insertIgnore)), noRetry);
     },
-    async maxOrderId() {
-      const [row] = await statements.maxOrderId();
-      return row?.value ?? 0;
-    },
-    async ensureProducts(products) {
-      if (products.length > 0) await statements.insertMissingProducts([...products]);
-    },
-    async insertOrders(orders, lines) {
-      if (orders.length === 0) return;
-      const states = resolveStateIds(await statements.selectStates());
-      const inserts = orders.map((order) => ({
+    async insertOrders(list, lines) {
+      if (list.length === 0) return;
+      const stateRows = await q.all<Record<string, unknown>>(
+        sql`SELECT ${columnsAs(orderStates, ['id', 'orderState'])} FROM ${orderStates}`,
+      );
+      const states = resolveStateIds(stateRows.map(decoder(orderStates, ['id', 'orderState'])));
+      const inserts = list.map((order) => ({
         id: order.id,
         orderDate: order.orderDate,
         orderStateId: order.state === 'SUBMITTED' ? states.submitted : states.finished,
       }));
-      await statements.insertInTransaction(chunk(inserts, orderRows), chunk(lines, lineRows));
+      await q.transaction(async (tx) => {
+        for (const part of chunk(inserts, orderRows)) await tx.run(insertRows(orders, part));
+        for (const part of chunk(lines, lineRows)) await tx.run(insertRows(orderLines, part));
+      }, noRetry);
     },
   };
 }

@@ -1,22 +1,18 @@
-/** Opens the embedded database file (libsql) and wires the SQLite adapters onto it. */
+/** Opens the embedded database file (libsql) and puts the repositories and migrations on it. */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as LibsqlClient from '@libsql/client';
 import type { Client } from '@libsql/client';
-import { count, max } from 'drizzle-orm';
 import type * as LibsqlDriver from 'drizzle-orm/libsql';
 import type * as LibsqlMigrator from 'drizzle-orm/libsql/migrator';
-import { type OrderRepositoryOptions, sqliteMaxVariables } from '../chunks.js';
-import { SqlCompletionLedger } from '../ledger/sql-completion-ledger.js';
-import { type SqlExecutor, sqliteExecutor } from '../ledger/sql-executor.js';
-import { SqlLeaseRepository } from '../ledger/sql-leases.js';
+import type { OrderRepositoryOptions } from '../chunks.js';
+import { type DialectConnection, handleOf } from '../database.js';
+import { type SqlRepositories, sqlRepositories } from '../repositories.js';
 import * as schema from '../schema/sqlite-schema.js';
-import { chunkedSeedWriter, type SeedWriter } from '../seed/seed-writer.js';
-import { SqliteCompletionCallRepository } from './sqlite-completion-call-repository.js';
-import { type SqliteDatabase, SqliteOrderRepository } from './sqlite-order-repository.js';
-import { type WriteLock, writeLockFor } from './write-lock.js';
+import { type SqliteDatabase, sqliteDialect } from './sqlite-dialect.js';
+import { writeLockFor } from './write-lock.js';
 
 /**
  * `@libsql/client` is an optional peer dependency: it is loaded on the first embedded
@@ -43,15 +39,9 @@ export const sqliteMigrationsFolder = fileURLToPath(
   new URL('../../drizzle/sqlite', import.meta.url),
 );
 
-export interface SqliteConnection {
+export interface SqliteConnection extends SqlRepositories {
   client: Client;
   db: SqliteDatabase;
-  orders: SqliteOrderRepository;
-  calls: SqliteCompletionCallRepository;
-  ledger: SqlCompletionLedger;
-  leases: SqlLeaseRepository;
-  executor: SqlExecutor;
-  seedWriter: SeedWriter;
   migrate(): Promise<void>;
 }
 
@@ -78,17 +68,10 @@ export function connectSqlite(
   // transaction, so overlapping write transactions wait for each other instead of failing.
   const client = createClient({ url, timeout: options.busyTimeoutMs ?? 5_000 });
   const db = drizzle(client, { schema });
-  const orders = new SqliteOrderRepository(db, { ...options, writeLock });
-  const executor = sqliteExecutor(db, writeLock);
   return {
+    ...sqlRepositories(sqliteDialect(db, writeLock), options),
     client,
     db,
-    orders,
-    calls: new SqliteCompletionCallRepository(db, writeLock),
-    ledger: new SqlCompletionLedger(executor, orders.chunkSize),
-    leases: new SqlLeaseRepository(executor),
-    executor,
-    seedWriter: sqliteSeedWriter(db, writeLock),
     migrate: () =>
       writeLock(async () => {
         // WAL lets readers go on while a completion call writes; the setting stays with the file.
@@ -98,22 +81,19 @@ export function connectSqlite(
   };
 }
 
-function sqliteSeedWriter(db: SqliteDatabase, writeLock: WriteLock): SeedWriter {
-  return chunkedSeedWriter(
-    {
-      countOrders: () => db.select({ value: count() }).from(schema.orders),
-      maxOrderId: () => db.select({ value: max(schema.orders.id) }).from(schema.orders),
-      insertMissingProducts: (products) =>
-        db.insert(schema.products).values(products).onConflictDoNothing(),
-      selectStates: () => db.select().from(schema.orderStates),
-      insertInTransaction: (orderChunks, lineChunks) =>
-        writeLock(() =>
-          db.transaction(async (tx) => {
-            for (const part of orderChunks) await tx.insert(schema.orders).values(part);
-            for (const part of lineChunks) await tx.insert(schema.orderLines).values(part);
-          }),
-        ),
+/** `connectSqlite` as `openDatabase` hands it out. */
+export function openSqlite(url: string, options: SqliteConnectionOptions = {}): DialectConnection {
+  const sqlite = connectSqlite(url, options);
+  return handleOf(sqlite, {
+    dialect: 'sqlite',
+    redactedUrl: url,
+    migrate: sqlite.migrate,
+    // A local file: no network to black-hole; the busy timeout bounds its waits.
+    ping: async () => {
+      await sqlite.client.execute('SELECT 1');
     },
-    sqliteMaxVariables,
-  );
+    nodeHealth: async () => [],
+    poolStats: () => null,
+    close: async () => sqlite.client.close(),
+  });
 }
