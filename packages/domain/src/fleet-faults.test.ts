@@ -4,19 +4,19 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import {
-  CompleteOrders,
-  type CompleteOrdersDependencies,
-  NoOrdersSuccessfullyUpdatedError,
-  type Order,
-  retryableOrderIds,
-} from '../src/index.js';
-import {
   FakeNotifier,
   InMemoryCalls,
   InMemoryLedger,
   InMemoryOrderRepository,
   RecordingLogger,
-} from './fakes.js';
+} from '../test/fakes.js';
+import {
+  CompleteOrders,
+  type CompleteOrdersDependencies,
+  NoOrdersSuccessfullyUpdatedError,
+  type Order,
+  retryableOrderIds,
+} from './index.js';
 
 const databaseNow = new Date('2026-11-27T12:00:00.000Z');
 const leaseMs = 60_000;

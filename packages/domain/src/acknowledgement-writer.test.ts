@@ -1,6 +1,6 @@
 /** The ledger writer of acknowledgements: what ends up written, and when flush returns. */
 import { describe, expect, it } from 'vitest';
-import { AcknowledgementWriter } from '../src/acknowledgement-writer.js';
+import { AcknowledgementWriter } from './acknowledgement-writer.js';
 
 /** A ledger whose writes finish when the test says, recording what each wrote. */
 function slowLedger() {

@@ -7,8 +7,8 @@ import {
   outcomeLabel,
   outcomes,
   outcomeTable,
-} from '../src/index.js';
-import { responseWith } from '../src/testing/index.js';
+} from './index.js';
+import { responseWith } from './testing/index.js';
 
 describe('the outcome table', () => {
   it('names every outcome once, with a label, and the response field where one list holds it', () => {

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  FakeNotifier,
+  InMemoryCalls,
+  InMemoryLedger,
+  InMemoryOrderRepository,
+  RecordingLogger,
+} from '../test/fakes.js';
+import {
   CompleteOrders,
   completeOrderResponseSchema,
   NoOrdersFoundError,
@@ -13,14 +20,7 @@ import {
   retryableOrderIds,
   silentLogger,
   subtractCalendarMonths,
-} from '../src/index.js';
-import {
-  FakeNotifier,
-  InMemoryCalls,
-  InMemoryLedger,
-  InMemoryOrderRepository,
-  RecordingLogger,
-} from './fakes.js';
+} from './index.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const monthsAgo = (months: number) => subtractCalendarMonths(now, months);

@@ -3,8 +3,13 @@
  * delivered without an answer is held for an operator instead of being sent again.
  */
 import { describe, expect, it } from 'vitest';
-import { CompleteOrders, type Order, silentLogger } from '../src/index.js';
-import { FakeNotifier, InMemoryCalls, InMemoryLedger, InMemoryOrderRepository } from './fakes.js';
+import {
+  FakeNotifier,
+  InMemoryCalls,
+  InMemoryLedger,
+  InMemoryOrderRepository,
+} from '../test/fakes.js';
+import { CompleteOrders, type Order, silentLogger } from './index.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const leaseMs = 60_000;

@@ -27,7 +27,7 @@ import {
   retryableOrderIds,
   subtractCalendarMonths,
   systemClock,
-} from '../src/index.js';
+} from './index.js';
 
 const iso = (date: Date) => date.toISOString();
 const at = (text: string) => new Date(text);
