@@ -5,6 +5,8 @@
  * node answers and which is in use. Migrations started by many replicas at once run one at
  * a time. (A Galera node answering 1047 is shown by the fault suite's Galera mode.)
  */
+
+import { waitUntil } from '@ocs/test-support';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isTransientDatabaseError, type OcsDatabase, openDatabase } from '../src/client.js';
@@ -18,8 +20,6 @@ import {
 
 const server = await checkMySqlTestServer();
 
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
 /** Both proxies' host:port, first `first`, as a multi-host URL of `database`. */
 function listing(database: TestDatabase, ...proxies: PartitionProxy[]): string {
   const single = new URL(database.url);
@@ -30,14 +30,6 @@ function listing(database: TestDatabase, ...proxies: PartitionProxy[]): string {
       ? `${single.username}@`
       : '';
   return `mysql://${credentials}${hosts}${single.pathname}${single.search}`;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 describe.skipIf(!server.available)('MySQL with several hosts', () => {
@@ -112,7 +104,10 @@ describe.skipIf(!server.available)('MySQL with several hosts', () => {
     expect(health[0]?.error).toBeTruthy();
 
     await a.setMode('forward');
-    await waitUntil(async () => (await inUse(db)) === `127.0.0.1:${a.port}`, 5000);
+    await waitUntil(async () => (await inUse(db)) === `127.0.0.1:${a.port}`, {
+      timeoutMs: 5000,
+      what: 'queries on node a',
+    });
     expect(await answer(db)).toBe(true);
   });
 
