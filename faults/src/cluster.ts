@@ -5,7 +5,9 @@
  */
 
 import { PartitionProxy } from '@ocs/db/testing';
+import { schedulerLockName } from '@ocs/domain';
 import { type Protocol, protocolSchema, protocols } from '@ocs/notifier-client';
+import { waitUntil } from '@ocs/test-support';
 import { clockOffsetEnv } from './clock.js';
 import {
   createSeededDatabase,
@@ -317,12 +319,39 @@ export class Installation {
       if (code === 0 && left === before) break;
       before = left;
       // Claims of a dead or giving-up call end with their lease; a dead scheduler's lock
-      // with its TTL: the next daily run comes after both. What held this run back was taken
-      // before it started (the faults are over), so the wait counts from its start.
+      // with its TTL: the next daily run comes after both. The database says when they end
+      // (its clock is the one the servers use); what held this run back was taken before it
+      // ended, so a full lease from its start is the longest wait (and the only one when
+      // something else, e.g. an order held for an operator, keeps a claim).
       const wait = (code === 4 ? Math.max(lease, lockTtl) : lease) + 500;
-      await sleep(Math.max(500, startedAt + wait - Date.now()));
+      const deadline = startedAt + wait;
+      await waitUntil(async () => Date.now() >= deadline || (await this.nothingHeld(code === 4)), {
+        timeoutMs: Math.max(0, deadline - Date.now()) + 5_000,
+        intervalMs: 100,
+      });
     }
     return runs;
+  }
+
+  /**
+   * No live claim (in the database's clock) on an eligible order that is not FINISHED, and,
+   * with `lockToo`, no live scheduler lock: the next run-once meets nothing it must wait for.
+   */
+  private async nothingHeld(lockToo: boolean): Promise<boolean> {
+    const nowMs = '(UNIX_TIMESTAMP() * 1000 + MICROSECOND(NOW(6)) DIV 1000)';
+    const rows = await query<{ n: number } & import('mysql2/promise').RowDataPacket>(
+      this.db.url,
+      `SELECT (SELECT COUNT(*) FROM completion_ledger l JOIN ORDERS o ON o.Id = l.order_id
+                WHERE o.OrderStateId <> ? AND l.order_id IN (?) AND l.lease_until > ${nowMs})
+            + (SELECT COUNT(*) FROM leases WHERE ? AND name = ? AND lease_until > ${nowMs}) AS n`,
+      [
+        this.before.stateIds.FINISHED,
+        this.eligible.length > 0 ? this.eligible : [0],
+        lockToo,
+        schedulerLockName,
+      ],
+    );
+    return Number(rows[0]?.n ?? 0) === 0;
   }
 
   fiveXx(): number {
