@@ -301,7 +301,8 @@ export class Installation {
 
   /**
    * After the faults: `run-once` as the daily job would, again while eligible orders are left
-   * (at most `maxRuns`), waiting out the claim lease in between. Resolves with the runs made.
+   * (at most `maxRuns`), waiting in between until the database holds no live claim or lock
+   * (at most a lease). Resolves with the runs made.
    */
   async settle(maxRuns = 3, replicaIndex = 0): Promise<number> {
     const lease = Number(this.serverEnv.CLAIM_LEASE_MS ?? 7000);
