@@ -86,6 +86,14 @@ module.exports = {
       from: { path: '^apps/([^/]+)/' },
       to: { path: '^apps/', pathNot: ['^apps/$1/'], dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'notifier-contract-is-schemas-only',
+      comment:
+        '@ocs/notifier-client/contract is what the notifier app and other services validate with: zod and its own schema modules only, never the client (ky, cockatiel, node:http)',
+      severity: 'error',
+      from: { path: '^packages/notifier-client/src/(contract|wire|protocols/names)\\.ts$' },
+      to: { pathNot: ['^packages/notifier-client/src/(wire|protocols/names)\\.ts$', 'zod'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

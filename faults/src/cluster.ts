@@ -326,7 +326,9 @@ export class Installation {
       // something else, e.g. an order held for an operator, keeps a claim).
       const wait = (code === 4 ? Math.max(lease, lockTtl) : lease) + 500;
       const deadline = startedAt + wait;
-      await waitUntil(async () => Date.now() >= deadline || (await this.nothingHeld(code === 4)), {
+      // A poll that fails (a connection refused under load) is only a poll: ask again.
+      const released = () => this.nothingHeld(code === 4).catch(() => false);
+      await waitUntil(async () => Date.now() >= deadline || (await released()), {
         timeoutMs: Math.max(0, deadline - Date.now()) + 5_000,
         intervalMs: 100,
       });

@@ -130,6 +130,9 @@ export function insertRows<T extends Table>(
   const chunks: SQLChunk[] = [];
   for (const row of rows) {
     const record = row as Record<string, unknown>;
+    if (Object.keys(record).length !== keys.length || !keys.every((key) => key in record)) {
+      throw new TypeError(`every row inserted into one statement needs the columns ${keys}`);
+    }
     if (chunks.length > 0) chunks.push(comma);
     chunks.push(open);
     columns.forEach((col, i) => {
@@ -145,11 +148,16 @@ export function insertRows<T extends Table>(
   return sql`${verb} ${table} (${names}) VALUES ${sql.join(chunks)}`;
 }
 
-/** `UPDATE table SET column = value, ...` (no WHERE: the caller adds it). */
+/**
+ * `UPDATE table SET column = value, ...` (no WHERE: the caller adds it). Keys whose value is
+ * `undefined` are left out, as drizzle's `.set()` does; `null` sets NULL.
+ */
 export function updateSet<T extends Table>(table: T, values: Partial<T['$inferInsert']>): SQL {
   const record = values as Record<string, unknown>;
+  const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+  if (keys.length === 0) throw new TypeError('nothing to update');
   const set = sql.join(
-    Object.keys(record).map(
+    keys.map(
       (key) =>
         sql`${sql.identifier(column(table, key).name)} = ${bound(column(table, key), record[key])}`,
     ),

@@ -3,7 +3,7 @@
  * schemas and the notifier app validates with the very same ones, so they cannot drift.
  */
 import { z } from 'zod';
-import { protocolSchema } from './protocols/index.js';
+import { protocolSchema } from './protocols/names.js';
 import { notificationEventSchema } from './wire.js';
 
 export * from './wire.js';

@@ -1,6 +1,6 @@
 /** The client's settings: one zod schema with the defaults, parsed once at construction. */
 import { z } from 'zod';
-import { protocolSchema } from './protocols/index.js';
+import { protocolSchema } from './protocols/names.js';
 import { keyNamespaceSchema, MAX_BATCH_SIZE } from './wire.js';
 
 const positiveInt = () => z.number().int().positive();

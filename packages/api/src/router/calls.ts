@@ -41,7 +41,7 @@ export const callsRouter = {
     .input(z.object({ id: idSchema }))
     .query(async ({ ctx, input }) => {
       const call = await ctx.calls.findById(input.id);
-      if (!call) throw new TRPCError({ code: 'NOT_FOUND', message: `Run ${input.id} not found` });
+      if (!call) throw new TRPCError({ code: 'NOT_FOUND', message: `Call ${input.id} not found` });
       const { response, ...summary } = call;
       return {
         ...callJson(summary, await ctx.databaseClock.now(), ctx.claimLeaseMs),

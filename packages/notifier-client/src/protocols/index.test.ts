@@ -4,6 +4,7 @@ import { protocolNames, protocolSchema, protocols } from './index.js';
 describe('the protocol registry', () => {
   it('given the registry, then its names are the ones the schema accepts', () => {
     expect(protocolNames).toEqual(['v1', 'legacy']);
+    expect(Object.keys(protocols)).toEqual([...protocolNames]);
     for (const name of protocolNames) expect(protocolSchema.parse(name)).toBe(name);
     expect(protocolSchema.safeParse('v2').success).toBe(false);
   });
