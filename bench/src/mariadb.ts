@@ -3,8 +3,9 @@
  * the server's statement counters, storage per table, and the post-run state check.
  */
 import { randomBytes } from 'node:crypto';
-import { type OcsDatabase, openDatabase, realisticMix, seedGeneratedOrders } from '@ocs/db/client';
+import { type OcsDatabase, openDatabase } from '@ocs/db/client';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { idsByKind, kindExpression, kindIndex, seedOrdersInDatabase } from './sql-seed.js';
 
 export const defaultServerUrl = 'mysql://root@127.0.0.1:3306';
 
@@ -12,6 +13,8 @@ export interface SeededDatabase {
   url: string;
   name: string;
   n: number;
+  /** The seed every order's values derive from (see sql-seed.ts), for checks in SQL. */
+  randomSeed: number;
   seedSeconds: number;
   /** Ids that pass every default requirement at `now`. */
   eligible: number[];
@@ -38,8 +41,9 @@ async function createBenchDatabase(serverUrl: string) {
 
 /**
  * Creates `ocs_bench_<random>`, applies the migrations and seeds N generated orders with the
- * realistic mix (about 70% eligible). The same `now` and random seed give the same data in
- * every database of one run, so every scenario works on the same shape.
+ * realistic mix (about 70% eligible) inside the database (sql-seed.ts). The same `now` and
+ * random seed give the same data in every database of one run, so every scenario works on the
+ * same shape.
  */
 export async function seedDatabase(
   serverUrl: string,
@@ -52,18 +56,22 @@ export async function seedDatabase(
   try {
     db = openDatabase({ url });
     await db.migrate();
-    const started = performance.now();
-    const seeded = await seedGeneratedOrders(db, n, { mix: realisticMix, now, randomSeed });
-    const seedSeconds = (performance.now() - started) / 1000;
+    await db.close();
+    db = undefined;
+    const { firstId, seedSeconds } = await withConnection(url, (c) =>
+      seedOrdersInDatabase(c, n, { now, randomSeed }),
+    );
+    const byKind = idsByKind(firstId, n, randomSeed);
     return {
       url,
       name,
       n,
+      randomSeed,
       seedSeconds,
-      eligible: seeded.idsByKind.eligible,
-      preFinished: seeded.idsByKind.finished,
-      submitted: n - seeded.idsByKind.finished.length,
-      ids: seeded.ids,
+      eligible: byKind.eligible,
+      preFinished: byKind.finished,
+      submitted: n - byKind.finished.length,
+      ids: Array.from({ length: n }, (_, i) => firstId + i),
       drop,
     };
   } catch (error) {
@@ -199,23 +207,42 @@ export interface DatabaseCheck {
   wronglyFinished: number;
 }
 
+/**
+ * Counted inside the database, with each order's kind computed there as the seed computed it,
+ * so ten million orders are checked without reading them out.
+ */
 export async function checkDatabase(seeded: SeededDatabase): Promise<DatabaseCheck> {
   return withConnection(seeded.url, async (c) => {
     const [states] = await c.query<RowDataPacket[]>('SELECT Id, OrderState FROM ORDER_STATES');
-    const finishedId = states.find((s) => s.OrderState === 'FINISHED')?.Id;
-    const [rows] = await c.query<RowDataPacket[]>('SELECT Id FROM ORDERS WHERE OrderStateId = ?', [
-      finishedId,
-    ]);
-    const finished = new Set(rows.map((row) => row.Id as number));
-    const expected = new Set([...seeded.eligible, ...seeded.preFinished]);
-    let eligibleFinished = 0;
-    for (const id of seeded.eligible) if (finished.has(id)) eligibleFinished++;
-    let wronglyFinished = 0;
-    for (const id of finished) if (!expected.has(id)) wronglyFinished++;
+    const finishedId = Number(states.find((s) => s.OrderState === 'FINISHED')?.Id);
+    const first = seeded.ids[0] ?? 1;
+    const last = seeded.ids[seeded.ids.length - 1] ?? 0;
+    const kind = kindExpression('o.Id', seeded.randomSeed);
+    const [[row]] = (await c.query<RowDataPacket[]>(
+      `SELECT
+         SUM(k.kind = ? AND k.finished) AS eligibleFinished,
+         SUM(k.kind = ? AND NOT k.finished) AS eligibleNotFinished,
+         SUM(k.kind NOT IN (?, ?) AND k.finished) AS wronglyFinished
+       FROM (SELECT ${kind} AS kind, o.OrderStateId = ? AS finished
+             FROM ORDERS o WHERE o.Id BETWEEN ? AND ?) k`,
+      [
+        kindIndex('eligible'),
+        kindIndex('eligible'),
+        kindIndex('eligible'),
+        kindIndex('finished'),
+        finishedId,
+        first,
+        last,
+      ],
+    )) as unknown as [RowDataPacket[]];
+    const [[outside]] = (await c.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM ORDERS WHERE (Id < ? OR Id > ?) AND OrderStateId = ?',
+      [first, last, finishedId],
+    )) as unknown as [RowDataPacket[]];
     return {
-      eligibleFinished,
-      eligibleNotFinished: seeded.eligible.length - eligibleFinished,
-      wronglyFinished,
+      eligibleFinished: Number(row?.eligibleFinished ?? 0),
+      eligibleNotFinished: Number(row?.eligibleNotFinished ?? 0),
+      wronglyFinished: Number(row?.wronglyFinished ?? 0) + Number(outside?.n ?? 0),
     };
   });
 }

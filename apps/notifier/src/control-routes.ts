@@ -42,6 +42,11 @@ export function controlRoutes(exchange: Exchange, logger: Logger): Route[] {
     },
     {
       method: 'GET',
+      path: '/control/order-tally',
+      handle: (_req, res) => exchange.reply(res, 200, store.orderTally()),
+    },
+    {
+      method: 'GET',
       path: '/control/faults',
       handle: (_req, res) => exchange.reply(res, 200, faults.get()),
     },

@@ -41,6 +41,14 @@ export interface NotifierStats {
   duplicates: number;
 }
 
+export interface OrderTally {
+  notifiedOrderIds: number[];
+  /** From the request log; meaningful only when `requestLogComplete`. */
+  ordersSentMoreThanOnce: number;
+  /** False when the request log (capped) dropped entries. */
+  requestLogComplete: boolean;
+}
+
 /** Oldest request-log entries are dropped past this, so a long demo cannot exhaust memory. */
 const MAX_REQUEST_LOG = 200_000;
 
@@ -115,6 +123,25 @@ export class NotificationStore {
     return orderId === undefined
       ? [...this.#records]
       : this.#records.filter((record) => record.orderId === orderId);
+  }
+
+  /**
+   * Per order, compactly, for checks at millions of orders (the lists above would be hundreds
+   * of megabytes of JSON): the order id of every stored notification, in arrival order, and how
+   * many orders the request log shows in more than one notification request.
+   */
+  orderTally(): OrderTally {
+    const sent = new Map<number, number>();
+    for (const request of this.#requestLog) {
+      for (const id of request.orderIds) sent.set(id, (sent.get(id) ?? 0) + 1);
+    }
+    let ordersSentMoreThanOnce = 0;
+    for (const count of sent.values()) if (count > 1) ordersSentMoreThanOnce++;
+    return {
+      notifiedOrderIds: this.#records.map((record) => record.orderId),
+      ordersSentMoreThanOnce,
+      requestLogComplete: this.#requestLog.length >= this.#stats.requests,
+    };
   }
 
   requests(orderId?: number): RequestRecord[] {

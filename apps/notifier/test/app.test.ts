@@ -93,6 +93,22 @@ describe('notifier app', () => {
     ]);
   });
 
+  it('tallies per order: every stored notification and the orders sent more than once', async () => {
+    await call('POST', '/v1/notifications/batch', {
+      notifications: [5, 6].map((id) => ({ ...notification(id), idempotencyKey: `t:${id}` })),
+    });
+    // Order 6 again with its key (a duplicate, not stored), and order 7 twice through legacy.
+    await call('POST', '/v1/notifications', notification(6), { 'Idempotency-Key': 't:6' });
+    await call('GET', '/notify/7');
+    await call('GET', '/notify/7');
+
+    expect(await json(await call('GET', '/control/order-tally'))).toEqual({
+      notifiedOrderIds: [5, 6, 7, 7],
+      ordersSentMoreThanOnce: 2,
+      requestLogComplete: true,
+    });
+  });
+
   it('records answered: false when the client went away before the answer', async () => {
     // The answer comes after 1 s; the client leaves as soon as the request is in the log.
     notifier().faults.set({ latencyMs: 1000 });
