@@ -27,6 +27,9 @@ const help = `pnpm bench [flags]
   --sql-proxy           count the server's statements exactly, through a TCP proxy in front
                         of MariaDB (it slows ours: 42 s instead of 32 s at 1M); without it
                         SQL counts come from SHOW GLOBAL STATUS, which counts every client
+  --sql-digest          log every statement of ours' runs (MariaDB's slow log, long_query_time
+                        0) and digest them with pt-query-digest into bench/profiles; local
+                        MariaDB only, and not a timed run (the log slows the database)
   --out DIR             where <date>-<time>.json/.svg go             BENCH_OUT        bench/results
   --no-write            print only
   --logs DIR            write each run's server and scheduler output to DIR  BENCH_LOGS
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     source: { type: 'boolean' },
     'keep-db': { type: 'boolean' },
     'sql-proxy': { type: 'boolean' },
+    'sql-digest': { type: 'boolean' },
     out: { type: 'string' },
     'no-write': { type: 'boolean' },
     logs: { type: 'string' },
@@ -127,6 +131,10 @@ const options: BenchOptions = {
   compiled: !(values.source ?? truthy(env.BENCH_SOURCE)),
   keepDatabases: values['keep-db'] ?? truthy(env.BENCH_KEEP_DB),
   sqlProxy: values['sql-proxy'] ?? truthy(env.BENCH_SQL_PROXY),
+  sqlDigestDir:
+    (values['sql-digest'] ?? truthy(env.BENCH_SQL_DIGEST))
+      ? resolve(repoRoot, values['profile-dir'] ?? defaultProfileDir)
+      : null,
   logDir: ((dir) => (dir ? resolve(repoRoot, dir) : null))(flagOrEnv(values.logs, 'BENCH_LOGS')),
   outDir: values['no-write'] ? null : resolve(repoRoot, out ?? 'bench/results'),
   mysqlUrl: env.BENCH_MYSQL_URL || env.MYSQL_TEST_URL || defaultServerUrl,

@@ -23,6 +23,7 @@ export interface SavedRun {
     profileDir?: string | null;
     compiled?: boolean;
     sqlProxy?: boolean;
+    sqlDigestDir?: string | null;
     serverEnv?: Record<string, string>;
     schedulerEnv?: Record<string, string>;
   };
@@ -90,6 +91,7 @@ export function commandOf(settings: SavedRun['settings']): string {
   if (settings.sqlProxy) flags.push('--sql-proxy');
   if (settings.compiled === false) flags.push('--source');
   if (settings.profileDir) flags.push('--profile');
+  if (settings.sqlDigestDir) flags.push('--sql-digest');
   for (const [key, value] of Object.entries(settings.serverEnv ?? {}))
     flags.push(`--server-env ${key}=${value}`);
   for (const [key, value] of Object.entries(settings.schedulerEnv ?? {}))

@@ -32,6 +32,8 @@ export interface BenchOptions {
   sqlProxy: boolean;
   /** Where each run's server and scheduler output goes; null: nowhere. */
   logDir: string | null;
+  /** Digest ours' statements into this directory (MariaDB's slow log + pt-query-digest). */
+  sqlDigestDir?: string | null;
   /** Where `<date>-<time>.json` and `.svg` go; null: write nothing. */
   outDir: string | null;
   mysqlUrl: string;
@@ -77,6 +79,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     keepDatabases: options.keepDatabases,
     sqlProxy: options.sqlProxy,
     logDir: options.logDir,
+    sqlDigestDir: options.sqlDigestDir ?? null,
     log,
   };
   // Fail before seeding anything when --compiled has nothing to run.
@@ -153,6 +156,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       keepDatabases: options.keepDatabases,
       sqlProxy: options.sqlProxy,
       logDir: options.logDir ? relative(repoRoot, options.logDir) : null,
+      sqlDigestDir: options.sqlDigestDir ? relative(repoRoot, options.sqlDigestDir) : null,
       outDir: options.outDir ? relative(repoRoot, options.outDir) : null,
       serverEnv: options.serverEnv,
       schedulerEnv: options.schedulerEnv,

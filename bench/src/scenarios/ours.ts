@@ -21,6 +21,7 @@ import {
   startApp,
   waitForListening,
 } from '../processes.js';
+import { type SlowLog, startSlowLog } from '../sql-digest.js';
 import { startSqlProxy } from '../sql-proxy.js';
 import { type BenchContext, type Protocol, runChecks, type ScenarioResult } from './shared.js';
 
@@ -36,6 +37,7 @@ export async function runOurs(
   let server: RunningApp | undefined;
   let notifier: Awaited<ReturnType<typeof startNotifier>> | undefined;
   let scheduler: RunningApp | undefined;
+  let slowLog: SlowLog | undefined;
   const proxy = ctx.sqlProxy ? await startSqlProxy(ctx.mysqlUrl) : null;
   try {
     notifier = await startNotifier(ctx.latencyMs, ctx.compiled);
@@ -50,6 +52,14 @@ export async function runOurs(
       : null;
     const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     if (profileDir) mkdirSync(profileDir, { recursive: true });
+    // Before the server opens its connections: they read long_query_time when they open.
+    slowLog = ctx.sqlDigestDir
+      ? await startSlowLog(
+          ctx.mysqlUrl,
+          ctx.sqlDigestDir,
+          `sql-${protocol}-${n}-${new Date().toISOString().replace(/[:.]/g, '')}`,
+        )
+      : undefined;
     server = startApp('server', {
       env: {
         PORT: '0',
@@ -102,6 +112,12 @@ export async function runOurs(
       notifier: delta(readUsage(notifier.app.pid).cpuSeconds, cpuBefore.notifier),
     };
     const schedulerUsage = schedulerSampler.stop();
+    const sqlDigest = slowLog ? await slowLog.stop() : null;
+    slowLog = undefined;
+    if (sqlDigest)
+      ctx.log(
+        `ours ${protocol} N=${n}: statements digested into ${sqlDigest.digest ?? sqlDigest.log}`,
+      );
     const sql = proxy?.counts() ?? null;
     const after = await readStatus(ctx.mysqlUrl);
     const serverResult = serverUsage.stop();
@@ -150,8 +166,15 @@ export async function runOurs(
       storage,
       checks,
       profile: profileDir ? relative(repoRoot, profileDir) : null,
+      sqlDigest: sqlDigest
+        ? {
+            log: relative(repoRoot, sqlDigest.log),
+            digest: sqlDigest.digest ? relative(repoRoot, sqlDigest.digest) : null,
+          }
+        : null,
     };
   } finally {
+    await slowLog?.stop().catch(() => undefined);
     await scheduler?.stop();
     await server?.stop();
     await notifier?.app.stop();

@@ -37,6 +37,8 @@ export interface BenchContext {
   sqlProxy: boolean;
   /** Write each run's server and scheduler output here (`<app>-<protocol>-<n>.log`). */
   logDir: string | null;
+  /** Log every statement of ours' runs and digest them into this directory (sql-digest.ts). */
+  sqlDigestDir?: string | null;
   log: (line: string) => void;
 }
 
@@ -95,6 +97,8 @@ export interface ScenarioResult {
   storage: Storage | null;
   checks: Checks;
   profile: string | null;
+  /** With --sql-digest: the statement log and its digest (ours only). */
+  sqlDigest?: { log: string; digest: string | null } | null;
 }
 
 export async function runChecks(
