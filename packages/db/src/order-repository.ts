@@ -186,17 +186,26 @@ export class SqlOrderRepository implements OrderRepository {
     return { ids, nextCursor: page.nextCursor };
   }
 
-  /** The ids among `ids` with at least one line and every line delivered in full. */
+  /**
+   * The ids among `ids` with at least one line and every line delivered in full, decided by the
+   * database (one row per passing order comes back, not every line): the lines leave the
+   * database once per run, in the completion call's fetch.
+   */
   async #fullyDelivered(ids: number[]): Promise<number[]> {
-    const complete = new Map<number, boolean>();
+    const { orderLines } = this.#t;
+    const passing = new Set<number>();
+    const decode = decoder(orderLines, ['orderId']);
     for (const part of chunk(ids, this.chunkSize)) {
-      for (const line of await this.#selectLines(part)) {
-        const full =
-          line.deliveredQuantity !== null && line.deliveredQuantity >= line.orderedQuantity;
-        complete.set(line.orderId, (complete.get(line.orderId) ?? true) && full);
-      }
+      const rows = await this.#q.all<Record<string, unknown>>(
+        sql`SELECT ${columnsAs(orderLines, ['orderId'])} FROM ${orderLines}
+          WHERE ${orderLines.orderId} IN (${idList(part)})
+          GROUP BY ${orderLines.orderId}
+          HAVING SUM(CASE WHEN ${orderLines.deliveredQuantity} IS NULL
+            OR ${orderLines.deliveredQuantity} < ${orderLines.orderedQuantity} THEN 1 ELSE 0 END) = 0`,
+      );
+      for (const row of rows) passing.add(decode(row).orderId);
     }
-    return ids.filter((id) => complete.get(id) === true);
+    return ids.filter((id) => passing.has(id));
   }
 
   async list(query: {
