@@ -402,6 +402,21 @@ export function describeRepositoryContract(
         });
       });
 
+      it('finishes exactly the SUBMITTED ones of a chunk some of whose orders another call finished', async () => {
+        const part = (await generate(10, { eligible: 1 })).ids;
+        await db.ledger.claim({ callId: 'ledger-m', orderIds: part, leaseMs: 1000 });
+        await db.ledger.markNotified('ledger-m', part);
+        // Three of them finished elsewhere (another route to ORDERS) before this call finishes.
+        const elsewhere = [part[1], part[4], part[9]] as number[];
+        expect((await db.orders.markFinished(elsewhere, new Date())).updatedIds).toEqual(elsewhere);
+        const { updatedIds } = await db.ledger.finish('ledger-m', part);
+        expect(updatedIds).toEqual(part.filter((id) => !elsewhere.includes(id)));
+        const orders = await db.orders.findByIds(part);
+        expect(orders.every((o) => o.state === 'FINISHED')).toBe(true);
+        const entries = await Promise.all(part.map((id) => db.ledgerQueries.entry(id)));
+        expect(entries.map((e) => e?.state)).toEqual(part.map(() => 'finished'));
+      });
+
       it('finishes acknowledged orders with ORDERS in one transaction, and never twice', async () => {
         const part = ids.slice(10, 20);
         await db.ledger.claim({

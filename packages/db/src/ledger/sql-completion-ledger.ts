@@ -134,10 +134,13 @@ export class SqlCompletionLedger implements CompletionLedger {
   }
 
   /**
-   * Per chunk, in one transaction: lock the ORDERS rows by primary key (ascending), update the
-   * SUBMITTED ones, and mark this call's ledger rows finished. MySQL has no UPDATE ...
-   * RETURNING, so the locked SUBMITTED ids are the updated ids. The state is deliberately not
-   * in the locking query: filtering there takes gap locks, which deadlock overlapping calls.
+   * Per chunk, in one transaction: update the SUBMITTED ones among the ORDERS rows (by primary
+   * key, ascending), and mark this call's ledger rows finished. MySQL has no UPDATE ...
+   * RETURNING, so when the update changed every row of the chunk (the usual case: these are
+   * this call's claims), those are the updated ids. Otherwise the update is rolled back to a
+   * savepoint, the rows are locked by primary key and read, and exactly the SUBMITTED ones are
+   * updated. The state is deliberately not in the locking query: filtering there takes gap
+   * locks, which deadlock overlapping calls.
    */
   async finish(callId: string, orderIds: readonly OrderId[]): Promise<{ updatedIds: OrderId[] }> {
     const ids = sortedUniqueIds(orderIds);
@@ -146,16 +149,25 @@ export class SqlCompletionLedger implements CompletionLedger {
     return this.#db.transaction(async (db) => {
       const updatedIds: number[] = [];
       for (const part of chunk(ids, this.#chunkSize)) {
-        const locked = await db.all<{ Id: number; OrderStateId: number }>(
-          sql`SELECT Id, OrderStateId FROM ORDERS WHERE Id IN (${idList(part)}) ORDER BY Id${db.forUpdate}`,
-        );
-        const toFinish = locked
-          .filter((row) => Number(row.OrderStateId) === submitted)
-          .map((row) => Number(row.Id));
-        if (toFinish.length > 0) {
-          await db.run(sql`UPDATE ORDERS SET OrderStateId = ${finished}
-            WHERE Id IN (${idList(toFinish)}) AND OrderStateId = ${submitted}`);
-          updatedIds.push(...toFinish);
+        const finish = (list: readonly number[]) =>
+          db.run(sql`UPDATE ${db.byKey('ORDERS')} SET OrderStateId = ${finished}
+            WHERE Id IN (${idList(list)}) AND OrderStateId = ${submitted}`);
+        await db.run(sql`SAVEPOINT finish_chunk`);
+        if ((await finish(part)) === part.length) {
+          updatedIds.push(...part);
+        } else {
+          // Some were no longer SUBMITTED: find out which, under the rows' locks.
+          await db.run(sql`ROLLBACK TO SAVEPOINT finish_chunk`);
+          const locked = await db.all<{ Id: number; OrderStateId: number }>(
+            sql`SELECT Id, OrderStateId FROM ORDERS WHERE Id IN (${idList(part)}) ORDER BY Id${db.forUpdate}`,
+          );
+          const toFinish = locked
+            .filter((row) => Number(row.OrderStateId) === submitted)
+            .map((row) => Number(row.Id));
+          if (toFinish.length > 0) {
+            await finish(toFinish);
+            updatedIds.push(...toFinish);
+          }
         }
         await db.run(sql`UPDATE ${ledger(db)} SET state = 'finished', finished_at = ${db.nowMs}
           WHERE order_id IN (${idList(part)}) AND call_id = ${callId}`);
