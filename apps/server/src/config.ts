@@ -208,7 +208,7 @@ const notifierSchema = notifierClientOptionsSchema.omit({ keyNamespace: true }).
       env: 'NOTIFIER_CONCURRENCY',
       description: `Notification requests in flight at once; unset: ${protocolNames.map((name) => `${protocols[name].defaultConcurrency} (${name})`).join(', ')}`,
     }),
-  batchSize: notifierOption.batchSize.unwrap().default(100).meta({
+  batchSize: notifierOption.batchSize.unwrap().default(200).meta({
     env: 'NOTIFIER_BATCH_SIZE',
     description: 'Orders per v1 batch request (at most 500)',
   }),

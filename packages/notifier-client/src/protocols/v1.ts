@@ -26,8 +26,10 @@ import { NotifierTransport } from './v1-transport.js';
 export const v1: NotifierProtocol = {
   summary: 'JSON, batches, idempotency keys',
   idempotent: true,
-  // 16 batches of 100 in flight by default.
-  defaultConcurrency: 16,
+  // 8 batches in flight by default: with the server's 200 orders per batch, the same 1,600
+  // orders in flight as 16 x 100 in half the requests (each costs the client and the service
+  // a request's work whatever it carries, about 1 ms of the server's CPU at 100 orders).
+  defaultConcurrency: 8,
   maxBatchSize: MAX_BATCH_SIZE,
   attemptTimeoutMs: (options) => options.attemptTimeoutMs,
   createSender(options, { pipeline, clock }) {
