@@ -117,6 +117,16 @@ export function claimLeaseFor(env: Record<string, string>): number {
   return Math.ceil(Math.max(today, deadlines) / 500) * 500;
 }
 
+/**
+ * The notification requests a server with this environment keeps in flight:
+ * NOTIFIER_CONCURRENCY, or its protocol's default when that is empty (unset for the server).
+ */
+export function requestsInFlight(env: Record<string, string>): number {
+  const configured = env.NOTIFIER_CONCURRENCY;
+  if (configured !== undefined && configured !== '') return Number(configured);
+  return protocols[protocolSchema.parse(env.NOTIFIER_PROTOCOL ?? 'v1')].defaultConcurrency;
+}
+
 /** `serverEnv` with the lease `claimLeaseFor` gives it. */
 export function withLease(serverEnv: Record<string, string>, protocol: Protocol) {
   const env = { NOTIFIER_PROTOCOL: protocol, ...serverEnv };

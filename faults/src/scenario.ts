@@ -7,7 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { protocols } from '@ocs/notifier-client';
 import { expect } from 'vitest';
-import { closeWithin, Installation, type Protocol, schedulerToken, sleep } from './cluster.js';
+import {
+  closeWithin,
+  Installation,
+  type Protocol,
+  requestsInFlight,
+  schedulerToken,
+  sleep,
+} from './cluster.js';
 import { computeCounts, type InstallationView } from './invariants.js';
 import type { NotifierControl } from './notifier.js';
 import type { RunningProcess } from './processes.js';
@@ -158,7 +165,7 @@ export async function runScenario(
         installs[0]?.serverEnv.NOTIFIER_RETRY_UNCONFIRMED !== 'true',
     });
     const env = installs[0]?.serverEnv ?? {};
-    const concurrency = Number(env.NOTIFIER_CONCURRENCY ?? 8);
+    const concurrency = requestsInFlight({ NOTIFIER_PROTOCOL: options.protocol, ...env });
     const perRequest = Math.min(
       Number(env.NOTIFIER_BATCH_SIZE ?? 50),
       protocols[options.protocol].maxBatchSize,

@@ -7,6 +7,7 @@ import {
   adminToken,
   Installation,
   type Protocol,
+  requestsInFlight,
   schedulerToken,
   sleep,
   withLease,
@@ -128,6 +129,27 @@ describe('fault suite (real processes on MariaDB)', { timeout: 240_000 }, () => 
       }
       await schedulerEnded(ctx, install, scheduler);
     }));
+
+  it("kill -9 of the server during notifications at legacy's default requests in flight", () =>
+    runScenario(
+      'kill-server-default-concurrency',
+      {
+        protocol: 'legacy',
+        serverKill: true,
+        // Unset: the protocol's default (64), whose resend bound this checks.
+        serverEnv: { NOTIFIER_CONCURRENCY: '' },
+      },
+      async (ctx) => {
+        const install = first(ctx);
+        // Slow enough that the kill lands with every request of the window in flight.
+        await notifier.setFaults({ latencyMs: 200 });
+        ctx.figures.requestsInFlight = requestsInFlight(install.serverEnv);
+        const scheduler = await untilFraction(ctx, install, 0.3, install.startScheduler(0), 150);
+        await install.kill9(0);
+        await install.restart(0);
+        await schedulerEnded(ctx, install, scheduler);
+      },
+    ));
 
   it('kill -9 of the server during notifications, then restart + run-once (v1)', () =>
     runScenario(
@@ -618,7 +640,7 @@ describe('issue 17 faults', {
         const sentWhileRefused = new Set(
           (replica.notifierProxy?.tapped ?? []).filter((t) => t.at > cutAt).map((t) => t.id),
         );
-        const concurrency = Number(install.serverEnv.NOTIFIER_CONCURRENCY ?? 8);
+        const concurrency = requestsInFlight(install.serverEnv);
         const bound = concurrency + 2 * concurrency; // legacy: one order per request
         ctx.figures.sentAfterDatabaseLost = sentWhileRefused.size;
         ctx.figures.inFlightBound = bound;

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(concurrency({})).toBe(8);
     // v1's default window: 8 requests of 200 orders, the 1,600 orders in flight of before.
     expect(loadConfig({ AUTH_TOKENS: tokens }).notifier.batchSize).toBe(200);
-    expect(concurrency({ NOTIFIER_PROTOCOL: 'legacy' })).toBe(32);
+    expect(concurrency({ NOTIFIER_PROTOCOL: 'legacy' })).toBe(64);
     expect(concurrency({ NOTIFIER_PROTOCOL: 'legacy', NOTIFIER_CONCURRENCY: '4' })).toBe(4);
     expect(concurrency({ NOTIFIER_CONCURRENCY: '64' })).toBe(64);
   });

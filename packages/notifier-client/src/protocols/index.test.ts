@@ -10,8 +10,8 @@ describe('the protocol registry', () => {
   });
 
   it('given each protocol, then it says whether resends are de-duplicated and how many orders a request carries', () => {
-    expect(protocols.v1).toMatchObject({ idempotent: true, defaultConcurrency: 16 });
-    expect(protocols.legacy).toMatchObject({ idempotent: false, defaultConcurrency: 32 });
+    expect(protocols.v1).toMatchObject({ idempotent: true, defaultConcurrency: 8 });
+    expect(protocols.legacy).toMatchObject({ idempotent: false, defaultConcurrency: 64 });
     expect(protocols.v1.maxBatchSize).toBe(500);
     expect(protocols.legacy.maxBatchSize).toBe(1);
   });
