@@ -30,6 +30,7 @@ export class SqlOrderRepository implements OrderRepository {
   readonly #finishRetry: RetryPolicy;
   readonly #decodeOrder;
   readonly #decodeLine;
+  readonly #decodeLineOrderId;
   /** Ids per `IN (...)` list and per statement, already checked against the dialect's limit. */
   readonly chunkSize: number;
   #states: Promise<StateIds> | undefined;
@@ -40,6 +41,7 @@ export class SqlOrderRepository implements OrderRepository {
     this.#finishRetry = { attempts: 3, retryIf: dialect.errors.isDeadlock };
     this.#decodeOrder = decoder(this.#t.orders, orderKeys);
     this.#decodeLine = decoder(this.#t.orderLines, lineKeys);
+    this.#decodeLineOrderId = decoder(this.#t.orderLines, ['orderId']);
     // Two extra placeholders per statement: the state guard.
     this.chunkSize = checkChunkSize(
       options.chunkSize ?? defaultChunkSize,
@@ -194,7 +196,6 @@ export class SqlOrderRepository implements OrderRepository {
   async #fullyDelivered(ids: number[]): Promise<number[]> {
     const { orderLines } = this.#t;
     const passing = new Set<number>();
-    const decode = decoder(orderLines, ['orderId']);
     for (const part of chunk(ids, this.chunkSize)) {
       const rows = await this.#q.all<Record<string, unknown>>(
         sql`SELECT ${columnsAs(orderLines, ['orderId'])} FROM ${orderLines}
@@ -203,7 +204,7 @@ export class SqlOrderRepository implements OrderRepository {
           HAVING SUM(CASE WHEN ${orderLines.deliveredQuantity} IS NULL
             OR ${orderLines.deliveredQuantity} < ${orderLines.orderedQuantity} THEN 1 ELSE 0 END) = 0`,
       );
-      for (const row of rows) passing.add(decode(row).orderId);
+      for (const row of rows) passing.add(this.#decodeLineOrderId(row).orderId);
     }
     return ids.filter((id) => passing.has(id));
   }
